@@ -1,0 +1,21 @@
+; A Durable Object namespace reached through the Worker's env:
+;   env.COUNTER.idFromName("a")
+;   this.env.COUNTER.getByName("a")
+;   c.env.COUNTER.newUniqueId()          (Hono and friends)
+; The method list is filtered in code (syntax/typescript.rs).
+(call_expression
+  function: (member_expression
+    object: (member_expression
+      object: (identifier) @env.object
+      property: (property_identifier) @env.binding)
+    property: (property_identifier) @env.method)
+  (#eq? @env.object "env"))
+
+(call_expression
+  function: (member_expression
+    object: (member_expression
+      object: (member_expression
+        property: (property_identifier) @env.object)
+      property: (property_identifier) @env.binding)
+    property: (property_identifier) @env.method)
+  (#eq? @env.object "env"))

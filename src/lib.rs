@@ -1,0 +1,7 @@
+//! durable-lsp: a language server and CI checker for Cloudflare Durable Objects.
+//!
+//! See ARCHITECTURE.md for the layers and the invariants between them.
+
+pub mod config;
+pub mod syntax;
+pub mod text;

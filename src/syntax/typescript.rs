@@ -1,0 +1,619 @@
+//! Facts from TypeScript, TSX and JavaScript files.
+
+use super::facts::*;
+use super::{queries, Lang};
+use crate::text::Span;
+use tree_sitter::{Node, QueryCursor, StreamingIterator, Tree};
+
+/// Methods that only a Durable Object namespace has: `env.X.<method>` marks
+/// `X` as a DO binding. (`get` is shared with KV and is not listed.)
+pub const NAMESPACE_METHODS: &[&str] = &[
+    "idFromName",
+    "idFromString",
+    "newUniqueId",
+    "getByName",
+    "jurisdiction",
+];
+
+pub fn facts(lang: Lang, text: &str, tree: &Tree) -> FileFacts {
+    let root = tree.root_node();
+    let mut f = FileFacts {
+        has_errors: root.has_error(),
+        ..Default::default()
+    };
+    let src = text.as_bytes();
+    let mut cursor = root.walk();
+    for stmt in root.named_children(&mut cursor) {
+        top_level(&mut f, stmt, src);
+    }
+    run_queries(&mut f, lang, root, src);
+    f
+}
+
+fn span(n: Node) -> Span {
+    Span::new(n.start_byte(), n.end_byte())
+}
+
+fn text_of<'a>(n: Node, src: &'a [u8]) -> &'a str {
+    n.utf8_text(src).unwrap_or("")
+}
+
+/// The value of a string literal node (`"x"` or `'x'`), without quotes.
+fn string_value(n: Node, src: &[u8]) -> Option<String> {
+    if n.kind() != "string" {
+        return None;
+    }
+    let mut c = n.walk();
+    let mut out = String::new();
+    for ch in n.named_children(&mut c) {
+        if ch.kind() == "string_fragment" || ch.kind() == "escape_sequence" {
+            out.push_str(text_of(ch, src));
+        }
+    }
+    Some(out)
+}
+
+/// An export or import specifier's name: an identifier or a string.
+fn spec_name(n: Node, src: &[u8]) -> String {
+    string_value(n, src).unwrap_or_else(|| text_of(n, src).to_string())
+}
+
+fn has_token(n: Node, token: &str) -> bool {
+    let mut c = n.walk();
+    let found = n.children(&mut c).any(|ch| !ch.is_named() && ch.kind() == token);
+    found
+}
+
+fn top_level(f: &mut FileFacts, stmt: Node, src: &[u8]) {
+    match stmt.kind() {
+        "import_statement" => import(f, stmt, src),
+        "export_statement" => export(f, stmt, src),
+        // Half-typed code: tree-sitter wraps what it could not place in an
+        // ERROR node; the statements inside still count.
+        "ERROR" => {
+            let mut c = stmt.walk();
+            let kids: Vec<Node> = stmt.named_children(&mut c).collect();
+            for k in kids {
+                top_level(f, k, src);
+            }
+        }
+        _ => {
+            declaration(f, stmt, src);
+        }
+    }
+}
+
+fn import(f: &mut FileFacts, stmt: Node, src: &[u8]) {
+    let Some(source_node) = stmt.child_by_field_name("source") else {
+        return;
+    };
+    let Some(source) = string_value(source_node, src) else {
+        return;
+    };
+    let source_span = span(source_node);
+    let mut c = stmt.walk();
+    let Some(clause) = stmt
+        .named_children(&mut c)
+        .find(|n| n.kind() == "import_clause")
+    else {
+        // `import "./side-effect"`: still part of the module graph.
+        f.imports.push(Import {
+            local: String::new(),
+            imported: Imported::Namespace,
+            source,
+            source_span,
+        });
+        return;
+    };
+    let mut c2 = clause.walk();
+    for part in clause.named_children(&mut c2) {
+        match part.kind() {
+            "identifier" => add_import(f, text_of(part, src), Imported::Default, &source, source_span, part),
+            "namespace_import" => {
+                let mut c3 = part.walk();
+                let id = part.named_children(&mut c3).find(|n| n.kind() == "identifier");
+                if let Some(id) = id {
+                    add_import(f, text_of(id, src), Imported::Namespace, &source, source_span, id);
+                }
+            }
+            "named_imports" => {
+                let mut c3 = part.walk();
+                for spec in part.named_children(&mut c3) {
+                    if spec.kind() != "import_specifier" {
+                        continue;
+                    }
+                    let Some(name) = spec.child_by_field_name("name") else {
+                        continue;
+                    };
+                    let imported = spec_name(name, src);
+                    let local_node = spec.child_by_field_name("alias").unwrap_or(name);
+                    let local = spec_name(local_node, src);
+                    let what = if imported == "default" {
+                        Imported::Default
+                    } else {
+                        Imported::Named(imported)
+                    };
+                    add_import(f, &local, what, &source, source_span, local_node);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn add_import(f: &mut FileFacts, local: &str, imported: Imported, source: &str, source_span: Span, at: Node) {
+    f.imports.push(Import {
+        local: local.to_string(),
+        imported,
+        source: source.to_string(),
+        source_span,
+    });
+    f.decls
+        .insert(local.to_string(), (Decl::Import(f.imports.len() - 1), span(at)));
+}
+
+fn export(f: &mut FileFacts, stmt: Node, src: &[u8]) {
+    let is_default = has_token(stmt, "default");
+    // `export type { X }` / `export type X = …` carry no value.
+    let type_only = has_token(stmt, "type");
+    let source = stmt
+        .child_by_field_name("source")
+        .and_then(|s| string_value(s, src));
+    if let Some(decl) = stmt.child_by_field_name("declaration") {
+        let names = declaration(f, decl, src);
+        if is_default {
+            f.exports.push(ExportItem::Default {
+                local: names.first().map(|(n, _)| n.clone()),
+                span: span(decl),
+            });
+        } else {
+            for (name, sp) in names {
+                if matches!(f.decls.get(&name), Some((Decl::Type, _))) {
+                    continue;
+                }
+                f.exports.push(ExportItem::Local {
+                    exported: name.clone(),
+                    local: name,
+                    span: sp,
+                });
+            }
+        }
+        return;
+    }
+    if is_default {
+        let value = stmt.child_by_field_name("value");
+        let local = value.and_then(|v| match unwrap_expr(v).kind() {
+            "identifier" => Some(text_of(unwrap_expr(v), src).to_string()),
+            "class" => {
+                let idx = class_fact(f, unwrap_expr(v), src);
+                f.classes[idx].name.clone()
+            }
+            _ => None,
+        });
+        f.exports.push(ExportItem::Default {
+            local,
+            span: value.map(span).unwrap_or(span(stmt)),
+        });
+        return;
+    }
+    if type_only {
+        return;
+    }
+    let mut c = stmt.walk();
+    let children: Vec<Node> = stmt.named_children(&mut c).collect();
+    if let Some(clause) = children.iter().find(|n| n.kind() == "export_clause") {
+        let mut c2 = clause.walk();
+        for spec in clause.named_children(&mut c2) {
+            if spec.kind() != "export_specifier" || has_token(spec, "type") {
+                continue;
+            }
+            let Some(name) = spec.child_by_field_name("name") else {
+                continue;
+            };
+            let local = spec_name(name, src);
+            let alias = spec.child_by_field_name("alias");
+            let exported = alias.map(|a| spec_name(a, src)).unwrap_or_else(|| local.clone());
+            let sp = span(alias.unwrap_or(name));
+            match &source {
+                Some(s) => f.exports.push(ExportItem::ReExport {
+                    exported,
+                    imported: local,
+                    source: s.clone(),
+                    span: sp,
+                }),
+                None => f.exports.push(ExportItem::Local {
+                    exported,
+                    local,
+                    span: sp,
+                }),
+            }
+        }
+        return;
+    }
+    if let Some(ns) = children.iter().find(|n| n.kind() == "namespace_export") {
+        if let Some(s) = &source {
+            let mut c2 = ns.walk();
+            let name = ns
+                .named_children(&mut c2)
+                .last()
+                .map(|n| spec_name(n, src))
+                .unwrap_or_default();
+            f.exports.push(ExportItem::StarAs {
+                exported: name,
+                source: s.clone(),
+                span: span(*ns),
+            });
+        }
+        return;
+    }
+    if let Some(s) = source {
+        if has_token(stmt, "*") {
+            f.exports.push(ExportItem::Star {
+                source: s,
+                span: span(stmt),
+            });
+        }
+        return;
+    }
+    // TypeScript `export = value`: a CommonJS export.
+    if has_token(stmt, "=") {
+        f.commonjs.get_or_insert_with(Vec::new);
+    }
+}
+
+/// Strips `(x)`, `x as T`, `x satisfies T`, `x!`.
+fn unwrap_expr(mut n: Node) -> Node {
+    loop {
+        match n.kind() {
+            "parenthesized_expression" | "as_expression" | "satisfies_expression"
+            | "non_null_expression" | "type_assertion" => match n.named_child(0) {
+                Some(c) => n = c,
+                None => return n,
+            },
+            _ => return n,
+        }
+    }
+}
+
+/// Records a top-level declaration; returns the names it binds.
+fn declaration(f: &mut FileFacts, n: Node, src: &[u8]) -> Vec<(String, Span)> {
+    match n.kind() {
+        "class_declaration" | "abstract_class_declaration" | "class" => {
+            let idx = class_fact(f, n, src);
+            let c = &f.classes[idx];
+            match &c.name {
+                Some(name) => {
+                    let name = name.clone();
+                    let sp = c.name_span;
+                    f.decls.insert(name.clone(), (Decl::Class(idx), sp));
+                    vec![(name, sp)]
+                }
+                None => vec![],
+            }
+        }
+        "function_declaration" | "generator_function_declaration" | "function_signature" => {
+            match n.child_by_field_name("name") {
+                Some(name) => {
+                    let s = text_of(name, src).to_string();
+                    f.decls.insert(s.clone(), (Decl::Function, span(name)));
+                    vec![(s, span(name))]
+                }
+                None => vec![],
+            }
+        }
+        "lexical_declaration" | "variable_declaration" => {
+            let mut out = Vec::new();
+            let mut c = n.walk();
+            for d in n.named_children(&mut c) {
+                if d.kind() != "variable_declarator" {
+                    continue;
+                }
+                let Some(name) = d.child_by_field_name("name") else {
+                    continue;
+                };
+                let value = d.child_by_field_name("value");
+                if name.kind() == "identifier" {
+                    let kind = value
+                        .map(|v| value_kind(f, v, src))
+                        .unwrap_or(ValueKind::Other);
+                    let s = text_of(name, src).to_string();
+                    f.decls.insert(s.clone(), (Decl::Value(kind), span(name)));
+                    out.push((s, span(name)));
+                } else {
+                    // `const { A, B: C } = make()`, `const [A] = …`
+                    for (s, sp) in pattern_names(name, src) {
+                        f.decls
+                            .insert(s.clone(), (Decl::Value(ValueKind::Destructured), sp));
+                        out.push((s, sp));
+                    }
+                }
+            }
+            out
+        }
+        "interface_declaration" | "type_alias_declaration" | "enum_declaration"
+        | "module" | "internal_module" | "ambient_declaration" => {
+            match n.child_by_field_name("name") {
+                Some(name) if n.kind() != "enum_declaration" => {
+                    let s = text_of(name, src).to_string();
+                    f.decls.entry(s.clone()).or_insert((Decl::Type, span(name)));
+                    vec![(s, span(name))]
+                }
+                Some(name) => {
+                    let s = text_of(name, src).to_string();
+                    f.decls
+                        .insert(s.clone(), (Decl::Value(ValueKind::Other), span(name)));
+                    vec![(s, span(name))]
+                }
+                None => vec![],
+            }
+        }
+        _ => vec![],
+    }
+}
+
+fn pattern_names(p: Node, src: &[u8]) -> Vec<(String, Span)> {
+    let mut out = Vec::new();
+    let mut stack = vec![p];
+    while let Some(n) = stack.pop() {
+        match n.kind() {
+            "identifier" | "shorthand_property_identifier_pattern" => {
+                out.push((text_of(n, src).to_string(), span(n)))
+            }
+            "pair_pattern" => {
+                if let Some(v) = n.child_by_field_name("value") {
+                    stack.push(v);
+                }
+            }
+            "assignment_pattern" | "object_assignment_pattern" => {
+                if let Some(l) = n.child_by_field_name("left") {
+                    stack.push(l);
+                }
+            }
+            _ => {
+                let mut c = n.walk();
+                for ch in n.named_children(&mut c) {
+                    stack.push(ch);
+                }
+            }
+        }
+    }
+    out.reverse();
+    out
+}
+
+fn value_kind(f: &mut FileFacts, v: Node, src: &[u8]) -> ValueKind {
+    let v = unwrap_expr(v);
+    match v.kind() {
+        "class" => ValueKind::Class(class_fact(f, v, src)),
+        "identifier" => ValueKind::Alias(text_of(v, src).to_string()),
+        "call_expression" | "new_expression" | "await_expression" => {
+            let callee = v
+                .child_by_field_name("function")
+                .or_else(|| v.child_by_field_name("constructor"))
+                .map(|c| text_of(c, src).to_string())
+                .unwrap_or_else(|| text_of(v, src).chars().take(40).collect());
+            ValueKind::Call(callee)
+        }
+        "arrow_function" | "function_expression" | "function" | "generator_function" => {
+            ValueKind::Function
+        }
+        _ => ValueKind::Other,
+    }
+}
+
+fn class_fact(f: &mut FileFacts, n: Node, src: &[u8]) -> usize {
+    let name = n.child_by_field_name("name");
+    let mut base = None;
+    let mut base_span = None;
+    let mut c = n.walk();
+    if let Some(h) = n.named_children(&mut c).find(|x| x.kind() == "class_heritage") {
+        let mut c2 = h.walk();
+        let children: Vec<Node> = h.named_children(&mut c2).collect();
+        let expr = match children.iter().find(|x| x.kind() == "extends_clause") {
+            Some(ext) => ext
+                .child_by_field_name("value")
+                .or_else(|| ext.named_child(0)),
+            None => children.first().copied().filter(|x| x.kind() != "implements_clause"),
+        };
+        if let Some(e) = expr {
+            let e = unwrap_expr(e);
+            base_span = Some(span(e));
+            base = Some(match e.kind() {
+                "identifier" => Base::Ident(text_of(e, src).to_string()),
+                "member_expression" => {
+                    let obj = e.child_by_field_name("object");
+                    let prop = e.child_by_field_name("property");
+                    match (obj, prop) {
+                        (Some(o), Some(p)) if o.kind() == "identifier" => {
+                            Base::Member(text_of(o, src).to_string(), text_of(p, src).to_string())
+                        }
+                        _ => Base::Expr(text_of(e, src).to_string()),
+                    }
+                }
+                _ => Base::Expr(text_of(e, src).chars().take(80).collect()),
+            });
+        }
+    }
+    let mut methods = Vec::new();
+    if let Some(body) = n.child_by_field_name("body") {
+        let mut c3 = body.walk();
+        for m in body.named_children(&mut c3) {
+            if matches!(m.kind(), "method_definition" | "public_field_definition" | "method_signature") {
+                if let Some(mn) = m.child_by_field_name("name") {
+                    methods.push(text_of(mn, src).to_string());
+                }
+            }
+        }
+    }
+    f.classes.push(ClassFact {
+        name: name.map(|x| text_of(x, src).to_string()),
+        name_span: name.map(span).unwrap_or(Span::new(n.start_byte(), n.start_byte())),
+        span: span(n),
+        base,
+        base_span,
+        methods,
+    });
+    f.classes.len() - 1
+}
+
+fn run_queries(f: &mut FileFacts, lang: Lang, root: Node, src: &[u8]) {
+    let q = queries::get(lang);
+    let mut cursor = QueryCursor::new();
+    {
+        let query = &q.env_uses;
+        let binding = query.capture_index_for_name("env.binding");
+        let method = query.capture_index_for_name("env.method");
+        let mut matches = cursor.matches(query, root, src);
+        while let Some(m) = matches.next() {
+            let get = |i: Option<u32>| m.captures.iter().find(|c| Some(c.index) == i).map(|c| c.node);
+            if let (Some(b), Some(me)) = (get(binding), get(method)) {
+                let method = text_of(me, src);
+                if NAMESPACE_METHODS.contains(&method) {
+                    f.env_uses.push(EnvUse {
+                        binding: text_of(b, src).to_string(),
+                        method: method.to_string(),
+                        span: span(b),
+                    });
+                }
+            }
+        }
+    }
+    if let Some(query) = &q.env_types {
+        let tname = query.capture_index_for_name("type.name");
+        let mname = query.capture_index_for_name("member.name");
+        let mtype = query.capture_index_for_name("member.type");
+        let mut matches = cursor.matches(query, root, src);
+        while let Some(m) = matches.next() {
+            let get = |i: Option<u32>| m.captures.iter().find(|c| Some(c.index) == i).map(|c| c.node);
+            if let (Some(t), Some(n), Some(ty)) = (get(tname), get(mname), get(mtype)) {
+                if text_of(ty, src) == "DurableObjectNamespace" {
+                    f.env_members.push(EnvMember {
+                        type_name: text_of(t, src).to_string(),
+                        name: text_of(n, src).to_string(),
+                        span: span(n),
+                    });
+                }
+            }
+        }
+    }
+    {
+        let query = &q.globals;
+        let call = query.capture_index_for_name("call.name");
+        let obj = query.capture_index_for_name("cjs.object");
+        let prop = query.capture_index_for_name("cjs.property");
+        let cname = query.capture_index_for_name("cjs.name");
+        let mut matches = cursor.matches(query, root, src);
+        while let Some(m) = matches.next() {
+            let get = |i: Option<u32>| m.captures.iter().find(|c| Some(c.index) == i).map(|c| c.node);
+            if get(call).is_some() {
+                f.add_event_listener = true;
+                continue;
+            }
+            let (Some(o), Some(p)) = (get(obj), get(prop)) else {
+                continue;
+            };
+            let names = f.commonjs.get_or_insert_with(Vec::new);
+            match (text_of(o, src), text_of(p, src)) {
+                ("module", "exports") => {
+                    if let Some(n) = get(cname) {
+                        names.push(text_of(n, src).to_string());
+                    }
+                }
+                ("exports", name) => names.push(name.to_string()),
+                _ => {}
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts_of(lang: Lang, text: &str) -> FileFacts {
+        let tree = super::super::parse(lang, text, None).unwrap();
+        facts(lang, text, &tree)
+    }
+
+    fn export_names(f: &FileFacts) -> Vec<String> {
+        f.exports
+            .iter()
+            .map(|e| match e {
+                ExportItem::Local { exported, .. } => exported.clone(),
+                ExportItem::Default { .. } => "default".into(),
+                ExportItem::ReExport { exported, imported, source, .. } => format!("{exported}<-{imported}@{source}"),
+                ExportItem::Star { source, .. } => format!("*@{source}"),
+                ExportItem::StarAs { exported, source, .. } => format!("{exported}=*@{source}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn exports_of_every_shape() {
+        let f = facts_of(
+            Lang::TypeScript,
+            r#"
+import { DurableObject } from "cloudflare:workers";
+import * as ns from "./ns";
+export class A extends DurableObject {}
+class B {}
+export { B as Bee, B };
+export { C as Cee } from "./c.js";
+export * from "./star";
+export * as all from "./all";
+export const D = wrap(A), { E, F: G } = make();
+export type { T } from "./t";
+export interface Env { X: DurableObjectNamespace<A> }
+export default class Main {}
+"#,
+        );
+        assert_eq!(
+            export_names(&f),
+            vec!["A", "Bee", "B", "Cee<-C@./c.js", "*@./star", "all=*@./all", "D", "E", "G", "Env", "default"]
+                .into_iter()
+                .map(String::from)
+                .filter(|n| n != "Env")
+                .collect::<Vec<_>>()
+        );
+        let a = &f.classes[0];
+        assert_eq!(a.base, Some(Base::Ident("DurableObject".into())));
+        assert!(matches!(f.decls["D"].0, Decl::Value(ValueKind::Call(ref c)) if c == "wrap"));
+        assert!(matches!(f.decls["G"].0, Decl::Value(ValueKind::Destructured)));
+        assert_eq!(f.env_members.len(), 1);
+        assert_eq!(f.env_members[0].name, "X");
+        assert!(f.has_default_export());
+    }
+
+    #[test]
+    fn env_uses_with_namespace_methods_only() {
+        let f = facts_of(
+            Lang::JavaScript,
+            "export default { fetch(r, env) { env.KV.get('x'); this.env.COUNTER.idFromName('a'); return c.env.ROOMS.getByName('b'); } }",
+        );
+        let b: Vec<_> = f.env_uses.iter().map(|u| u.binding.as_str()).collect();
+        assert_eq!(b, vec!["COUNTER", "ROOMS"]);
+    }
+
+    #[test]
+    fn service_worker_and_commonjs() {
+        let f = facts_of(Lang::JavaScript, "addEventListener('fetch', e => {});");
+        assert!(f.add_event_listener && !f.has_default_export());
+        let f = facts_of(Lang::JavaScript, "class C {}\nmodule.exports = { C };\nexports.D = 1;");
+        assert_eq!(f.commonjs.as_deref(), Some(&["D".to_string()][..]));
+    }
+
+    #[test]
+    fn class_expression_and_member_base() {
+        let f = facts_of(Lang::Tsx, "import * as cf from 'cloudflare:workers';\nexport const X = class extends cf.DurableObject {};\nexport class Y extends mixin(Z) {}");
+        assert!(matches!(f.decls["X"].0, Decl::Value(ValueKind::Class(_))));
+        assert_eq!(f.classes[0].base, Some(Base::Member("cf".into(), "DurableObject".into())));
+        assert!(matches!(f.classes[1].base, Some(Base::Expr(_))));
+    }
+
+    #[test]
+    fn half_typed_code_still_yields_facts() {
+        let f = facts_of(Lang::TypeScript, "export class A extends DurableObject {\n  fetch( {\n}\nexport class B {}");
+        assert!(f.has_errors);
+        assert!(!f.classes.is_empty());
+    }
+}
