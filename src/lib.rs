@@ -2,6 +2,10 @@
 //!
 //! See ARCHITECTURE.md for the layers and the invariants between them.
 
+pub mod cli;
 pub mod config;
+pub mod lsp;
+pub mod project;
+pub mod rules;
 pub mod syntax;
 pub mod text;

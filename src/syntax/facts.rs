@@ -105,7 +105,9 @@ pub enum ValueKind {
     Destructured,
     /// a function expression or arrow function
     Function,
-    /// a literal, object or other expression that is not a class
+    /// a literal: object, array, string, number, boolean, null, template
+    Literal,
+    /// any other expression (a member access, a conditional…): not traced
     Other,
 }
 

@@ -397,6 +397,8 @@ fn value_kind(f: &mut FileFacts, v: Node, src: &[u8]) -> ValueKind {
         "arrow_function" | "function_expression" | "function" | "generator_function" => {
             ValueKind::Function
         }
+        "object" | "array" | "string" | "number" | "template_string" | "true" | "false"
+        | "null" | "undefined" | "regex" => ValueKind::Literal,
         _ => ValueKind::Other,
     }
 }

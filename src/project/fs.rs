@@ -1,0 +1,204 @@
+//! The one door to file contents. The engine reads only through
+//! [`FileSystem`]; [`OsFs`] is the only implementation that touches the disk
+//! and it refuses paths that leave the workspace roots (symlinks included).
+
+use std::collections::BTreeMap;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub trait FileSystem: Send + Sync {
+    /// The bytes of a file.
+    fn read(&self, path: &Path) -> io::Result<Arc<[u8]>>;
+    fn is_file(&self, path: &Path) -> bool;
+    fn is_dir(&self, path: &Path) -> bool;
+    /// Every wrangler config below `root`, skipping what git ignores,
+    /// `node_modules` and `.wrangler`.
+    fn find_configs(&self, root: &Path) -> Vec<PathBuf>;
+}
+
+/// Why a file was not read as text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Skip {
+    Unreadable(String),
+    Binary,
+    TooLarge(usize),
+}
+
+impl std::fmt::Display for Skip {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Skip::Unreadable(e) => write!(f, "it could not be read: {e}"),
+            Skip::Binary => write!(f, "it is not a text file (it holds NUL bytes)"),
+            Skip::TooLarge(n) => write!(f, "it is too large to analyse ({n} bytes)"),
+        }
+    }
+}
+
+/// Reads a file as text: binary and oversized files are skipped with a
+/// reason; invalid UTF-8 is replaced, never fatal.
+pub fn read_text(fs: &dyn FileSystem, path: &Path, max: usize) -> Result<Arc<str>, Skip> {
+    let bytes = fs.read(path).map_err(|e| Skip::Unreadable(e.to_string()))?;
+    if bytes.len() > max {
+        return Err(Skip::TooLarge(bytes.len()));
+    }
+    if bytes.contains(&0) {
+        return Err(Skip::Binary);
+    }
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    Ok(Arc::from(String::from_utf8_lossy(bytes).as_ref()))
+}
+
+/// The disk, limited to some roots.
+pub struct OsFs {
+    roots: Vec<PathBuf>,
+}
+
+impl OsFs {
+    /// Roots are canonicalised; a root that does not exist is dropped.
+    pub fn new(roots: &[PathBuf]) -> OsFs {
+        OsFs {
+            roots: roots.iter().filter_map(|r| r.canonicalize().ok()).collect(),
+        }
+    }
+
+    fn inside(&self, path: &Path) -> Option<PathBuf> {
+        let real = path.canonicalize().ok()?;
+        self.roots.iter().any(|r| real.starts_with(r)).then_some(real)
+    }
+}
+
+impl FileSystem for OsFs {
+    fn read(&self, path: &Path) -> io::Result<Arc<[u8]>> {
+        let real = self.inside(path).ok_or_else(|| {
+            io::Error::new(io::ErrorKind::PermissionDenied, "outside the workspace")
+        })?;
+        Ok(Arc::from(std::fs::read(real)?))
+    }
+    fn is_file(&self, path: &Path) -> bool {
+        self.inside(path).map(|p| p.is_file()).unwrap_or(false)
+    }
+    fn is_dir(&self, path: &Path) -> bool {
+        self.inside(path).map(|p| p.is_dir()).unwrap_or(false)
+    }
+    fn find_configs(&self, root: &Path) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        if root.is_file() {
+            if self.inside(root).is_some() {
+                out.push(root.to_path_buf());
+            }
+            return out;
+        }
+        let walker = ignore::WalkBuilder::new(root)
+            .hidden(false)
+            .git_ignore(true)
+            .git_global(false)
+            .git_exclude(false)
+            .require_git(false)
+            .follow_links(false)
+            .filter_entry(|e| {
+                let n = e.file_name().to_string_lossy();
+                !(e.file_type().map(|t| t.is_dir()).unwrap_or(false)
+                    && (n == "node_modules" || n == ".wrangler" || n == ".git"))
+            })
+            .build();
+        for entry in walker.flatten() {
+            if entry.file_type().map(|t| t.is_file()).unwrap_or(false)
+                && crate::config::is_config_name(&entry.file_name().to_string_lossy())
+            {
+                out.push(entry.into_path());
+            }
+        }
+        out.sort();
+        out
+    }
+}
+
+/// Files in memory: tests, and the editor's unsaved buffers laid over a
+/// base file system.
+#[derive(Default)]
+pub struct MemFs {
+    files: BTreeMap<PathBuf, Arc<[u8]>>,
+    base: Option<Arc<dyn FileSystem>>,
+}
+
+impl MemFs {
+    pub fn new() -> MemFs {
+        MemFs::default()
+    }
+    pub fn over(base: Arc<dyn FileSystem>) -> MemFs {
+        MemFs {
+            files: BTreeMap::new(),
+            base: Some(base),
+        }
+    }
+    pub fn insert(&mut self, path: impl Into<PathBuf>, text: impl AsRef<[u8]>) {
+        self.files.insert(path.into(), Arc::from(text.as_ref()));
+    }
+    pub fn remove(&mut self, path: &Path) {
+        self.files.remove(path);
+    }
+    /// Builds a file system from a multi-file fixture:
+    /// `//- /wrangler.toml` lines start each file.
+    pub fn from_fixture(root: &Path, fixture: &str) -> MemFs {
+        let mut fs = MemFs::new();
+        let mut current: Option<(PathBuf, String)> = None;
+        for line in fixture.split_inclusive('\n') {
+            if let Some(name) = line.trim_end().strip_prefix("//- /") {
+                if let Some((p, t)) = current.take() {
+                    fs.insert(p, t);
+                }
+                current = Some((root.join(name.trim()), String::new()));
+            } else if let Some((_, t)) = current.as_mut() {
+                t.push_str(line);
+            }
+        }
+        if let Some((p, t)) = current {
+            fs.insert(p, t);
+        }
+        fs
+    }
+}
+
+impl FileSystem for MemFs {
+    fn read(&self, path: &Path) -> io::Result<Arc<[u8]>> {
+        match self.files.get(path) {
+            Some(b) => Ok(b.clone()),
+            None => match &self.base {
+                Some(b) => b.read(path),
+                None => Err(io::Error::new(io::ErrorKind::NotFound, "no such file")),
+            },
+        }
+    }
+    fn is_file(&self, path: &Path) -> bool {
+        self.files.contains_key(path) || self.base.as_ref().is_some_and(|b| b.is_file(path))
+    }
+    fn is_dir(&self, path: &Path) -> bool {
+        self.files.keys().any(|k| k.starts_with(path) && k != path)
+            || self.base.as_ref().is_some_and(|b| b.is_dir(path))
+    }
+    fn find_configs(&self, root: &Path) -> Vec<PathBuf> {
+        let mut out: Vec<PathBuf> = self
+            .base
+            .as_ref()
+            .map(|b| b.find_configs(root))
+            .unwrap_or_default();
+        for k in self.files.keys() {
+            let skip = k
+                .components()
+                .any(|c| matches!(c.as_os_str().to_str(), Some("node_modules" | ".wrangler")));
+            if k.starts_with(root)
+                && !skip
+                && k
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(crate::config::is_config_name)
+                && !out.contains(k)
+            {
+                out.push(k.clone());
+            }
+        }
+        out.sort();
+        out
+    }
+}

@@ -1,0 +1,9 @@
+//! The workspace: Workers (a config, its entry and module graph) and the
+//! facts of every source file they reach, read through a [`fs::FileSystem`].
+
+pub mod fs;
+pub mod resolve;
+pub mod symbols;
+pub mod workspace;
+
+pub use workspace::{Entry, SourceFile, Worker, Workspace};

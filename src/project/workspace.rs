@@ -1,0 +1,323 @@
+//! Building a [`Workspace`] from roots: discovery, entries, module graphs.
+
+use super::fs::{read_text, FileSystem, Skip};
+use super::resolve::{resolve, Resolved};
+use crate::config::{Config, CONFIG_NAMES};
+use crate::syntax::{self, FileFacts, Lang};
+use crate::text::{LineIndex, Span};
+use rayon::prelude::*;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// A parsed source file.
+#[derive(Debug)]
+pub struct SourceFile {
+    pub path: PathBuf,
+    pub lang: Lang,
+    pub text: Arc<str>,
+    pub lines: LineIndex,
+    pub facts: Arc<FileFacts>,
+}
+
+/// Where a Worker variant's code starts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Entry {
+    /// `main` names a source file that exists.
+    File(PathBuf),
+    /// `main` names no file.
+    Missing { path: PathBuf },
+    /// `main` names build output that is not there (yet); `source` is the
+    /// source entry found in its place, if any.
+    BuildOutput {
+        path: PathBuf,
+        reason: String,
+        source: Option<PathBuf>,
+    },
+    /// `main` names a file the engine does not read (a `.wasm`, a `.py`).
+    Unsupported { path: PathBuf },
+    /// No `main`.
+    None,
+}
+
+impl Entry {
+    /// The source file the analysis starts from.
+    pub fn source(&self) -> Option<&Path> {
+        match self {
+            Entry::File(p) => Some(p),
+            Entry::BuildOutput { source, .. } => source.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Worker {
+    pub config: Config,
+    pub text: Arc<str>,
+    pub lines: LineIndex,
+    /// The entry of each variant (index as in `Config::variants`).
+    pub entries: Vec<Entry>,
+    /// Files reachable from the entries.
+    pub graph: BTreeSet<PathBuf>,
+    /// Other configs in the same directory that wrangler does not use.
+    pub shadowed: Vec<PathBuf>,
+}
+
+impl Worker {
+    pub fn dir(&self) -> &Path {
+        self.config.path.parent().unwrap_or(Path::new(""))
+    }
+}
+
+/// A file that was found but not analysed, and why.
+#[derive(Clone, Debug)]
+pub struct Skipped {
+    pub path: PathBuf,
+    pub reason: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Workspace {
+    pub workers: Vec<Worker>,
+    pub files: HashMap<PathBuf, Arc<SourceFile>>,
+    pub skipped: Vec<Skipped>,
+}
+
+/// Limits that keep the walk bounded on any input.
+pub const MAX_CONFIG_BYTES: usize = 2 * 1024 * 1024;
+pub const MAX_GRAPH_FILES: usize = 20_000;
+
+/// Folders whose contents are build output.
+const BUILD_DIRS: &[&str] = &[
+    "dist", "build", "out", ".output", ".svelte-kit", ".open-next", ".vercel", ".next", ".wrangler",
+];
+
+impl Workspace {
+    pub fn file(&self, path: &Path) -> Option<&Arc<SourceFile>> {
+        self.files.get(path)
+    }
+
+    /// Discovers and analyses every Worker below `roots`.
+    pub fn load(fs: &dyn FileSystem, roots: &[PathBuf]) -> Workspace {
+        let mut configs: Vec<PathBuf> = Vec::new();
+        for r in roots {
+            for c in fs.find_configs(r) {
+                if !configs.contains(&c) {
+                    configs.push(c);
+                }
+            }
+        }
+        Self::from_configs(fs, configs)
+    }
+
+    pub fn from_configs(fs: &dyn FileSystem, configs: Vec<PathBuf>) -> Workspace {
+        let mut ws = Workspace::default();
+        // Several of wrangler.json / .jsonc / .toml in one directory: wrangler
+        // uses json > jsonc > toml.
+        let mut by_dir: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
+        let mut others = Vec::new();
+        for c in configs {
+            let name = c.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if CONFIG_NAMES.contains(&name) {
+                by_dir
+                    .entry(c.parent().map(Path::to_path_buf).unwrap_or_default())
+                    .or_default()
+                    .push(c);
+            } else {
+                others.push((c, Vec::new()));
+            }
+        }
+        let mut chosen: Vec<(PathBuf, Vec<PathBuf>)> = Vec::new();
+        for (_, mut list) in by_dir {
+            list.sort_by_key(|p| {
+                let n = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                CONFIG_NAMES.iter().position(|c| *c == n).unwrap_or(9)
+            });
+            let first = list.remove(0);
+            chosen.push((first, list));
+        }
+        chosen.extend(others);
+        chosen.sort();
+
+        for (path, shadowed) in chosen {
+            let text = match read_text(fs, &path, MAX_CONFIG_BYTES) {
+                Ok(t) => t,
+                Err(skip) => {
+                    ws.skipped.push(Skipped {
+                        path,
+                        reason: skip.to_string(),
+                    });
+                    continue;
+                }
+            };
+            let config = Config::parse(path.clone(), &text);
+            let entries = config
+                .variants()
+                .iter()
+                .map(|v| find_entry(fs, &config, v.main().map(|m| m.value.as_str()), v.build_command().is_some()))
+                .collect();
+            ws.workers.push(Worker {
+                lines: LineIndex::new(&text),
+                text,
+                config,
+                entries,
+                graph: BTreeSet::new(),
+                shadowed,
+            });
+        }
+        ws.build_graphs(fs);
+        ws
+    }
+
+    /// Parses every file reachable from every entry, a frontier at a time,
+    /// in parallel.
+    fn build_graphs(&mut self, fs: &dyn FileSystem) {
+        let mut frontier: BTreeSet<PathBuf> = self
+            .workers
+            .iter()
+            .flat_map(|w| w.entries.iter().filter_map(|e| e.source().map(Path::to_path_buf)))
+            .collect();
+        let mut seen: BTreeSet<PathBuf> = frontier.clone();
+        while !frontier.is_empty() && self.files.len() < MAX_GRAPH_FILES {
+            let batch: Vec<PathBuf> = std::mem::take(&mut frontier).into_iter().collect();
+            let parsed: Vec<(PathBuf, Result<SourceFile, Skip>)> = batch
+                .into_par_iter()
+                .map(|p| {
+                    let r = load_source(fs, &p);
+                    (p, r)
+                })
+                .collect();
+            for (path, res) in parsed {
+                match res {
+                    Ok(sf) => {
+                        for dep in dependencies(&sf.facts) {
+                            if let Resolved::File(d) = resolve(fs, &path, dep) {
+                                if Lang::from_path(&d).is_some() && seen.insert(d.clone()) {
+                                    frontier.insert(d);
+                                }
+                            }
+                        }
+                        self.files.insert(path, Arc::new(sf));
+                    }
+                    Err(skip) => self.skipped.push(Skipped {
+                        path,
+                        reason: skip.to_string(),
+                    }),
+                }
+            }
+        }
+        // Each Worker's own graph.
+        for w in &mut self.workers {
+            let mut stack: Vec<PathBuf> = w
+                .entries
+                .iter()
+                .filter_map(|e| e.source().map(Path::to_path_buf))
+                .collect();
+            let mut graph = BTreeSet::new();
+            while let Some(p) = stack.pop() {
+                if !graph.insert(p.clone()) {
+                    continue;
+                }
+                if let Some(sf) = self.files.get(&p) {
+                    for dep in dependencies(&sf.facts) {
+                        if let Resolved::File(d) = resolve(fs, &p, dep) {
+                            if self.files.contains_key(&d) && !graph.contains(&d) {
+                                stack.push(d);
+                            }
+                        }
+                    }
+                }
+            }
+            w.graph = graph;
+        }
+    }
+}
+
+/// Every module specifier a file depends on.
+fn dependencies(f: &FileFacts) -> impl Iterator<Item = &str> {
+    use crate::syntax::facts::ExportItem;
+    f.imports.iter().map(|i| i.source.as_str()).chain(f.exports.iter().filter_map(|e| match e {
+        ExportItem::ReExport { source, .. }
+        | ExportItem::Star { source, .. }
+        | ExportItem::StarAs { source, .. } => Some(source.as_str()),
+        _ => None,
+    }))
+}
+
+pub fn load_source(fs: &dyn FileSystem, path: &Path) -> Result<SourceFile, Skip> {
+    let lang = Lang::from_path(path).ok_or(Skip::Binary)?;
+    let text = read_text(fs, path, syntax::MAX_SOURCE_BYTES)?;
+    let tree = syntax::parse(lang, &text, None)
+        .ok_or_else(|| Skip::Unreadable("the parser gave up".into()))?;
+    let facts = syntax::typescript::facts(lang, &text, &tree);
+    Ok(SourceFile {
+        path: path.to_path_buf(),
+        lang,
+        lines: LineIndex::new(&text),
+        text,
+        facts: Arc::new(facts),
+    })
+}
+
+/// Resolves `main` for one variant.
+pub fn find_entry(fs: &dyn FileSystem, config: &Config, main: Option<&str>, has_build: bool) -> Entry {
+    let dir = config.path.parent().unwrap_or(Path::new(""));
+    let Some(main) = main else {
+        return Entry::None;
+    };
+    let path = super::resolve::normalize(&dir.join(main));
+    if fs.is_file(&path) {
+        if Lang::from_path(&path).is_some() {
+            return Entry::File(path);
+        }
+        return Entry::Unsupported { path };
+    }
+    let in_build_dir = Path::new(main).components().any(|c| {
+        c.as_os_str()
+            .to_str()
+            .is_some_and(|s| BUILD_DIRS.contains(&s))
+    });
+    if has_build || in_build_dir {
+        let reason = if has_build {
+            "it is written by the `build.command`".to_string()
+        } else {
+            "it sits in a build output folder".to_string()
+        };
+        return Entry::BuildOutput {
+            source: source_entry_for(fs, dir),
+            path,
+            reason,
+        };
+    }
+    Entry::Missing { path }
+}
+
+/// The conventional source entries, tried when `main` is build output.
+fn source_entry_for(fs: &dyn FileSystem, dir: &Path) -> Option<PathBuf> {
+    for cand in [
+        "src/index.ts",
+        "src/index.tsx",
+        "src/index.js",
+        "src/index.mjs",
+        "src/worker.ts",
+        "src/worker.js",
+        "src/server.ts",
+        "worker.ts",
+        "server.ts",
+        "index.ts",
+    ] {
+        let p = dir.join(cand);
+        if fs.is_file(&p) {
+            return Some(p);
+        }
+    }
+    None
+}
+
+/// A span in a file, for messages.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Location {
+    pub file: PathBuf,
+    pub span: Span,
+}

@@ -1,0 +1,188 @@
+//! Rules: the registry and the checks. Pure functions of a [`Workspace`].
+
+pub mod do1xx;
+pub mod registry;
+
+use crate::project::fs::FileSystem;
+use crate::project::Workspace;
+use crate::text::Span;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+pub use registry::{rule, Rule, RULES};
+
+/// The base of every rule's documentation link: `<base>/DO101`.
+pub const DOCS_BASE: &str = "https://durable-lsp.dev/rules";
+
+pub fn doc_url(base: &str, code: &str) -> String {
+    format!("{}/{code}", base.trim_end_matches('/'))
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Error,
+    Warning,
+    Info,
+    Hint,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+            Severity::Hint => "hint",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Related {
+    pub file: PathBuf,
+    pub span: Span,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Diagnostic {
+    pub file: PathBuf,
+    pub span: Span,
+    pub code: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    pub related: Vec<Related>,
+    /// The environments this applies to, when not the top level.
+    pub envs: Vec<String>,
+}
+
+impl Diagnostic {
+    pub fn new(code: &'static str, file: impl Into<PathBuf>, span: Span, message: impl Into<String>) -> Self {
+        let severity = rule(code).map(|r| r.severity).unwrap_or(Severity::Error);
+        Diagnostic {
+            file: file.into(),
+            span,
+            code,
+            severity,
+            message: message.into(),
+            related: Vec::new(),
+            envs: Vec::new(),
+        }
+    }
+    pub fn severity(mut self, s: Severity) -> Self {
+        self.severity = s;
+        self
+    }
+    pub fn related(mut self, file: impl Into<PathBuf>, span: Span, message: impl Into<String>) -> Self {
+        self.related.push(Related {
+            file: file.into(),
+            span,
+            message: message.into(),
+        });
+        self
+    }
+    pub fn name(&self) -> &'static str {
+        rule(self.code).map(|r| r.name).unwrap_or("")
+    }
+}
+
+/// Counts kept beside the diagnostics, for summaries.
+#[derive(Clone, Debug, Default)]
+pub struct Report {
+    pub diagnostics: Vec<Diagnostic>,
+    /// facts that could not be verified, over all Workers
+    pub unknowns: usize,
+}
+
+/// Runs every rule over the workspace.
+pub fn check(ws: &Workspace, fs: &dyn FileSystem) -> Report {
+    let mut report = Report::default();
+    for (i, _) in ws.workers.iter().enumerate() {
+        let (diags, unknowns) = do1xx::check_worker(ws, fs, i);
+        report.unknowns += unknowns;
+        report.diagnostics.extend(diags);
+    }
+    for s in &ws.skipped {
+        report.diagnostics.push(
+            Diagnostic::new("DO100", s.path.clone(), Span::default(), format!("Not analysed: {}.", s.reason)),
+        );
+    }
+    report.diagnostics = merge_envs(std::mem::take(&mut report.diagnostics));
+    report.diagnostics.sort_by(|a, b| {
+        (&a.file, a.span.start, a.code, &a.message).cmp(&(&b.file, b.span.start, b.code, &b.message))
+    });
+    report
+}
+
+/// One diagnostic per place and message: the same finding in several
+/// variants is reported once, naming the environments unless the top level
+/// has it too.
+fn merge_envs(diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let mut map: BTreeMap<(PathBuf, Span, &'static str, String), (Diagnostic, bool)> = BTreeMap::new();
+    for d in diags {
+        let key = (d.file.clone(), d.span, d.code, d.message.clone());
+        let top = d.envs.is_empty();
+        match map.get_mut(&key) {
+            Some((existing, has_top)) => {
+                *has_top |= top;
+                for e in d.envs {
+                    if !existing.envs.contains(&e) {
+                        existing.envs.push(e);
+                    }
+                }
+            }
+            None => {
+                map.insert(key, (d, top));
+            }
+        }
+    }
+    map.into_values()
+        .map(|(mut d, has_top)| {
+            if has_top {
+                d.envs.clear();
+            } else if !d.envs.is_empty() {
+                let list = d.envs.iter().map(|e| format!("env.{e}")).collect::<Vec<_>>().join(", ");
+                d.message = format!("{} [{list}]", d.message);
+            }
+            d
+        })
+        .collect()
+}
+
+/// The closest candidate by edit distance, for "did you mean" hints.
+pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let lw = word.to_lowercase();
+    candidates
+        .into_iter()
+        .filter(|c| *c != word)
+        .map(|c| (levenshtein(&lw, &c.to_lowercase()), c))
+        .filter(|(d, c)| *d <= (c.len().max(word.len()) / 3).max(1))
+        .min()
+        .map(|(_, c)| c)
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn closest_names() {
+        assert_eq!(closest("COUNTR", ["COUNTER", "ROOMS"]), Some("COUNTER"));
+        assert_eq!(closest("Chat", ["ChatRoom", "Other"]), None);
+        assert_eq!(closest("ChatRom", ["ChatRoom", "Other"]), Some("ChatRoom"));
+    }
+}
