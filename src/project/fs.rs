@@ -12,9 +12,10 @@ pub trait FileSystem: Send + Sync {
     fn read(&self, path: &Path) -> io::Result<Arc<[u8]>>;
     fn is_file(&self, path: &Path) -> bool;
     fn is_dir(&self, path: &Path) -> bool;
-    /// Every wrangler config below `root`, skipping what git ignores,
-    /// `node_modules` and `.wrangler`.
-    fn find_configs(&self, root: &Path) -> Vec<PathBuf>;
+    /// Every file below `root` whose name passes `pred`, skipping what git
+    /// ignores, `node_modules`, `.git` and `.wrangler`. A file root is
+    /// returned as it is.
+    fn find_files(&self, root: &Path, pred: &dyn Fn(&str) -> bool) -> Vec<PathBuf>;
 }
 
 /// Why a file was not read as text.
@@ -81,7 +82,7 @@ impl FileSystem for OsFs {
     fn is_dir(&self, path: &Path) -> bool {
         self.inside(path).map(|p| p.is_dir()).unwrap_or(false)
     }
-    fn find_configs(&self, root: &Path) -> Vec<PathBuf> {
+    fn find_files(&self, root: &Path, pred: &dyn Fn(&str) -> bool) -> Vec<PathBuf> {
         let mut out = Vec::new();
         if root.is_file() {
             if self.inside(root).is_some() {
@@ -104,7 +105,7 @@ impl FileSystem for OsFs {
             .build();
         for entry in walker.flatten() {
             if entry.file_type().map(|t| t.is_file()).unwrap_or(false)
-                && crate::config::is_config_name(&entry.file_name().to_string_lossy())
+                && pred(&entry.file_name().to_string_lossy())
             {
                 out.push(entry.into_path());
             }
@@ -177,22 +178,22 @@ impl FileSystem for MemFs {
         self.files.keys().any(|k| k.starts_with(path) && k != path)
             || self.base.as_ref().is_some_and(|b| b.is_dir(path))
     }
-    fn find_configs(&self, root: &Path) -> Vec<PathBuf> {
+    fn find_files(&self, root: &Path, pred: &dyn Fn(&str) -> bool) -> Vec<PathBuf> {
         let mut out: Vec<PathBuf> = self
             .base
             .as_ref()
-            .map(|b| b.find_configs(root))
+            .map(|b| b.find_files(root, pred))
             .unwrap_or_default();
         for k in self.files.keys() {
             let skip = k
                 .components()
                 .any(|c| matches!(c.as_os_str().to_str(), Some("node_modules" | ".wrangler")));
-            if k.starts_with(root)
+            if (k.starts_with(root) || k == root)
                 && !skip
                 && k
                     .file_name()
                     .and_then(|n| n.to_str())
-                    .is_some_and(crate::config::is_config_name)
+                    .is_some_and(pred)
                 && !out.contains(k)
             {
                 out.push(k.clone());

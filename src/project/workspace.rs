@@ -2,7 +2,10 @@
 
 use super::fs::{read_text, FileSystem, Skip};
 use super::resolve::{resolve, Resolved};
-use crate::config::{Config, CONFIG_NAMES};
+use crate::config::{
+    config_paths_in_vite_config, is_config_name, is_standard_config_name, is_vite_config_name, Config,
+    CONFIG_NAMES,
+};
 use crate::syntax::{self, FileFacts, Lang};
 use crate::text::{LineIndex, Span};
 use rayon::prelude::*;
@@ -62,6 +65,11 @@ pub struct Worker {
     pub graph: BTreeSet<PathBuf>,
     /// Other configs in the same directory that wrangler does not use.
     pub shadowed: Vec<PathBuf>,
+    /// Read only by a test harness (a vitest pool config, a test folder):
+    /// local tests need no migrations.
+    pub harness: bool,
+    /// Holds `{{ … }}` placeholders: a project template, not a config.
+    pub template: bool,
 }
 
 impl Worker {
@@ -98,20 +106,42 @@ impl Workspace {
         self.files.get(path)
     }
 
-    /// Discovers and analyses every Worker below `roots`.
+    /// Discovers and analyses every Worker below `roots`: wrangler configs
+    /// by name, and the configs that vite/vitest configs name with
+    /// `configPath` (test harnesses).
     pub fn load(fs: &dyn FileSystem, roots: &[PathBuf]) -> Workspace {
         let mut configs: Vec<PathBuf> = Vec::new();
+        let mut harness: BTreeSet<PathBuf> = BTreeSet::new();
+        let pred = |n: &str| is_config_name(n) || is_vite_config_name(n);
         for r in roots {
-            for c in fs.find_configs(r) {
-                if !configs.contains(&c) {
-                    configs.push(c);
+            for f in fs.find_files(r, &pred) {
+                let name = f.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                if is_config_name(name) {
+                    if in_test_folder(r, &f) {
+                        harness.insert(f.clone());
+                    }
+                    if !configs.contains(&f) {
+                        configs.push(f);
+                    }
+                    continue;
+                }
+                let Ok(text) = read_text(fs, &f, MAX_CONFIG_BYTES) else { continue };
+                let dir = f.parent().unwrap_or(Path::new(""));
+                for lit in config_paths_in_vite_config(&text) {
+                    let p = super::resolve::normalize(&dir.join(&lit));
+                    if fs.is_file(&p) {
+                        harness.insert(p.clone());
+                        if !configs.contains(&p) {
+                            configs.push(p);
+                        }
+                    }
                 }
             }
         }
-        Self::from_configs(fs, configs)
+        Self::from_configs(fs, configs, &harness)
     }
 
-    pub fn from_configs(fs: &dyn FileSystem, configs: Vec<PathBuf>) -> Workspace {
+    pub fn from_configs(fs: &dyn FileSystem, configs: Vec<PathBuf>, harness: &BTreeSet<PathBuf>) -> Workspace {
         let mut ws = Workspace::default();
         // Several of wrangler.json / .jsonc / .toml in one directory: wrangler
         // uses json > jsonc > toml.
@@ -152,6 +182,11 @@ impl Workspace {
                 }
             };
             let config = Config::parse(path.clone(), &text);
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if !is_standard_config_name(name) && !harness.contains(&path) && !looks_like_config(&config) {
+                continue;
+            }
+            let template = text.contains("{{") && text.contains("}}");
             let entries = config
                 .variants()
                 .iter()
@@ -163,6 +198,8 @@ impl Workspace {
                 config,
                 entries,
                 graph: BTreeSet::new(),
+                harness: harness.contains(&path),
+                template,
                 shadowed,
             });
         }
@@ -234,6 +271,30 @@ impl Workspace {
     }
 }
 
+/// Folders whose configs serve tests, not deploys.
+fn in_test_folder(root: &Path, file: &Path) -> bool {
+    let rel = file.strip_prefix(root).unwrap_or(file);
+    let parent = rel.parent().unwrap_or(Path::new(""));
+    parent.components().any(|c| {
+        let s = c.as_os_str().to_string_lossy();
+        matches!(s.as_ref(), "test" | "tests" | "__tests__" | "e2e" | "spec" | "specs")
+            || s.ends_with("-tests")
+            || s.ends_with("_tests")
+            || s.ends_with("-test")
+    })
+}
+
+/// A file with a non-standard name counts as a config only when it has the
+/// keys of one.
+fn looks_like_config(c: &Config) -> bool {
+    c.syntax_error.is_none()
+        && (c.top.name.is_some()
+            || c.top.main.is_some()
+            || c.top.compatibility_date.is_some()
+            || c.top.durable_objects.is_some()
+            || c.top.migrations.is_some())
+}
+
 /// Every module specifier a file depends on.
 fn dependencies(f: &FileFacts) -> impl Iterator<Item = &str> {
     use crate::syntax::facts::ExportItem;
@@ -272,6 +333,13 @@ pub fn find_entry(fs: &dyn FileSystem, config: &Config, main: Option<&str>, has_
             return Entry::File(path);
         }
         return Entry::Unsupported { path };
+    }
+    if Path::new(main).components().any(|c| c.as_os_str() == "node_modules") {
+        return Entry::BuildOutput {
+            path,
+            reason: "it sits in node_modules, which is not installed".into(),
+            source: None,
+        };
     }
     let in_build_dir = Path::new(main).components().any(|c| {
         c.as_os_str()

@@ -34,12 +34,15 @@ pub fn check_worker(ws: &Workspace, fs: &dyn FileSystem, index: usize) -> (Vec<D
     let cfg = &worker.config;
     let path = cfg.path.clone();
     if let Some(e) = &cfg.syntax_error {
-        cx.out.push(Diagnostic::new(
-            "DO116",
-            path.clone(),
-            e.span,
-            format!("{} could not be parsed: {}", cfg.file_name(), e.message),
-        ));
+        let d = if worker.template {
+            Diagnostic::new("DO116", path.clone(), e.span, format!(
+                "{} is not checked: it holds `{{{{ … }}}}` placeholders, so it looks like a project template ({}).",
+                cfg.file_name(), e.message
+            )).severity(Severity::Info)
+        } else {
+            Diagnostic::new("DO116", path.clone(), e.span, format!("{} could not be parsed: {}", cfg.file_name(), e.message))
+        };
+        cx.out.push(d);
         return (cx.out, 0);
     }
     for p in &cfg.problems {
@@ -152,6 +155,13 @@ impl<'a> Ctx<'a> {
         let lc = Lifecycle::of(v);
         let bindings = v.durable_objects();
         let local: Vec<&DoBinding> = bindings.iter().filter(|b| !b.external).collect();
+        // For the format checks, wrangler counts a `script_name` equal to this
+        // Worker's own name as local (R-ENT-02).
+        let own = v.worker_name();
+        let sw_local: Vec<&DoBinding> = bindings
+            .iter()
+            .filter(|b| !b.external || (own.is_some() && b.script_name.as_ref().map(|s| &s.value) == own.as_ref()))
+            .collect();
         let has_do = !local.is_empty() || lc.declared;
 
         self.entry_rules(v, entry, has_do);
@@ -163,7 +173,7 @@ impl<'a> Ctx<'a> {
         let sw = entry.source().and_then(|p| service_worker(self.ws, p)).unwrap_or(false);
         if sw {
             let e = entry.source().unwrap();
-            for b in &local {
+            for b in &sw_local {
                 let span = b.class_name.as_ref().map(|c| c.span).unwrap_or(b.span);
                 self.out.push(
                     Diagnostic::new("DO120", self.cfg_path(), span, format!(
@@ -190,7 +200,9 @@ impl<'a> Ctx<'a> {
             // lifecycle of the bound class
             match lc.classes.get(name).map(|r| &r.status) {
                 None => {
-                    let (sev, note) = if lc.declared {
+                    let (sev, note) = if self.worker.harness {
+                        (Severity::Info, " (this config serves a test harness, where local tests need no migrations; a deploy of it would fail)")
+                    } else if lc.declared {
                         (Severity::Error, "")
                     } else {
                         (Severity::Error, " (wrangler only warns about this when there are no migrations at all)")
@@ -266,6 +278,9 @@ impl<'a> Ctx<'a> {
                 match self.entry_export(entry, &name) {
                     Fact::Absent => {
                         let mut d = self.not_exported("DO103", entry, &name, span, &lc);
+                        if self.worker.harness {
+                            d.severity = Severity::Info;
+                        }
                         d.message = format!(
                             "{label} leaves class `{name}` live, but the entry {} does not export it; the deploy fails (API error 10070 for a new class, 10064 for an existing one) and `wrangler dev` crashes at startup.",
                             entry.source().map(|p| rel(self.dir(), p)).unwrap_or_default()
