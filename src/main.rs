@@ -59,11 +59,17 @@ fn main() -> ExitCode {
     let outcome = if let Some(code) = &args.explain {
         cli::explain(code)
     } else if args.check {
-        let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+        let paths = if args.paths.is_empty() {
+            vec![PathBuf::from(".")]
+        } else {
+            args.paths.clone()
+        };
         let color = match args.color {
             ColorArg::Always => true,
             ColorArg::Never => false,
-            ColorArg::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+            ColorArg::Auto => {
+                std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+            }
         };
         cli::run_check(&CheckOptions {
             paths,
@@ -74,7 +80,9 @@ fn main() -> ExitCode {
             deny_warnings: args.deny_warnings,
             color,
         })
-    } else if args.paths.is_empty() || (args.paths.len() == 1 && args.paths[0] == PathBuf::from("lsp")) {
+    } else if args.paths.is_empty()
+        || (args.paths.len() == 1 && args.paths[0] == "lsp")
+    {
         durable_lsp::lsp::run()
     } else {
         eprintln!("error: unexpected arguments; use --check PATH… to check, or no arguments for the language server");

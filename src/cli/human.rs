@@ -37,7 +37,10 @@ pub fn write(out: &mut dyn Write, c: &Checked, color: bool) -> io::Result<()> {
     let i = c.count(Severity::Info) + c.count(Severity::Hint);
     let workers = c.ws.workers.len();
     if workers == 0 {
-        writeln!(out, "No wrangler config (wrangler.toml, wrangler.json, wrangler.jsonc) was found.")?;
+        writeln!(
+            out,
+            "No wrangler config (wrangler.toml, wrangler.json, wrangler.jsonc) was found."
+        )?;
         return Ok(());
     }
     writeln!(
@@ -50,7 +53,11 @@ pub fn write(out: &mut dyn Write, c: &Checked, color: bool) -> io::Result<()> {
         plural(w),
         plural(i),
         if c.report.unknowns > 0 {
-            format!("; {} fact{} could not be verified", c.report.unknowns, plural(c.report.unknowns))
+            format!(
+                "; {} fact{} could not be verified",
+                c.report.unknowns,
+                plural(c.report.unknowns)
+            )
         } else {
             String::new()
         }
@@ -68,9 +75,20 @@ fn plural(n: usize) -> &'static str {
 fn diagnostic(out: &mut dyn Write, c: &Checked, d: &Diagnostic, p: &Paint) -> io::Result<()> {
     let mut lines = d.message.lines();
     let first = lines.next().unwrap_or("");
-    writeln!(out, "{}{}: {}", p.sev(d.severity), p.wrap("1", &format!("[{}]", d.code)), p.wrap("1", first))?;
+    writeln!(
+        out,
+        "{}{}: {}",
+        p.sev(d.severity),
+        p.wrap("1", &format!("[{}]", d.code)),
+        p.wrap("1", first)
+    )?;
     let pos = c.position(&d.file, d.span.start);
-    let loc = format!("{}:{}:{}", c.display_path(&d.file), pos.line + 1, pos.column + 1);
+    let loc = format!(
+        "{}:{}:{}",
+        c.display_path(&d.file),
+        pos.line + 1,
+        pos.column + 1
+    );
     let gutter = (pos.line + 1).to_string().len();
     writeln!(out, "{:gutter$}{} {loc}", "", p.wrap("1;34", "-->"))?;
     if let Some((text, idx)) = c.text(&d.file) {
@@ -80,13 +98,28 @@ fn diagnostic(out: &mut dyn Write, c: &Checked, d: &Diagnostic, p: &Paint) -> io
             let width = if end.line == pos.line {
                 (end.column.saturating_sub(pos.column)).max(1) as usize
             } else {
-                src.chars().count().saturating_sub(pos.column as usize).max(1)
+                src.chars()
+                    .count()
+                    .saturating_sub(pos.column as usize)
+                    .max(1)
             };
             let bar = p.wrap("1;34", "|");
             writeln!(out, "{:gutter$} {bar}", "")?;
-            writeln!(out, "{} {bar} {}", p.wrap("1;34", &(pos.line + 1).to_string()), src.replace('\t', " "))?;
+            writeln!(
+                out,
+                "{} {bar} {}",
+                p.wrap("1;34", &(pos.line + 1).to_string()),
+                src.replace('\t', " ")
+            )?;
             let caret: String = "^".repeat(width.min(200));
-            writeln!(out, "{:gutter$} {bar} {:col$}{}", "", "", p.wrap("1;31", &caret), col = pos.column as usize)?;
+            writeln!(
+                out,
+                "{:gutter$} {bar} {:col$}{}",
+                "",
+                "",
+                p.wrap("1;31", &caret),
+                col = pos.column as usize
+            )?;
         }
     }
     for rest in lines {
@@ -106,8 +139,20 @@ fn diagnostic(out: &mut dyn Write, c: &Checked, d: &Diagnostic, p: &Paint) -> io
         )?;
     }
     if !d.envs.is_empty() {
-        writeln!(out, "{:gutter$} {} environments: {}", "", p.wrap("1;34", "= note:"), d.envs.join(", "))?;
+        writeln!(
+            out,
+            "{:gutter$} {} environments: {}",
+            "",
+            p.wrap("1;34", "= note:"),
+            d.envs.join(", ")
+        )?;
     }
-    writeln!(out, "{:gutter$} {} {}", "", p.wrap("1;34", "= help:"), doc_url(DOCS_BASE, d.code))?;
+    writeln!(
+        out,
+        "{:gutter$} {} {}",
+        "",
+        p.wrap("1;34", "= help:"),
+        doc_url(DOCS_BASE, d.code)
+    )?;
     writeln!(out)
 }

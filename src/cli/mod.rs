@@ -75,7 +75,11 @@ impl Checked {
     }
 
     pub fn count(&self, s: Severity) -> usize {
-        self.report.diagnostics.iter().filter(|d| d.severity == s).count()
+        self.report
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == s)
+            .count()
     }
 
     pub fn files(&self) -> usize {
@@ -95,11 +99,18 @@ pub fn display_path(cwd: &Path, p: &Path) -> String {
 
 /// Analyses the given paths from the disk.
 pub fn analyse(paths: &[PathBuf]) -> Result<Checked, String> {
-    let cwd = std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
+    let cwd =
+        std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
     let mut roots = Vec::new();
     for p in paths {
-        let abs = if p.is_absolute() { p.clone() } else { cwd.join(p) };
-        let abs = abs.canonicalize().map_err(|e| format!("{}: {e}", p.display()))?;
+        let abs = if p.is_absolute() {
+            p.clone()
+        } else {
+            cwd.join(p)
+        };
+        let abs = abs
+            .canonicalize()
+            .map_err(|e| format!("{}: {e}", p.display()))?;
         roots.push(abs);
     }
     // Paths inside the workspace are shown relative to the real cwd.
@@ -147,7 +158,14 @@ pub fn explain(code: &str) -> Outcome {
             Outcome::Clean
         }
         None => {
-            eprintln!("error: no rule has the code `{code}`; the codes are {}", rules::RULES.iter().map(|r| r.code).collect::<Vec<_>>().join(", "));
+            eprintln!(
+                "error: no rule has the code `{code}`; the codes are {}",
+                rules::RULES
+                    .iter()
+                    .map(|r| r.code)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
             Outcome::Failure
         }
     }

@@ -275,15 +275,31 @@ mod tests {
         assert!(l.is_live("C"));
         assert_eq!(l.classes["A"].status, Status::RenamedTo("C".into()));
         assert_eq!(l.classes["B"].status, Status::Deleted);
-        assert_eq!(l.classes["B"].ended.as_ref().unwrap().label, "migration \"v2\"");
+        assert_eq!(
+            l.classes["B"].ended.as_ref().unwrap().label,
+            "migration \"v2\""
+        );
     }
 
     #[test]
     fn replay_errors() {
         let l = lc("[[migrations]]\ntag=\"v1\"\nnew_classes=[\"A\"]\nnew_sqlite_classes=[\"A\"]\ndeleted_classes=[\"Nope\"]\n");
-        let msgs: Vec<_> = l.errors.iter().map(|e| (e.kind, e.message.as_str())).collect();
-        assert!(msgs.contains(&(ReplayKind::Replay, "Cannot apply deleted_classes migration to non-existent class Nope")), "{msgs:?}");
-        assert!(msgs.contains(&(ReplayKind::Replay, "Cannot apply new_sqlite_classes migration to existing class A")));
+        let msgs: Vec<_> = l
+            .errors
+            .iter()
+            .map(|e| (e.kind, e.message.as_str()))
+            .collect();
+        assert!(
+            msgs.contains(&(
+                ReplayKind::Replay,
+                "Cannot apply deleted_classes migration to non-existent class Nope"
+            )),
+            "{msgs:?}"
+        );
+        assert!(msgs.contains(&(
+            ReplayKind::Replay,
+            "Cannot apply new_sqlite_classes migration to existing class A"
+        )));
     }
 
     #[test]

@@ -28,7 +28,9 @@ pub fn is_standard_config_name(name: &str) -> bool {
 /// Whether a vite or vitest config file.
 pub fn is_vite_config_name(name: &str) -> bool {
     (name.starts_with("vitest.") || name.starts_with("vite.") || name.starts_with("vitest-"))
-        && [".ts", ".mts", ".js", ".mjs", ".cts", ".cjs"].iter().any(|e| name.ends_with(e))
+        && [".ts", ".mts", ".js", ".mjs", ".cts", ".cjs"]
+            .iter()
+            .any(|e| name.ends_with(e))
 }
 
 /// The config paths a vite/vitest config names with `configPath`, as written.
@@ -60,7 +62,7 @@ fn first_config_literal(s: &str) -> Option<String> {
                 continue;
             }
         }
-        if q == b',' || q == b'}' {
+        if q == b'}' || q == b';' || q == b'\n' {
             return None;
         }
         i += 1;
@@ -74,10 +76,20 @@ mod tests {
 
     #[test]
     fn config_names() {
-        for n in ["wrangler.toml", "wrangler.staging.toml", "wrangler-router.jsonc", "integration-wrangler.jsonc"] {
+        for n in [
+            "wrangler.toml",
+            "wrangler.staging.toml",
+            "wrangler-router.jsonc",
+            "integration-wrangler.jsonc",
+        ] {
             assert!(is_config_name(n), "{n}");
         }
-        for n in ["package.json", "wrangler.ts", "wrangler-schema.json", "tsconfig.json"] {
+        for n in [
+            "package.json",
+            "wrangler.ts",
+            "wrangler-schema.json",
+            "tsconfig.json",
+        ] {
             assert!(!is_config_name(n), "{n}");
         }
     }
@@ -85,6 +97,9 @@ mod tests {
     #[test]
     fn vite_config_paths() {
         let t = "cloudflareTest({ wrangler: { configPath: path.join(testsDir, \"wrangler.jsonc\") } })\nx({configPath: './a/wrangler.toml'})";
-        assert_eq!(config_paths_in_vite_config(t), vec!["wrangler.jsonc", "./a/wrangler.toml"]);
+        assert_eq!(
+            config_paths_in_vite_config(t),
+            vec!["wrangler.jsonc", "./a/wrangler.toml"]
+        );
     }
 }

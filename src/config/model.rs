@@ -313,7 +313,11 @@ const OTHER_BINDINGS: &[(&str, &str, &str)] = &[
     ("r2_buckets", "R2 Bucket", "binding"),
     ("d1_databases", "D1 Database", "binding"),
     ("services", "Worker", "binding"),
-    ("analytics_engine_datasets", "Analytics Engine Dataset", "binding"),
+    (
+        "analytics_engine_datasets",
+        "Analytics Engine Dataset",
+        "binding",
+    ),
     ("vectorize", "Vectorize Index", "binding"),
     ("hyperdrive", "Hyperdrive Config", "binding"),
     ("dispatch_namespaces", "Dispatch Namespace", "binding"),
@@ -627,7 +631,10 @@ impl Builder {
             }
             let tag = match m.get("tag") {
                 None => {
-                    self.error(m.span, format!("\"migrations[{i}].tag\" is a required field."));
+                    self.error(
+                        m.span,
+                        format!("\"migrations[{i}].tag\" is a required field."),
+                    );
                     None
                 }
                 Some(t) if t.as_str().is_none() => {
@@ -788,13 +795,19 @@ impl Builder {
         let name = &p.key;
         let e = &p.value;
         if name.is_empty() {
-            self.error(p.key_span, "\"export\" keys cannot be the empty string.".into());
+            self.error(
+                p.key_span,
+                "\"export\" keys cannot be the empty string.".into(),
+            );
             return None;
         }
         if !e.is_object() {
             self.error(
                 e.span,
-                format!("\"exports.{name}\" should be an object but got {}.", e.to_json()),
+                format!(
+                    "\"exports.{name}\" should be an object but got {}.",
+                    e.to_json()
+                ),
             );
             return None;
         }
@@ -864,7 +877,11 @@ impl Builder {
                 &["type", "state", "storage", "transfer_from", "container"]
             }
         };
-        for extra in e.props().iter().filter(|q| !allowed.contains(&q.key.as_str())) {
+        for extra in e
+            .props()
+            .iter()
+            .filter(|q| !allowed.contains(&q.key.as_str()))
+        {
             self.error(
                 extra.key_span,
                 format!(
@@ -880,7 +897,8 @@ impl Builder {
             Some("legacy-kv") => Some(false),
             _ => None,
         };
-        if matches!(state, ExportState::Created | ExportState::ExpectingTransfer) && sqlite.is_none()
+        if matches!(state, ExportState::Created | ExportState::ExpectingTransfer)
+            && sqlite.is_none()
         {
             self.error(
                 storage.map(|s| s.span).unwrap_or(e.span),
@@ -962,7 +980,11 @@ fn other_bindings(node: &Node) -> Vec<OtherBinding> {
         }
     }
     for (key, label) in SINGLE_BINDINGS {
-        if let Some(n) = node.get(key).and_then(|b| b.get("binding")).and_then(str_of) {
+        if let Some(n) = node
+            .get(key)
+            .and_then(|b| b.get("binding"))
+            .and_then(str_of)
+        {
             out.push(OtherBinding {
                 name: n.value,
                 type_label: label,
@@ -1001,8 +1023,15 @@ mod tests {
         let st = vs[1];
         assert_eq!(st.worker_name().as_deref(), Some("w-staging"));
         assert_eq!(st.main().unwrap().value, "src/index.ts");
-        assert!(st.durable_objects().is_empty(), "durable_objects is not inherited");
-        assert_eq!(st.migrations().unwrap().items.len(), 1, "migrations are inherited");
+        assert!(
+            st.durable_objects().is_empty(),
+            "durable_objects is not inherited"
+        );
+        assert_eq!(
+            st.migrations().unwrap().items.len(),
+            1,
+            "migrations are inherited"
+        );
         assert_eq!(st.other_bindings()[0].name, "X");
     }
 
@@ -1013,9 +1042,17 @@ mod tests {
             r#"{"durable_objects": {"bindings": [{"name": "A", "environment": "x", "foo": 1}]}}"#,
         );
         let msgs: Vec<_> = c.problems.iter().map(|p| p.message.as_str()).collect();
-        assert!(msgs.iter().any(|m| m.ends_with("binding should have a string \"class_name\" field.")), "{msgs:?}");
-        assert!(msgs.iter().any(|m| m.ends_with("binding should have a \"script_name\" field if \"environment\" is present.")));
-        assert!(msgs.contains(&"Unexpected fields found in durable_objects.bindings[0] field: \"foo\""));
+        assert!(
+            msgs.iter()
+                .any(|m| m.ends_with("binding should have a string \"class_name\" field.")),
+            "{msgs:?}"
+        );
+        assert!(msgs.iter().any(|m| m.ends_with(
+            "binding should have a \"script_name\" field if \"environment\" is present."
+        )));
+        assert!(
+            msgs.contains(&"Unexpected fields found in durable_objects.bindings[0] field: \"foo\"")
+        );
     }
 
     #[test]
@@ -1025,8 +1062,13 @@ mod tests {
             "[[migrations]]\nnew_sqlite_classes = [\"A\", 3]\nbogus = 1\n",
         );
         let msgs: Vec<_> = c.problems.iter().map(|p| p.message.as_str()).collect();
-        assert!(msgs.contains(&"\"migrations[0].tag\" is a required field."), "{msgs:?}");
-        assert!(msgs.contains(&"Expected \"migrations[0].new_sqlite_classes.[1]\" to be of type string but got 3."));
+        assert!(
+            msgs.contains(&"\"migrations[0].tag\" is a required field."),
+            "{msgs:?}"
+        );
+        assert!(msgs.contains(
+            &"Expected \"migrations[0].new_sqlite_classes.[1]\" to be of type string but got 3."
+        ));
         assert!(msgs.contains(&"Unexpected fields found in migrations field: \"bogus\""));
     }
 
@@ -1039,8 +1081,13 @@ mod tests {
                 "C": {"type": "durable-object", "state": "deleted", "storage": "sqlite"}}}"#,
         );
         let msgs: Vec<_> = c.problems.iter().map(|p| p.message.as_str()).collect();
-        assert!(msgs.contains(&"\"exports.B.renamed_to\" cannot equal the source class name \"B\"."), "{msgs:?}");
-        assert!(msgs.iter().any(|m| m.starts_with("\"exports.C.storage\" is forbidden on state \"deleted\".")));
+        assert!(
+            msgs.contains(&"\"exports.B.renamed_to\" cannot equal the source class name \"B\"."),
+            "{msgs:?}"
+        );
+        assert!(msgs
+            .iter()
+            .any(|m| m.starts_with("\"exports.C.storage\" is forbidden on state \"deleted\".")));
         assert_eq!(c.top.exports.as_ref().unwrap().items.len(), 3);
     }
 

@@ -205,7 +205,7 @@ pub fn parse_toml(text: &str) -> Result<Node, SyntaxError> {
     match toml_edit::Document::parse(text) {
         Ok(doc) => {
             let len = text.len();
-            Ok(from_toml_table(doc.as_table(), Span::new(0, len.min(0))))
+            Ok(from_toml_table(doc.as_table(), Span::new(0, len)))
         }
         Err(e) => Err(SyntaxError {
             message: e.message().trim().to_string(),
@@ -300,14 +300,22 @@ mod tests {
     fn jsonc_errors_have_positions() {
         let e = parse_jsonc("{\"a\": }").unwrap_err();
         assert!(e.span.start > 0, "{e:?}");
-        assert!(parse_jsonc("{'a': 1}").is_err(), "single quotes are not JSONC");
+        assert!(
+            parse_jsonc("{'a': 1}").is_err(),
+            "single quotes are not JSONC"
+        );
     }
 
     #[test]
     fn toml_spans_for_tables_and_arrays_of_tables() {
         let t = "name = \"w\"\n[[durable_objects.bindings]]\nname = \"C\"\nclass_name = \"Counter\"\n[[migrations]]\ntag = \"v1\"\nnew_sqlite_classes = [\"Counter\"]\n";
         let n = parse_toml(t).unwrap();
-        let b = &n.get("durable_objects").unwrap().get("bindings").unwrap().items()[0];
+        let b = &n
+            .get("durable_objects")
+            .unwrap()
+            .get("bindings")
+            .unwrap()
+            .items()[0];
         let cn = b.prop("class_name").unwrap();
         assert_eq!(&t[cn.value.span.start..cn.value.span.end], "\"Counter\"");
         let m = &n.get("migrations").unwrap().items()[0];

@@ -65,7 +65,10 @@ impl OsFs {
 
     fn inside(&self, path: &Path) -> Option<PathBuf> {
         let real = path.canonicalize().ok()?;
-        self.roots.iter().any(|r| real.starts_with(r)).then_some(real)
+        self.roots
+            .iter()
+            .any(|r| real.starts_with(r))
+            .then_some(real)
     }
 }
 
@@ -190,10 +193,7 @@ impl FileSystem for MemFs {
                 .any(|c| matches!(c.as_os_str().to_str(), Some("node_modules" | ".wrangler")));
             if (k.starts_with(root) || k == root)
                 && !skip
-                && k
-                    .file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(pred)
+                && k.file_name().and_then(|n| n.to_str()).is_some_and(pred)
                 && !out.contains(k)
             {
                 out.push(k.clone());

@@ -120,18 +120,50 @@ mod tests {
     #[test]
     fn relative_resolution() {
         let mut fs = MemFs::new();
-        for f in ["/p/src/a.ts", "/p/src/b/index.ts", "/p/src/c.tsx", "/p/src/d.mjs"] {
+        for f in [
+            "/p/src/a.ts",
+            "/p/src/b/index.ts",
+            "/p/src/c.tsx",
+            "/p/src/d.mjs",
+        ] {
             fs.insert(f, "");
         }
         let from = Path::new("/p/src/index.ts");
-        assert_eq!(resolve(&fs, from, "./a"), Resolved::File("/p/src/a.ts".into()));
-        assert_eq!(resolve(&fs, from, "./a.js"), Resolved::File("/p/src/a.ts".into()));
-        assert_eq!(resolve(&fs, from, "./b"), Resolved::File("/p/src/b/index.ts".into()));
-        assert_eq!(resolve(&fs, from, "./c.js"), Resolved::File("/p/src/c.tsx".into()));
-        assert_eq!(resolve(&fs, from, "./d.mjs"), Resolved::File("/p/src/d.mjs".into()));
-        assert_eq!(resolve(&fs, from, "../src/./a"), Resolved::File("/p/src/a.ts".into()));
-        assert!(matches!(resolve(&fs, from, "./nope"), Resolved::NotFound(_)));
-        assert_eq!(resolve(&fs, from, "cloudflare:workers"), Resolved::Builtin("cloudflare:workers".into()));
-        assert_eq!(resolve(&fs, from, "@cloudflare/actors/x"), Resolved::Package("@cloudflare/actors".into()));
+        assert_eq!(
+            resolve(&fs, from, "./a"),
+            Resolved::File("/p/src/a.ts".into())
+        );
+        assert_eq!(
+            resolve(&fs, from, "./a.js"),
+            Resolved::File("/p/src/a.ts".into())
+        );
+        assert_eq!(
+            resolve(&fs, from, "./b"),
+            Resolved::File("/p/src/b/index.ts".into())
+        );
+        assert_eq!(
+            resolve(&fs, from, "./c.js"),
+            Resolved::File("/p/src/c.tsx".into())
+        );
+        assert_eq!(
+            resolve(&fs, from, "./d.mjs"),
+            Resolved::File("/p/src/d.mjs".into())
+        );
+        assert_eq!(
+            resolve(&fs, from, "../src/./a"),
+            Resolved::File("/p/src/a.ts".into())
+        );
+        assert!(matches!(
+            resolve(&fs, from, "./nope"),
+            Resolved::NotFound(_)
+        ));
+        assert_eq!(
+            resolve(&fs, from, "cloudflare:workers"),
+            Resolved::Builtin("cloudflare:workers".into())
+        );
+        assert_eq!(
+            resolve(&fs, from, "@cloudflare/actors/x"),
+            Resolved::Package("@cloudflare/actors".into())
+        );
     }
 }

@@ -75,7 +75,9 @@ impl<'a> Resolver<'a> {
         match resolve(self.fs, from, spec) {
             Resolved::File(p) if self.ws.file(&p).is_some() => Ok(p),
             Resolved::File(p) => Err(format!("{} could not be read", p.display())),
-            Resolved::Package(pkg) => Err(format!("it comes from package `{pkg}`, which is not traced")),
+            Resolved::Package(pkg) => Err(format!(
+                "it comes from package `{pkg}`, which is not traced"
+            )),
             Resolved::Builtin(b) => Err(format!("it comes from `{b}`")),
             Resolved::NotFound(p) => Err(format!("`{spec}` names no file ({})", p.display())),
         }
@@ -91,7 +93,9 @@ impl<'a> Resolver<'a> {
         let f = &sf.facts;
         for e in &f.exports {
             match e {
-                ExportItem::Local { exported, local, .. } if exported == name => {
+                ExportItem::Local {
+                    exported, local, ..
+                } if exported == name => {
                     return self.local(file, local, depth + 1);
                 }
                 ExportItem::Default { local, span } if name == "default" => {
@@ -105,7 +109,12 @@ impl<'a> Resolver<'a> {
                         }),
                     };
                 }
-                ExportItem::ReExport { exported, imported, source, .. } if exported == name => {
+                ExportItem::ReExport {
+                    exported,
+                    imported,
+                    source,
+                    ..
+                } if exported == name => {
                     return match self.module(file, source) {
                         Ok(target) => self.export_at(&target, imported, depth + 1),
                         Err(why) => Fact::Unknown(format!("`{name}` is re-exported and {why}")),
@@ -150,7 +159,10 @@ impl<'a> Resolver<'a> {
                     kind: SymbolKind::Opaque("a CommonJS export".into()),
                 });
             }
-            unknown.push(format!("{} uses CommonJS exports, which are not traced", self.rel(file)));
+            unknown.push(format!(
+                "{} uses CommonJS exports, which are not traced",
+                self.rel(file)
+            ));
         }
         if !unknown.is_empty() {
             return Fact::Unknown(unknown.join("; "));
@@ -174,7 +186,10 @@ impl<'a> Resolver<'a> {
         };
         let f = &sf.facts;
         let Some((decl, span)) = f.decls.get(name) else {
-            return Fact::Unknown(format!("`{name}` is not declared at the top level of {}", self.rel(file)));
+            return Fact::Unknown(format!(
+                "`{name}` is not declared at the top level of {}",
+                self.rel(file)
+            ));
         };
         let sym = |kind| {
             Fact::Known(Symbol {
@@ -233,13 +248,18 @@ impl<'a> Resolver<'a> {
             Some(Base::Ident(n)) => (n.as_str(), None),
             Some(Base::Member(ns, prop)) => (ns.as_str(), Some(prop.as_str())),
             Some(Base::Expr(e)) => {
-                return Fact::Unknown(format!("it extends `{e}`, an expression that is not traced"))
+                return Fact::Unknown(format!(
+                    "it extends `{e}`, an expression that is not traced"
+                ))
             }
         };
         // `extends ns.DurableObject` with `import * as ns from "cloudflare:workers"`
         if let Some(prop) = member {
             return match f.import_of(ident) {
-                Some(imp) if imp.imported == Imported::Namespace && imp.source == "cloudflare:workers" => {
+                Some(imp)
+                    if imp.imported == Imported::Namespace
+                        && imp.source == "cloudflare:workers" =>
+                {
                     builtin_base(prop)
                 }
                 _ => Fact::Unknown(format!("it extends `{ident}.{prop}`, which is not traced")),
@@ -254,12 +274,15 @@ impl<'a> Resolver<'a> {
             }
         }
         match self.local(file, ident, depth + 1) {
-            Fact::Known(Symbol { file: f2, kind: SymbolKind::Class(i), .. }) => {
-                self.class_base_at(&f2, i, depth + 1)
-            }
-            Fact::Known(Symbol { kind: SymbolKind::Opaque(what), .. }) => {
-                Fact::Unknown(format!("its base `{ident}` is {what}"))
-            }
+            Fact::Known(Symbol {
+                file: f2,
+                kind: SymbolKind::Class(i),
+                ..
+            }) => self.class_base_at(&f2, i, depth + 1),
+            Fact::Known(Symbol {
+                kind: SymbolKind::Opaque(what),
+                ..
+            }) => Fact::Unknown(format!("its base `{ident}` is {what}")),
             Fact::Known(_) => Fact::Unknown(format!("its base `{ident}` is not a class")),
             Fact::Unknown(why) => Fact::Unknown(format!("its base `{ident}`: {why}")),
             Fact::Absent => Fact::Unknown(format!("its base `{ident}` could not be found")),

@@ -3,8 +3,8 @@
 use super::fs::{read_text, FileSystem, Skip};
 use super::resolve::{resolve, Resolved};
 use crate::config::{
-    config_paths_in_vite_config, is_config_name, is_standard_config_name, is_vite_config_name, Config,
-    CONFIG_NAMES,
+    config_paths_in_vite_config, is_config_name, is_standard_config_name, is_vite_config_name,
+    Config, CONFIG_NAMES,
 };
 use crate::syntax::{self, FileFacts, Lang};
 use crate::text::{LineIndex, Span};
@@ -98,7 +98,15 @@ pub const MAX_GRAPH_FILES: usize = 20_000;
 
 /// Folders whose contents are build output.
 const BUILD_DIRS: &[&str] = &[
-    "dist", "build", "out", ".output", ".svelte-kit", ".open-next", ".vercel", ".next", ".wrangler",
+    "dist",
+    "build",
+    "out",
+    ".output",
+    ".svelte-kit",
+    ".open-next",
+    ".vercel",
+    ".next",
+    ".wrangler",
 ];
 
 impl Workspace {
@@ -125,7 +133,9 @@ impl Workspace {
                     }
                     continue;
                 }
-                let Ok(text) = read_text(fs, &f, MAX_CONFIG_BYTES) else { continue };
+                let Ok(text) = read_text(fs, &f, MAX_CONFIG_BYTES) else {
+                    continue;
+                };
                 let dir = f.parent().unwrap_or(Path::new(""));
                 for lit in config_paths_in_vite_config(&text) {
                     let p = super::resolve::normalize(&dir.join(&lit));
@@ -141,7 +151,11 @@ impl Workspace {
         Self::from_configs(fs, configs, &harness)
     }
 
-    pub fn from_configs(fs: &dyn FileSystem, configs: Vec<PathBuf>, harness: &BTreeSet<PathBuf>) -> Workspace {
+    pub fn from_configs(
+        fs: &dyn FileSystem,
+        configs: Vec<PathBuf>,
+        harness: &BTreeSet<PathBuf>,
+    ) -> Workspace {
         let mut ws = Workspace::default();
         // Several of wrangler.json / .jsonc / .toml in one directory: wrangler
         // uses json > jsonc > toml.
@@ -183,14 +197,24 @@ impl Workspace {
             };
             let config = Config::parse(path.clone(), &text);
             let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            if !is_standard_config_name(name) && !harness.contains(&path) && !looks_like_config(&config) {
+            if !is_standard_config_name(name)
+                && !harness.contains(&path)
+                && !looks_like_config(&config)
+            {
                 continue;
             }
             let template = text.contains("{{") && text.contains("}}");
             let entries = config
                 .variants()
                 .iter()
-                .map(|v| find_entry(fs, &config, v.main().map(|m| m.value.as_str()), v.build_command().is_some()))
+                .map(|v| {
+                    find_entry(
+                        fs,
+                        &config,
+                        v.main().map(|m| m.value.as_str()),
+                        v.build_command().is_some(),
+                    )
+                })
                 .collect();
             ws.workers.push(Worker {
                 lines: LineIndex::new(&text),
@@ -213,7 +237,11 @@ impl Workspace {
         let mut frontier: BTreeSet<PathBuf> = self
             .workers
             .iter()
-            .flat_map(|w| w.entries.iter().filter_map(|e| e.source().map(Path::to_path_buf)))
+            .flat_map(|w| {
+                w.entries
+                    .iter()
+                    .filter_map(|e| e.source().map(Path::to_path_buf))
+            })
             .collect();
         let mut seen: BTreeSet<PathBuf> = frontier.clone();
         while !frontier.is_empty() && self.files.len() < MAX_GRAPH_FILES {
@@ -277,8 +305,10 @@ fn in_test_folder(root: &Path, file: &Path) -> bool {
     let parent = rel.parent().unwrap_or(Path::new(""));
     parent.components().any(|c| {
         let s = c.as_os_str().to_string_lossy();
-        matches!(s.as_ref(), "test" | "tests" | "__tests__" | "e2e" | "spec" | "specs")
-            || s.ends_with("-tests")
+        matches!(
+            s.as_ref(),
+            "test" | "tests" | "__tests__" | "e2e" | "spec" | "specs"
+        ) || s.ends_with("-tests")
             || s.ends_with("_tests")
             || s.ends_with("-test")
     })
@@ -298,12 +328,15 @@ fn looks_like_config(c: &Config) -> bool {
 /// Every module specifier a file depends on.
 fn dependencies(f: &FileFacts) -> impl Iterator<Item = &str> {
     use crate::syntax::facts::ExportItem;
-    f.imports.iter().map(|i| i.source.as_str()).chain(f.exports.iter().filter_map(|e| match e {
-        ExportItem::ReExport { source, .. }
-        | ExportItem::Star { source, .. }
-        | ExportItem::StarAs { source, .. } => Some(source.as_str()),
-        _ => None,
-    }))
+    f.imports
+        .iter()
+        .map(|i| i.source.as_str())
+        .chain(f.exports.iter().filter_map(|e| match e {
+            ExportItem::ReExport { source, .. }
+            | ExportItem::Star { source, .. }
+            | ExportItem::StarAs { source, .. } => Some(source.as_str()),
+            _ => None,
+        }))
 }
 
 pub fn load_source(fs: &dyn FileSystem, path: &Path) -> Result<SourceFile, Skip> {
@@ -322,7 +355,12 @@ pub fn load_source(fs: &dyn FileSystem, path: &Path) -> Result<SourceFile, Skip>
 }
 
 /// Resolves `main` for one variant.
-pub fn find_entry(fs: &dyn FileSystem, config: &Config, main: Option<&str>, has_build: bool) -> Entry {
+pub fn find_entry(
+    fs: &dyn FileSystem,
+    config: &Config,
+    main: Option<&str>,
+    has_build: bool,
+) -> Entry {
     let dir = config.path.parent().unwrap_or(Path::new(""));
     let Some(main) = main else {
         return Entry::None;
@@ -334,7 +372,10 @@ pub fn find_entry(fs: &dyn FileSystem, config: &Config, main: Option<&str>, has_
         }
         return Entry::Unsupported { path };
     }
-    if Path::new(main).components().any(|c| c.as_os_str() == "node_modules") {
+    if Path::new(main)
+        .components()
+        .any(|c| c.as_os_str() == "node_modules")
+    {
         return Entry::BuildOutput {
             path,
             reason: "it sits in node_modules, which is not installed".into(),

@@ -40,7 +40,12 @@ pub fn check_worker(ws: &Workspace, fs: &dyn FileSystem, index: usize) -> (Vec<D
                 cfg.file_name(), e.message
             )).severity(Severity::Info)
         } else {
-            Diagnostic::new("DO116", path.clone(), e.span, format!("{} could not be parsed: {}", cfg.file_name(), e.message))
+            Diagnostic::new(
+                "DO116",
+                path.clone(),
+                e.span,
+                format!("{} could not be parsed: {}", cfg.file_name(), e.message),
+            )
         };
         cx.out.push(d);
         return (cx.out, 0);
@@ -50,7 +55,8 @@ pub fn check_worker(ws: &Workspace, fs: &dyn FileSystem, index: usize) -> (Vec<D
             ProblemSeverity::Error => Severity::Error,
             ProblemSeverity::Warning => Severity::Warning,
         };
-        cx.out.push(Diagnostic::new("DO116", path.clone(), p.span, p.message.clone()).severity(sev));
+        cx.out
+            .push(Diagnostic::new("DO116", path.clone(), p.span, p.message.clone()).severity(sev));
     }
     for s in &worker.shadowed {
         cx.out.push(Diagnostic::new(
@@ -73,6 +79,7 @@ pub fn check_worker(ws: &Workspace, fs: &dyn FileSystem, index: usize) -> (Vec<D
         }
     }
     cx.unknown_binding_uses();
+    cx.unused_bindings();
     let unknowns = cx.unknown.len();
     if !cx.unknown.is_empty() {
         let list: Vec<String> = cx.unknown.iter().map(|u| format!("- {u}")).collect();
@@ -88,14 +95,20 @@ pub fn check_worker(ws: &Workspace, fs: &dyn FileSystem, index: usize) -> (Vec<D
             "DO100",
             path,
             span,
-            format!("Some facts about this Worker could not be verified, so no rule fired on them:\n{}", list.join("\n")),
+            format!(
+                "Some facts about this Worker could not be verified, so no rule fired on them:\n{}",
+                list.join("\n")
+            ),
         ));
     }
     (cx.out, unknowns)
 }
 
 fn rel(base: &Path, p: &Path) -> String {
-    p.strip_prefix(base).unwrap_or(p).to_string_lossy().replace('\\', "/")
+    p.strip_prefix(base)
+        .unwrap_or(p)
+        .to_string_lossy()
+        .replace('\\', "/")
 }
 
 /// Whether an entry is service-worker format (wrangler 4.164's guess):
@@ -160,7 +173,10 @@ impl<'a> Ctx<'a> {
         let own = v.worker_name();
         let sw_local: Vec<&DoBinding> = bindings
             .iter()
-            .filter(|b| !b.external || (own.is_some() && b.script_name.as_ref().map(|s| &s.value) == own.as_ref()))
+            .filter(|b| {
+                !b.external
+                    || (own.is_some() && b.script_name.as_ref().map(|s| &s.value) == own.as_ref())
+            })
             .collect();
         let has_do = !local.is_empty() || lc.declared;
 
@@ -170,7 +186,10 @@ impl<'a> Ctx<'a> {
         self.env_bindings(v);
 
         // DO120: service-worker format with Durable Objects.
-        let sw = entry.source().and_then(|p| service_worker(self.ws, p)).unwrap_or(false);
+        let sw = entry
+            .source()
+            .and_then(|p| service_worker(self.ws, p))
+            .unwrap_or(false);
         if sw {
             let e = entry.source().unwrap();
             for b in &sw_local {
@@ -205,7 +224,10 @@ impl<'a> Ctx<'a> {
                     } else if lc.declared {
                         (Severity::Error, "")
                     } else {
-                        (Severity::Error, " (wrangler only warns about this when there are no migrations at all)")
+                        (
+                            Severity::Error,
+                            " (wrangler only warns about this when there are no migrations at all)",
+                        )
                     };
                     let tag = next_tag(v);
                     self.out.push(
@@ -258,8 +280,11 @@ impl<'a> Ctx<'a> {
                     let d = self.not_exported("DO101", entry, name, class.span, &lc);
                     self.out.push(d);
                 }
+                // A missing or absent entry is DO115's finding already.
                 Fact::Unknown(why) => {
-                    self.unknown.insert(why);
+                    if entry.source().is_some() {
+                        self.unknown.insert(why);
+                    }
                 }
                 Fact::Known(sym) => self.is_durable_object(name, class.span, &sym),
             }
@@ -302,7 +327,14 @@ impl<'a> Ctx<'a> {
     }
 
     /// A DO101/DO103 diagnostic with the source side as related information.
-    fn not_exported(&self, code: &'static str, entry: &Entry, name: &str, span: Span, _lc: &Lifecycle) -> Diagnostic {
+    fn not_exported(
+        &self,
+        code: &'static str,
+        entry: &Entry,
+        name: &str,
+        span: Span,
+        _lc: &Lifecycle,
+    ) -> Diagnostic {
         let e = entry.source().unwrap_or(Path::new("")).to_path_buf();
         let entry_rel = rel(self.dir(), &e);
         let facts = self.ws.file(&e).map(|f| f.facts.clone());
@@ -330,7 +362,13 @@ impl<'a> Ctx<'a> {
                 .map(|c| (p.clone(), c.name_span))
         });
         match decl {
-            Some((p, s)) => d = d.related(p, s, format!("class `{name}` is declared here but is not exported from {entry_rel}")),
+            Some((p, s)) => {
+                d = d.related(
+                    p,
+                    s,
+                    format!("class `{name}` is declared here but is not exported from {entry_rel}"),
+                )
+            }
             None => d = d.related(e, Span::default(), format!("the entry {entry_rel}")),
         }
         d
@@ -338,12 +376,16 @@ impl<'a> Ctx<'a> {
 
     /// The names an entry exports directly (for suggestions).
     fn exported_names(&self, entry: &Path) -> Vec<String> {
-        let Some(f) = self.ws.file(entry) else { return vec![] };
+        let Some(f) = self.ws.file(entry) else {
+            return vec![];
+        };
         f.facts
             .exports
             .iter()
             .filter_map(|e| match e {
-                ExportItem::Local { exported, .. } | ExportItem::ReExport { exported, .. } => Some(exported.clone()),
+                ExportItem::Local { exported, .. } | ExportItem::ReExport { exported, .. } => {
+                    Some(exported.clone())
+                }
                 _ => None,
             })
             .collect()
@@ -352,7 +394,13 @@ impl<'a> Ctx<'a> {
     /// DO117: the bound export is a class that extends DurableObject.
     fn is_durable_object(&mut self, name: &str, span: Span, sym: &Symbol) {
         let dir = self.dir().to_path_buf();
-        let at = |d: Diagnostic| d.related(sym.file.clone(), sym.span, format!("`{name}` is defined here"));
+        let at = |d: Diagnostic| {
+            d.related(
+                sym.file.clone(),
+                sym.span,
+                format!("`{name}` is defined here"),
+            )
+        };
         match &sym.kind {
             SymbolKind::Function => self.out.push(at(Diagnostic::new("DO117", self.cfg_path(), span, format!(
                 "`{name}` is exported as a function, not a class; a Durable Object must be a class that extends `DurableObject` from \"cloudflare:workers\"."
@@ -388,12 +436,18 @@ impl<'a> Ctx<'a> {
         match entry {
             Entry::Missing { .. } => {
                 let m = main.unwrap();
-                self.out.push(Diagnostic::new("DO115", self.cfg_path(), m.span, format!(
-                    "The entry-point file at \"{}\" was not found.",
-                    m.value
-                )));
+                self.out.push(Diagnostic::new(
+                    "DO115",
+                    self.cfg_path(),
+                    m.span,
+                    format!("The entry-point file at \"{}\" was not found.", m.value),
+                ));
             }
-            Entry::BuildOutput { path, reason, source } if has_do => {
+            Entry::BuildOutput {
+                path,
+                reason,
+                source,
+            } if has_do => {
                 let m = main.unwrap();
                 let msg = match source {
                     Some(s) => format!(
@@ -406,7 +460,10 @@ impl<'a> Ctx<'a> {
                         rel(&dir, path)
                     ),
                 };
-                self.out.push(Diagnostic::new("DO115", self.cfg_path(), m.span, msg.replace(" ,", ",")).severity(Severity::Info));
+                self.out.push(
+                    Diagnostic::new("DO115", self.cfg_path(), m.span, msg.replace(" ,", ","))
+                        .severity(Severity::Info),
+                );
             }
             Entry::Unsupported { path } if has_do => {
                 let m = main.unwrap();
@@ -416,7 +473,14 @@ impl<'a> Ctx<'a> {
                 )).severity(Severity::Info));
             }
             Entry::None if has_do => {
-                let span = self.worker.config.top.name.as_ref().map(|n| n.span).unwrap_or_default();
+                let span = self
+                    .worker
+                    .config
+                    .top
+                    .name
+                    .as_ref()
+                    .map(|n| n.span)
+                    .unwrap_or_default();
                 self.out.push(Diagnostic::new("DO115", self.cfg_path(), span,
                     "This config has no `main`: the entry is given on the command line, by a framework or by a test harness, so class exports are not checked."
                 ).severity(Severity::Info));
@@ -487,8 +551,11 @@ impl<'a> Ctx<'a> {
             }
         }
         for (name, span) in &seen {
-            let others: Vec<&crate::config::model::OtherBinding> =
-                v.other_bindings().iter().filter(|o| o.name == *name).collect();
+            let others: Vec<&crate::config::model::OtherBinding> = v
+                .other_bindings()
+                .iter()
+                .filter(|o| o.name == *name)
+                .collect();
             if others.is_empty() {
                 continue;
             }
@@ -515,7 +582,12 @@ impl<'a> Ctx<'a> {
             .top
             .durable_objects
             .as_ref()
-            .map(|d| d.items.iter().filter_map(|b| b.name.as_ref().map(|n| n.value.as_str())).collect())
+            .map(|d| {
+                d.items
+                    .iter()
+                    .filter_map(|b| b.name.as_ref().map(|n| n.value.as_str()))
+                    .collect()
+            })
             .unwrap_or_default();
         if top.is_empty() {
             return;
@@ -541,13 +613,19 @@ impl<'a> Ctx<'a> {
 
     /// DO119: a `script_name` that names a Worker in this workspace.
     fn cross_worker(&mut self, b: &DoBinding) {
-        let (Some(script), Some(class)) = (&b.script_name, &b.class_name) else { return };
+        let (Some(script), Some(class)) = (&b.script_name, &b.class_name) else {
+            return;
+        };
         let mut targets: Vec<(&Worker, usize)> = Vec::new();
         for w in &self.ws.workers {
             for (i, tv) in w.config.variants().iter().enumerate() {
                 let matches = match &b.environment {
                     Some(env) => {
-                        w.config.top.name.as_ref().is_some_and(|n| n.value == script.value)
+                        w.config
+                            .top
+                            .name
+                            .as_ref()
+                            .is_some_and(|n| n.value == script.value)
                             && tv.env_name() == Some(env.value.as_str())
                     }
                     None => tv.worker_name().as_deref() == Some(script.value.as_str()),
@@ -571,10 +649,16 @@ impl<'a> Ctx<'a> {
             };
             match other.entry_export(&w.entries[*i], &class.value) {
                 Fact::Absent => {
-                    absent_in = Some((w.config.path.clone(), w.entries[*i].source().unwrap().to_path_buf()))
+                    absent_in = Some((
+                        w.config.path.clone(),
+                        w.entries[*i].source().unwrap().to_path_buf(),
+                    ))
                 }
                 Fact::Unknown(why) => {
-                    self.unknown.insert(format!("`{}` in Worker `{}`: {why}", class.value, script.value));
+                    self.unknown.insert(format!(
+                        "`{}` in Worker `{}`: {why}",
+                        class.value, script.value
+                    ));
                     return;
                 }
                 Fact::Known(_) => return,
@@ -597,13 +681,63 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// DO111: a DO binding whose name appears nowhere in the Worker's code.
+    /// Only where the whole graph was read and no code reaches `env`
+    /// dynamically (`env[name]`) or hands `env` to a package.
+    fn unused_bindings(&mut self) {
+        let w = self.worker;
+        if w.graph.is_empty() || w.entries.iter().any(|e| !matches!(e, Entry::File(_))) {
+            return;
+        }
+        let files: Vec<_> = w.graph.iter().filter_map(|p| self.ws.file(p)).collect();
+        if files.len() != w.graph.len() || files.iter().any(|f| f.facts.has_errors) {
+            return;
+        }
+        let dynamic = files.iter().any(|f| {
+            f.text.contains("env[")
+                || f.facts.imports.iter().any(|i| {
+                    !i.source.starts_with('.')
+                        && !i.source.starts_with("cloudflare:")
+                        && !i.source.starts_with("node:")
+                })
+        });
+        if dynamic {
+            return;
+        }
+        let mut seen = BTreeSet::new();
+        for v in w.config.variants() {
+            for b in v.durable_objects() {
+                let Some(n) = &b.name else { continue };
+                if !seen.insert((n.value.clone(), n.span)) {
+                    continue;
+                }
+                let used = files.iter().any(|f| contains_word(&f.text, &n.value));
+                if !used {
+                    self.out.push(Diagnostic::new(
+                        "DO111",
+                        self.cfg_path(),
+                        n.span,
+                        format!(
+                            "Binding `{}` is not used by any code of this Worker.",
+                            n.value
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+
     /// DO110: `env.X` used as a DO namespace where no variant binds X.
     fn unknown_binding_uses(&mut self) {
         let cfg = &self.worker.config;
         let bound: BTreeSet<&str> = cfg
             .variants()
             .iter()
-            .flat_map(|v| v.durable_objects().iter().filter_map(|b| b.name.as_ref().map(|n| n.value.as_str())))
+            .flat_map(|v| {
+                v.durable_objects()
+                    .iter()
+                    .filter_map(|b| b.name.as_ref().map(|n| n.value.as_str()))
+            })
             .collect();
         let others: BTreeSet<&str> = cfg
             .variants()
@@ -612,28 +746,52 @@ impl<'a> Ctx<'a> {
             .collect();
         let dir = self.dir().to_path_buf();
         for file in &self.worker.graph {
-            let Some(sf) = self.ws.file(file) else { continue };
+            let Some(sf) = self.ws.file(file) else {
+                continue;
+            };
             // A file shared with a Worker that binds the name is not ours to judge.
             let shared_ok = |name: &str| {
                 self.ws.workers.iter().any(|w| {
                     w.graph.contains(file)
                         && w.config.variants().iter().any(|v| {
-                            v.durable_objects().iter().any(|b| b.name.as_ref().is_some_and(|n| n.value == name))
+                            v.durable_objects()
+                                .iter()
+                                .any(|b| b.name.as_ref().is_some_and(|n| n.value == name))
                         })
                 })
             };
-            let mut uses: Vec<(String, Span, &str)> = sf.facts.env_uses.iter().map(|u| (u.binding.clone(), u.span, "used as a Durable Object namespace")).collect();
+            let mut uses: Vec<(String, Span, &str)> = sf
+                .facts
+                .env_uses
+                .iter()
+                .map(|u| {
+                    (
+                        u.binding.clone(),
+                        u.span,
+                        "used as a Durable Object namespace",
+                    )
+                })
+                .collect();
             if file.starts_with(&dir) {
                 uses.extend(
                     sf.facts
                         .env_members
                         .iter()
                         .filter(|m| m.type_name == "Env")
-                        .map(|m| (m.name.clone(), m.span, "declared as a DurableObjectNamespace")),
+                        .map(|m| {
+                            (
+                                m.name.clone(),
+                                m.span,
+                                "declared as a DurableObjectNamespace",
+                            )
+                        }),
                 );
             }
             for (name, span, what) in uses {
-                if bound.contains(name.as_str()) || others.contains(name.as_str()) || shared_ok(&name) {
+                if bound.contains(name.as_str())
+                    || others.contains(name.as_str())
+                    || shared_ok(&name)
+                {
                     continue;
                 }
                 let mut msg = format!(
@@ -643,14 +801,31 @@ impl<'a> Ctx<'a> {
                 if let Some(s) = closest(&name, bound.iter().copied()) {
                     msg.push_str(&format!(" Did you mean `{s}`?"));
                 }
-                let span_cfg = cfg.top.durable_objects.as_ref().map(|d| d.key_span).unwrap_or_default();
-                self.out.push(
-                    Diagnostic::new("DO110", file.clone(), span, msg)
-                        .related(cfg.path.clone(), span_cfg, format!("the Durable Object bindings of {}", rel(&dir, &cfg.path))),
-                );
+                let span_cfg = cfg
+                    .top
+                    .durable_objects
+                    .as_ref()
+                    .map(|d| d.key_span)
+                    .unwrap_or_default();
+                self.out
+                    .push(Diagnostic::new("DO110", file.clone(), span, msg).related(
+                        cfg.path.clone(),
+                        span_cfg,
+                        format!("the Durable Object bindings of {}", rel(&dir, &cfg.path)),
+                    ));
             }
         }
     }
+}
+
+/// Whether `word` occurs in `text` as an identifier, not inside a longer one.
+fn contains_word(text: &str, word: &str) -> bool {
+    let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '$';
+    text.match_indices(word).any(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        let after = text[i + word.len()..].chars().next();
+        !before.is_some_and(is_ident) && !after.is_some_and(is_ident)
+    })
 }
 
 fn en_list(items: &[&str]) -> String {
@@ -664,7 +839,10 @@ fn en_list(items: &[&str]) -> String {
 
 /// The next migration tag, following the style of the last one (`v3` → `v4`).
 fn next_tag(v: &Variant<'_>) -> String {
-    let Some(last) = v.migrations().and_then(|m| m.items.iter().rev().find_map(|x| x.tag.as_ref())) else {
+    let Some(last) = v
+        .migrations()
+        .and_then(|m| m.items.iter().rev().find_map(|x| x.tag.as_ref()))
+    else {
         return "tag = \"v1\"".into();
     };
     let t = &last.value;

@@ -57,7 +57,12 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn new(code: &'static str, file: impl Into<PathBuf>, span: Span, message: impl Into<String>) -> Self {
+    pub fn new(
+        code: &'static str,
+        file: impl Into<PathBuf>,
+        span: Span,
+        message: impl Into<String>,
+    ) -> Self {
         let severity = rule(code).map(|r| r.severity).unwrap_or(Severity::Error);
         Diagnostic {
             file: file.into(),
@@ -73,7 +78,12 @@ impl Diagnostic {
         self.severity = s;
         self
     }
-    pub fn related(mut self, file: impl Into<PathBuf>, span: Span, message: impl Into<String>) -> Self {
+    pub fn related(
+        mut self,
+        file: impl Into<PathBuf>,
+        span: Span,
+        message: impl Into<String>,
+    ) -> Self {
         self.related.push(Related {
             file: file.into(),
             span,
@@ -103,13 +113,21 @@ pub fn check(ws: &Workspace, fs: &dyn FileSystem) -> Report {
         report.diagnostics.extend(diags);
     }
     for s in &ws.skipped {
-        report.diagnostics.push(
-            Diagnostic::new("DO100", s.path.clone(), Span::default(), format!("Not analysed: {}.", s.reason)),
-        );
+        report.diagnostics.push(Diagnostic::new(
+            "DO100",
+            s.path.clone(),
+            Span::default(),
+            format!("Not analysed: {}.", s.reason),
+        ));
     }
     report.diagnostics = merge_envs(std::mem::take(&mut report.diagnostics));
     report.diagnostics.sort_by(|a, b| {
-        (&a.file, a.span.start, a.code, &a.message).cmp(&(&b.file, b.span.start, b.code, &b.message))
+        (&a.file, a.span.start, a.code, &a.message).cmp(&(
+            &b.file,
+            b.span.start,
+            b.code,
+            &b.message,
+        ))
     });
     report
 }
@@ -118,7 +136,8 @@ pub fn check(ws: &Workspace, fs: &dyn FileSystem) -> Report {
 /// variants is reported once, naming the environments unless the top level
 /// has it too.
 fn merge_envs(diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
-    let mut map: BTreeMap<(PathBuf, Span, &'static str, String), (Diagnostic, bool)> = BTreeMap::new();
+    let mut map: BTreeMap<(PathBuf, Span, &'static str, String), (Diagnostic, bool)> =
+        BTreeMap::new();
     for d in diags {
         let key = (d.file.clone(), d.span, d.code, d.message.clone());
         let top = d.envs.is_empty();
@@ -141,7 +160,12 @@ fn merge_envs(diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
             if has_top {
                 d.envs.clear();
             } else if !d.envs.is_empty() {
-                let list = d.envs.iter().map(|e| format!("env.{e}")).collect::<Vec<_>>().join(", ");
+                let list = d
+                    .envs
+                    .iter()
+                    .map(|e| format!("env.{e}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
                 d.message = format!("{} [{list}]", d.message);
             }
             d

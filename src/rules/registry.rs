@@ -73,7 +73,12 @@ mod tests {
     fn every_page_starts_with_its_code_and_name() {
         for r in RULES {
             let first = r.doc.lines().next().unwrap_or("");
-            assert_eq!(first, format!("# {}: {}", r.code, r.name), "docs/rules/{}.md", r.code);
+            assert_eq!(
+                first,
+                format!("# {}: {}", r.code, r.name),
+                "docs/rules/{}.md",
+                r.code
+            );
         }
     }
 }

@@ -60,7 +60,9 @@ fn spec_name(n: Node, src: &[u8]) -> String {
 
 fn has_token(n: Node, token: &str) -> bool {
     let mut c = n.walk();
-    let found = n.children(&mut c).any(|ch| !ch.is_named() && ch.kind() == token);
+    let found = n
+        .children(&mut c)
+        .any(|ch| !ch.is_named() && ch.kind() == token);
     found
 }
 
@@ -108,12 +110,28 @@ fn import(f: &mut FileFacts, stmt: Node, src: &[u8]) {
     let mut c2 = clause.walk();
     for part in clause.named_children(&mut c2) {
         match part.kind() {
-            "identifier" => add_import(f, text_of(part, src), Imported::Default, &source, source_span, part),
+            "identifier" => add_import(
+                f,
+                text_of(part, src),
+                Imported::Default,
+                &source,
+                source_span,
+                part,
+            ),
             "namespace_import" => {
                 let mut c3 = part.walk();
-                let id = part.named_children(&mut c3).find(|n| n.kind() == "identifier");
+                let id = part
+                    .named_children(&mut c3)
+                    .find(|n| n.kind() == "identifier");
                 if let Some(id) = id {
-                    add_import(f, text_of(id, src), Imported::Namespace, &source, source_span, id);
+                    add_import(
+                        f,
+                        text_of(id, src),
+                        Imported::Namespace,
+                        &source,
+                        source_span,
+                        id,
+                    );
                 }
             }
             "named_imports" => {
@@ -141,15 +159,24 @@ fn import(f: &mut FileFacts, stmt: Node, src: &[u8]) {
     }
 }
 
-fn add_import(f: &mut FileFacts, local: &str, imported: Imported, source: &str, source_span: Span, at: Node) {
+fn add_import(
+    f: &mut FileFacts,
+    local: &str,
+    imported: Imported,
+    source: &str,
+    source_span: Span,
+    at: Node,
+) {
     f.imports.push(Import {
         local: local.to_string(),
         imported,
         source: source.to_string(),
         source_span,
     });
-    f.decls
-        .insert(local.to_string(), (Decl::Import(f.imports.len() - 1), span(at)));
+    f.decls.insert(
+        local.to_string(),
+        (Decl::Import(f.imports.len() - 1), span(at)),
+    );
 }
 
 fn export(f: &mut FileFacts, stmt: Node, src: &[u8]) {
@@ -212,7 +239,9 @@ fn export(f: &mut FileFacts, stmt: Node, src: &[u8]) {
             };
             let local = spec_name(name, src);
             let alias = spec.child_by_field_name("alias");
-            let exported = alias.map(|a| spec_name(a, src)).unwrap_or_else(|| local.clone());
+            let exported = alias
+                .map(|a| spec_name(a, src))
+                .unwrap_or_else(|| local.clone());
             let sp = span(alias.unwrap_or(name));
             match &source {
                 Some(s) => f.exports.push(ExportItem::ReExport {
@@ -265,8 +294,11 @@ fn export(f: &mut FileFacts, stmt: Node, src: &[u8]) {
 fn unwrap_expr(mut n: Node) -> Node {
     loop {
         match n.kind() {
-            "parenthesized_expression" | "as_expression" | "satisfies_expression"
-            | "non_null_expression" | "type_assertion" => match n.named_child(0) {
+            "parenthesized_expression"
+            | "as_expression"
+            | "satisfies_expression"
+            | "non_null_expression"
+            | "type_assertion" => match n.named_child(0) {
                 Some(c) => n = c,
                 None => return n,
             },
@@ -330,23 +362,25 @@ fn declaration(f: &mut FileFacts, n: Node, src: &[u8]) -> Vec<(String, Span)> {
             }
             out
         }
-        "interface_declaration" | "type_alias_declaration" | "enum_declaration"
-        | "module" | "internal_module" | "ambient_declaration" => {
-            match n.child_by_field_name("name") {
-                Some(name) if n.kind() != "enum_declaration" => {
-                    let s = text_of(name, src).to_string();
-                    f.decls.entry(s.clone()).or_insert((Decl::Type, span(name)));
-                    vec![(s, span(name))]
-                }
-                Some(name) => {
-                    let s = text_of(name, src).to_string();
-                    f.decls
-                        .insert(s.clone(), (Decl::Value(ValueKind::Other), span(name)));
-                    vec![(s, span(name))]
-                }
-                None => vec![],
+        "interface_declaration"
+        | "type_alias_declaration"
+        | "enum_declaration"
+        | "module"
+        | "internal_module"
+        | "ambient_declaration" => match n.child_by_field_name("name") {
+            Some(name) if n.kind() != "enum_declaration" => {
+                let s = text_of(name, src).to_string();
+                f.decls.entry(s.clone()).or_insert((Decl::Type, span(name)));
+                vec![(s, span(name))]
             }
-        }
+            Some(name) => {
+                let s = text_of(name, src).to_string();
+                f.decls
+                    .insert(s.clone(), (Decl::Value(ValueKind::Other), span(name)));
+                vec![(s, span(name))]
+            }
+            None => vec![],
+        },
         _ => vec![],
     }
 }
@@ -408,14 +442,20 @@ fn class_fact(f: &mut FileFacts, n: Node, src: &[u8]) -> usize {
     let mut base = None;
     let mut base_span = None;
     let mut c = n.walk();
-    if let Some(h) = n.named_children(&mut c).find(|x| x.kind() == "class_heritage") {
+    if let Some(h) = n
+        .named_children(&mut c)
+        .find(|x| x.kind() == "class_heritage")
+    {
         let mut c2 = h.walk();
         let children: Vec<Node> = h.named_children(&mut c2).collect();
         let expr = match children.iter().find(|x| x.kind() == "extends_clause") {
             Some(ext) => ext
                 .child_by_field_name("value")
                 .or_else(|| ext.named_child(0)),
-            None => children.first().copied().filter(|x| x.kind() != "implements_clause"),
+            None => children
+                .first()
+                .copied()
+                .filter(|x| x.kind() != "implements_clause"),
         };
         if let Some(e) = expr {
             let e = unwrap_expr(e);
@@ -440,7 +480,10 @@ fn class_fact(f: &mut FileFacts, n: Node, src: &[u8]) -> usize {
     if let Some(body) = n.child_by_field_name("body") {
         let mut c3 = body.walk();
         for m in body.named_children(&mut c3) {
-            if matches!(m.kind(), "method_definition" | "public_field_definition" | "method_signature") {
+            if matches!(
+                m.kind(),
+                "method_definition" | "public_field_definition" | "method_signature"
+            ) {
                 if let Some(mn) = m.child_by_field_name("name") {
                     methods.push(text_of(mn, src).to_string());
                 }
@@ -449,7 +492,9 @@ fn class_fact(f: &mut FileFacts, n: Node, src: &[u8]) -> usize {
     }
     f.classes.push(ClassFact {
         name: name.map(|x| text_of(x, src).to_string()),
-        name_span: name.map(span).unwrap_or(Span::new(n.start_byte(), n.start_byte())),
+        name_span: name
+            .map(span)
+            .unwrap_or(Span::new(n.start_byte(), n.start_byte())),
         span: span(n),
         base,
         base_span,
@@ -467,7 +512,12 @@ fn run_queries(f: &mut FileFacts, lang: Lang, root: Node, src: &[u8]) {
         let method = query.capture_index_for_name("env.method");
         let mut matches = cursor.matches(query, root, src);
         while let Some(m) = matches.next() {
-            let get = |i: Option<u32>| m.captures.iter().find(|c| Some(c.index) == i).map(|c| c.node);
+            let get = |i: Option<u32>| {
+                m.captures
+                    .iter()
+                    .find(|c| Some(c.index) == i)
+                    .map(|c| c.node)
+            };
             if let (Some(b), Some(me)) = (get(binding), get(method)) {
                 let method = text_of(me, src);
                 if NAMESPACE_METHODS.contains(&method) {
@@ -486,7 +536,12 @@ fn run_queries(f: &mut FileFacts, lang: Lang, root: Node, src: &[u8]) {
         let mtype = query.capture_index_for_name("member.type");
         let mut matches = cursor.matches(query, root, src);
         while let Some(m) = matches.next() {
-            let get = |i: Option<u32>| m.captures.iter().find(|c| Some(c.index) == i).map(|c| c.node);
+            let get = |i: Option<u32>| {
+                m.captures
+                    .iter()
+                    .find(|c| Some(c.index) == i)
+                    .map(|c| c.node)
+            };
             if let (Some(t), Some(n), Some(ty)) = (get(tname), get(mname), get(mtype)) {
                 if text_of(ty, src) == "DurableObjectNamespace" {
                     f.env_members.push(EnvMember {
@@ -506,7 +561,12 @@ fn run_queries(f: &mut FileFacts, lang: Lang, root: Node, src: &[u8]) {
         let cname = query.capture_index_for_name("cjs.name");
         let mut matches = cursor.matches(query, root, src);
         while let Some(m) = matches.next() {
-            let get = |i: Option<u32>| m.captures.iter().find(|c| Some(c.index) == i).map(|c| c.node);
+            let get = |i: Option<u32>| {
+                m.captures
+                    .iter()
+                    .find(|c| Some(c.index) == i)
+                    .map(|c| c.node)
+            };
             if get(call).is_some() {
                 f.add_event_listener = true;
                 continue;
@@ -543,9 +603,16 @@ mod tests {
             .map(|e| match e {
                 ExportItem::Local { exported, .. } => exported.clone(),
                 ExportItem::Default { .. } => "default".into(),
-                ExportItem::ReExport { exported, imported, source, .. } => format!("{exported}<-{imported}@{source}"),
+                ExportItem::ReExport {
+                    exported,
+                    imported,
+                    source,
+                    ..
+                } => format!("{exported}<-{imported}@{source}"),
                 ExportItem::Star { source, .. } => format!("*@{source}"),
-                ExportItem::StarAs { exported, source, .. } => format!("{exported}=*@{source}"),
+                ExportItem::StarAs {
+                    exported, source, ..
+                } => format!("{exported}=*@{source}"),
             })
             .collect()
     }
@@ -571,16 +638,31 @@ export default class Main {}
         );
         assert_eq!(
             export_names(&f),
-            vec!["A", "Bee", "B", "Cee<-C@./c.js", "*@./star", "all=*@./all", "D", "E", "G", "Env", "default"]
-                .into_iter()
-                .map(String::from)
-                .filter(|n| n != "Env")
-                .collect::<Vec<_>>()
+            vec![
+                "A",
+                "Bee",
+                "B",
+                "Cee<-C@./c.js",
+                "*@./star",
+                "all=*@./all",
+                "D",
+                "E",
+                "G",
+                "Env",
+                "default"
+            ]
+            .into_iter()
+            .map(String::from)
+            .filter(|n| n != "Env")
+            .collect::<Vec<_>>()
         );
         let a = &f.classes[0];
         assert_eq!(a.base, Some(Base::Ident("DurableObject".into())));
         assert!(matches!(f.decls["D"].0, Decl::Value(ValueKind::Call(ref c)) if c == "wrap"));
-        assert!(matches!(f.decls["G"].0, Decl::Value(ValueKind::Destructured)));
+        assert!(matches!(
+            f.decls["G"].0,
+            Decl::Value(ValueKind::Destructured)
+        ));
         assert_eq!(f.env_members.len(), 1);
         assert_eq!(f.env_members[0].name, "X");
         assert!(f.has_default_export());
@@ -600,7 +682,10 @@ export default class Main {}
     fn service_worker_and_commonjs() {
         let f = facts_of(Lang::JavaScript, "addEventListener('fetch', e => {});");
         assert!(f.add_event_listener && !f.has_default_export());
-        let f = facts_of(Lang::JavaScript, "class C {}\nmodule.exports = { C };\nexports.D = 1;");
+        let f = facts_of(
+            Lang::JavaScript,
+            "class C {}\nmodule.exports = { C };\nexports.D = 1;",
+        );
         assert_eq!(f.commonjs.as_deref(), Some(&["D".to_string()][..]));
     }
 
@@ -608,13 +693,19 @@ export default class Main {}
     fn class_expression_and_member_base() {
         let f = facts_of(Lang::Tsx, "import * as cf from 'cloudflare:workers';\nexport const X = class extends cf.DurableObject {};\nexport class Y extends mixin(Z) {}");
         assert!(matches!(f.decls["X"].0, Decl::Value(ValueKind::Class(_))));
-        assert_eq!(f.classes[0].base, Some(Base::Member("cf".into(), "DurableObject".into())));
+        assert_eq!(
+            f.classes[0].base,
+            Some(Base::Member("cf".into(), "DurableObject".into()))
+        );
         assert!(matches!(f.classes[1].base, Some(Base::Expr(_))));
     }
 
     #[test]
     fn half_typed_code_still_yields_facts() {
-        let f = facts_of(Lang::TypeScript, "export class A extends DurableObject {\n  fetch( {\n}\nexport class B {}");
+        let f = facts_of(
+            Lang::TypeScript,
+            "export class A extends DurableObject {\n  fetch( {\n}\nexport class B {}",
+        );
         assert!(f.has_errors);
         assert!(!f.classes.is_empty());
     }

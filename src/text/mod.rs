@@ -167,8 +167,16 @@ mod tests {
     fn roundtrip(text: &str, offset: usize, enc: Encoding, line: u32, column: u32) {
         let idx = LineIndex::new(text);
         let p = idx.position(text, offset, enc);
-        assert_eq!((p.line, p.column), (line, column), "position of {offset} in {text:?} ({enc:?})");
-        assert_eq!(idx.offset(text, p, enc), offset, "offset of {p:?} in {text:?}");
+        assert_eq!(
+            (p.line, p.column),
+            (line, column),
+            "position of {offset} in {text:?} ({enc:?})"
+        );
+        assert_eq!(
+            idx.offset(text, p, enc),
+            offset,
+            "offset of {p:?} in {text:?}"
+        );
     }
 
     #[test]
@@ -195,23 +203,45 @@ mod tests {
         let idx = LineIndex::new(t);
         assert_eq!(idx.line_count(), 3);
         // a column past the end of line 0 clamps before the CRLF
-        assert_eq!(idx.offset(t, Position { line: 0, column: 10 }, Encoding::Utf16), 1);
+        assert_eq!(
+            idx.offset(
+                t,
+                Position {
+                    line: 0,
+                    column: 10
+                },
+                Encoding::Utf16
+            ),
+            1
+        );
     }
 
     #[test]
     fn empty_document_and_clamping() {
         let idx = LineIndex::new("");
-        assert_eq!(idx.position("", 10, Encoding::Utf16), Position { line: 0, column: 0 });
-        assert_eq!(idx.offset("", Position { line: 5, column: 5 }, Encoding::Utf16), 0);
+        assert_eq!(
+            idx.position("", 10, Encoding::Utf16),
+            Position { line: 0, column: 0 }
+        );
+        assert_eq!(
+            idx.offset("", Position { line: 5, column: 5 }, Encoding::Utf16),
+            0
+        );
     }
 
     #[test]
     fn inside_a_surrogate_pair_moves_to_char_start() {
         let t = "😀a";
         let idx = LineIndex::new(t);
-        assert_eq!(idx.offset(t, Position { line: 0, column: 1 }, Encoding::Utf16), 0);
+        assert_eq!(
+            idx.offset(t, Position { line: 0, column: 1 }, Encoding::Utf16),
+            0
+        );
         // an offset inside a multi-byte char moves back to its start
-        assert_eq!(idx.position(t, 2, Encoding::Utf16), Position { line: 0, column: 0 });
+        assert_eq!(
+            idx.position(t, 2, Encoding::Utf16),
+            Position { line: 0, column: 0 }
+        );
     }
 
     #[test]
