@@ -81,7 +81,7 @@ fn main() -> ExitCode {
             color,
         })
     } else if args.paths.is_empty()
-        || (args.paths.len() == 1 && args.paths[0] == "lsp")
+        || (args.paths.len() == 1 && args.paths[0].as_os_str() == "lsp")
     {
         durable_lsp::lsp::run()
     } else {
