@@ -80,8 +80,7 @@ fn main() -> ExitCode {
             deny_warnings: args.deny_warnings,
             color,
         })
-    } else if args.paths.is_empty()
-        || (args.paths.len() == 1 && args.paths[0].as_os_str() == "lsp")
+    } else if args.paths.is_empty() || (args.paths.len() == 1 && args.paths[0].as_os_str() == "lsp")
     {
         durable_lsp::lsp::run()
     } else {

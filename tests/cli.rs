@@ -1,0 +1,191 @@
+//! The `--check` contract: exit codes, the JSON format, `--explain`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_durable-lsp")
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+fn run(dir: &Path, args: &[&str]) -> Output {
+    Command::new(bin())
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+#[test]
+fn clean_project_exits_0_with_an_empty_report() {
+    let out = run(&fixture("ok-basic"), &["--check", "--format", "json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let j = json(&out);
+    assert_eq!(j["version"], 1);
+    assert_eq!(j["diagnostics"].as_array().unwrap().len(), 0);
+    assert_eq!(j["summary"]["workers"], 1);
+    assert_eq!(j["summary"]["files"], 2);
+    assert_eq!(j["summary"]["errors"], 0);
+}
+
+#[test]
+fn errors_exit_1_and_follow_the_json_contract() {
+    let out = run(
+        &fixture("do101-class-not-exported"),
+        &["--check", ".", "--format", "json"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let j = json(&out);
+    let d = &j["diagnostics"][0];
+    let keys: Vec<&str> = d.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "code",
+            "name",
+            "severity",
+            "file",
+            "line",
+            "column",
+            "end_line",
+            "end_column",
+            "message",
+            "url",
+            "related"
+        ]
+    );
+    assert_eq!(d["code"], "DO101");
+    assert_eq!(d["name"], "class-not-exported");
+    assert_eq!(d["severity"], "error");
+    assert_eq!(d["file"], "wrangler.toml");
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(7), Some(14))
+    );
+    assert_eq!(
+        (d["end_line"].as_u64(), d["end_column"].as_u64()),
+        (Some(7), Some(23))
+    );
+    assert_eq!(d["url"], "https://durable-lsp.dev/rules/DO101");
+    let r = &d["related"][0];
+    assert_eq!(r["file"], "src/index.ts");
+    assert_eq!(
+        (r["line"].as_u64(), r["column"].as_u64()),
+        (Some(4), Some(7))
+    );
+    assert_eq!(j["summary"]["errors"], 2);
+}
+
+#[test]
+fn warnings_fail_only_with_deny_warnings() {
+    let dir = fixture("do113-env-missing-durable-objects");
+    assert_eq!(run(&dir, &["--check"]).status.code(), Some(0));
+    assert_eq!(
+        run(&dir, &["--check", "--deny-warnings"]).status.code(),
+        Some(1)
+    );
+}
+
+#[test]
+fn io_failure_exits_2() {
+    let out = run(&fixture("ok-basic"), &["--check", "does-not-exist"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does-not-exist"));
+    let out = run(&fixture("ok-basic"), &["--check", "--format", "yaml"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn paths_are_relative_to_the_current_directory() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = run(
+        root,
+        &[
+            "--check",
+            "tests/fixtures/do106-migration-replay",
+            "--format",
+            "json",
+        ],
+    );
+    let j = json(&out);
+    assert_eq!(
+        j["diagnostics"][0]["file"],
+        "tests/fixtures/do106-migration-replay/wrangler.toml"
+    );
+}
+
+#[test]
+fn columns_count_unicode_characters() {
+    let dir = std::env::temp_dir().join(format!("durable-lsp-cols-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(
+        dir.join("wrangler.toml"),
+        "name = \"w\"\nmain = \"src/index.ts\"\ndurable_objects.bindings = [{ name = \"É😀中\", class_name = \"Missing\" }]\n[[migrations]]\ntag = \"v1\"\nnew_sqlite_classes = [\"Missing\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("src/index.ts"),
+        "export default { fetch() { return new Response(''); } };\n",
+    )
+    .unwrap();
+    let out = run(&dir, &["--check", "--format", "json"]);
+    let j = json(&out);
+    let d = j["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "DO101")
+        .unwrap()
+        .clone();
+    // `durable_objects.bindings = [{ name = "É😀中", class_name = ` is 57 characters.
+    assert_eq!(d["line"], 3);
+    assert_eq!(d["column"], 58);
+    assert_eq!(d["end_column"], 67);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn human_output_has_snippets_and_no_colour_off_a_terminal() {
+    let out = run(&fixture("do101-class-not-exported"), &["--check"]);
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert!(!s.contains('\x1b'), "colour codes off a TTY");
+    assert!(s.contains("error[DO101]"), "{s}");
+    assert!(s.contains("--> wrangler.toml:7:14"), "{s}");
+    assert!(s.contains("class_name = \"Counter\""), "{s}");
+    assert!(s.contains("^^^^^^^^^"), "{s}");
+    assert!(s.contains("Checked 1 Worker"), "{s}");
+}
+
+#[test]
+fn explain_prints_the_rule_page() {
+    let out = run(Path::new("."), &["--explain", "DO101"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("# DO101: class-not-exported"));
+    let out = run(Path::new("."), &["--explain", "DO999"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn no_config_is_not_an_error() {
+    let dir = std::env::temp_dir().join(format!("durable-lsp-empty-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = run(&dir, &["--check"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("No wrangler config"));
+    std::fs::remove_dir_all(&dir).ok();
+}

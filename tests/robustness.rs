@@ -1,0 +1,158 @@
+//! Truncated, mistyped and binary inputs never panic: every parser and the
+//! whole engine are fed such inputs, built from the fixtures.
+
+use durable_lsp::config::Config;
+use durable_lsp::project::fs::MemFs;
+use durable_lsp::project::Workspace;
+use durable_lsp::rules;
+use durable_lsp::syntax::{self, Lang};
+use std::path::{Path, PathBuf};
+
+fn fixture_files() -> Vec<(PathBuf, Vec<u8>)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut out = Vec::new();
+    let mut stack = vec![root];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push((p.clone(), std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Prefixes of a text at about 40 cut points, plus byte-level damage.
+fn variants(bytes: &[u8]) -> Vec<Vec<u8>> {
+    let mut v = Vec::new();
+    let step = (bytes.len() / 40).max(1);
+    let mut i = 0;
+    while i <= bytes.len() {
+        v.push(bytes[..i].to_vec());
+        i += step;
+    }
+    let mut flipped = bytes.to_vec();
+    for (k, b) in flipped.iter_mut().enumerate() {
+        if k % 7 == 3 {
+            *b = match *b {
+                b'"' => b'\'',
+                b'[' => b'{',
+                b'{' => b'(',
+                b'=' => b':',
+                other => other.wrapping_add(1),
+            };
+        }
+    }
+    v.push(flipped);
+    let mut binary = bytes.to_vec();
+    binary.insert(bytes.len() / 2, 0);
+    binary.extend_from_slice(&[0xff, 0xfe, 0xc3]);
+    v.push(binary);
+    v
+}
+
+#[test]
+fn config_parsers_never_panic() {
+    let mut n = 0;
+    for (path, bytes) in fixture_files() {
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if !(name.ends_with(".toml") || name.ends_with(".json") || name.ends_with(".jsonc")) {
+            continue;
+        }
+        for v in variants(&bytes) {
+            let text = String::from_utf8_lossy(&v);
+            for ext in ["toml", "json", "jsonc"] {
+                let c = Config::parse(PathBuf::from(format!("wrangler.{ext}")), &text);
+                for variant in c.variants() {
+                    let _ = durable_lsp::config::Lifecycle::of(&variant);
+                }
+                n += 1;
+            }
+        }
+    }
+    assert!(n > 500, "only {n} inputs");
+}
+
+#[test]
+fn source_parser_never_panics() {
+    let mut n = 0;
+    for (path, bytes) in fixture_files() {
+        if Lang::from_path(&path).is_none() {
+            continue;
+        }
+        for v in variants(&bytes) {
+            let text = String::from_utf8_lossy(&v);
+            for lang in [Lang::TypeScript, Lang::Tsx, Lang::JavaScript] {
+                let tree =
+                    syntax::parse(lang, &text, None).expect("tree-sitter always returns a tree");
+                let _ = syntax::typescript::facts(lang, &text, &tree);
+                n += 1;
+            }
+        }
+    }
+    assert!(n > 500, "only {n} inputs");
+}
+
+#[test]
+fn the_engine_never_panics_on_damaged_projects() {
+    let root = Path::new("/p");
+    for name in [
+        "ok-barrels",
+        "do101-class-not-exported",
+        "do119-cross-worker",
+        "do116-invalid-config",
+    ] {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(name);
+        let files: Vec<_> = fixture_files()
+            .into_iter()
+            .filter(|(p, _)| p.starts_with(&dir))
+            .collect();
+        for (victim, bytes) in &files {
+            for v in variants(bytes) {
+                let mut fs = MemFs::new();
+                for (p, b) in &files {
+                    let rel = p.strip_prefix(&dir).unwrap();
+                    fs.insert(root.join(rel), if p == victim { &v } else { b });
+                }
+                let ws = Workspace::load(&fs, &[root.to_path_buf()]);
+                let _ = rules::check(&ws, &fs);
+            }
+        }
+    }
+}
+
+#[test]
+fn binary_and_huge_files_are_skipped_with_a_reason() {
+    let mut fs = MemFs::new();
+    fs.insert("/p/wrangler.toml", "name = \"w\"\nmain = \"src/index.ts\"\n[[durable_objects.bindings]]\nname = \"A\"\nclass_name = \"A\"\n[[migrations]]\ntag = \"v1\"\nnew_sqlite_classes = [\"A\"]\n");
+    fs.insert(
+        "/p/src/index.ts",
+        "import './big';\nexport default {};\0\x01",
+    );
+    let ws = Workspace::load(&fs, &[PathBuf::from("/p")]);
+    let report = rules::check(&ws, &fs);
+    let skip = report
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "DO100" && d.file == Path::new("/p/src/index.ts"));
+    assert!(
+        skip.is_some_and(|d| d.message.contains("not a text file")),
+        "{:?}",
+        report.diagnostics
+    );
+
+    let mut fs = MemFs::new();
+    fs.insert(
+        "/q/wrangler.toml",
+        "name = \"w\"\nmain = \"src/index.ts\"\n",
+    );
+    fs.insert("/q/src/index.ts", "x".repeat(syntax::MAX_SOURCE_BYTES + 1));
+    let ws = Workspace::load(&fs, &[PathBuf::from("/q")]);
+    assert!(ws.skipped.iter().any(|s| s.reason.contains("too large")));
+}
