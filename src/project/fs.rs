@@ -53,6 +53,8 @@ pub fn read_text(fs: &dyn FileSystem, path: &Path, max: usize) -> Result<Arc<str
 /// The disk, limited to some roots.
 pub struct OsFs {
     roots: Vec<PathBuf>,
+    /// directory → its canonical path (or `None`: it does not exist)
+    dirs: std::sync::Mutex<std::collections::HashMap<PathBuf, Option<PathBuf>>>,
 }
 
 impl OsFs {
@@ -60,11 +62,38 @@ impl OsFs {
     pub fn new(roots: &[PathBuf]) -> OsFs {
         OsFs {
             roots: roots.iter().filter_map(|r| r.canonicalize().ok()).collect(),
+            dirs: Default::default(),
         }
     }
 
+    fn canonical_dir(&self, dir: &Path) -> Option<PathBuf> {
+        if let Some(hit) = self.dirs.lock().ok()?.get(dir) {
+            return hit.clone();
+        }
+        let real = dir.canonicalize().ok();
+        self.dirs
+            .lock()
+            .ok()?
+            .insert(dir.to_path_buf(), real.clone());
+        real
+    }
+
+    /// The real path of `path` when it lies inside a root. Directories are
+    /// resolved once and cached; a file that is itself a symlink is
+    /// resolved in full.
     fn inside(&self, path: &Path) -> Option<PathBuf> {
-        let real = path.canonicalize().ok()?;
+        let real = match (path.parent(), path.file_name()) {
+            (Some(dir), Some(name)) if !dir.as_os_str().is_empty() => {
+                let candidate = self.canonical_dir(dir)?.join(name);
+                let meta = std::fs::symlink_metadata(&candidate).ok()?;
+                if meta.file_type().is_symlink() {
+                    candidate.canonicalize().ok()?
+                } else {
+                    candidate
+                }
+            }
+            _ => path.canonicalize().ok()?,
+        };
         self.roots
             .iter()
             .any(|r| real.starts_with(r))

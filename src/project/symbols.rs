@@ -3,7 +3,7 @@
 //! Every answer is known, unknown (with a reason a user can act on) or absent.
 //! Rules fire only on known facts.
 
-use super::resolve::{resolve, Resolved};
+use super::resolve::Resolved;
 use super::workspace::Workspace;
 use crate::syntax::facts::{Base, Decl, ExportItem, Imported, ValueKind};
 use crate::text::Span;
@@ -72,7 +72,7 @@ impl<'a> Resolver<'a> {
     }
 
     fn module(&self, from: &Path, spec: &str) -> Result<PathBuf, String> {
-        match resolve(self.fs, from, spec) {
+        match self.ws.resolve(self.fs, from, spec) {
             Resolved::File(p) if self.ws.file(&p).is_some() => Ok(p),
             Resolved::File(p) => Err(format!("{} could not be read", p.display())),
             Resolved::Package(pkg) => Err(format!(

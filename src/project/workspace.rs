@@ -90,6 +90,8 @@ pub struct Workspace {
     pub workers: Vec<Worker>,
     pub files: HashMap<PathBuf, Arc<SourceFile>>,
     pub skipped: Vec<Skipped>,
+    /// How each file's module specifiers resolved, computed once.
+    pub resolved: HashMap<PathBuf, HashMap<String, Resolved>>,
 }
 
 /// Limits that keep the walk bounded on any input.
@@ -112,6 +114,15 @@ const BUILD_DIRS: &[&str] = &[
 impl Workspace {
     pub fn file(&self, path: &Path) -> Option<&Arc<SourceFile>> {
         self.files.get(path)
+    }
+
+    /// How `spec` resolves from `file`: from the cache built with the
+    /// graph, else afresh.
+    pub fn resolve(&self, fs: &dyn FileSystem, file: &Path, spec: &str) -> Resolved {
+        match self.resolved.get(file).and_then(|m| m.get(spec)) {
+            Some(r) => r.clone(),
+            None => resolve(fs, file, spec),
+        }
     }
 
     /// Discovers and analyses every Worker below `roots`: wrangler configs
@@ -246,23 +257,33 @@ impl Workspace {
         let mut seen: BTreeSet<PathBuf> = frontier.clone();
         while !frontier.is_empty() && self.files.len() < MAX_GRAPH_FILES {
             let batch: Vec<PathBuf> = std::mem::take(&mut frontier).into_iter().collect();
-            let parsed: Vec<(PathBuf, Result<SourceFile, Skip>)> = batch
+            type Loaded = Result<(SourceFile, HashMap<String, Resolved>), Skip>;
+            let parsed: Vec<(PathBuf, Loaded)> = batch
                 .into_par_iter()
                 .map(|p| {
-                    let r = load_source(fs, &p);
+                    let r = load_source(fs, &p).map(|sf| {
+                        let mut edges = HashMap::new();
+                        for dep in dependencies(&sf.facts) {
+                            if !edges.contains_key(dep) {
+                                edges.insert(dep.to_string(), resolve(fs, &p, dep));
+                            }
+                        }
+                        (sf, edges)
+                    });
                     (p, r)
                 })
                 .collect();
             for (path, res) in parsed {
                 match res {
-                    Ok(sf) => {
-                        for dep in dependencies(&sf.facts) {
-                            if let Resolved::File(d) = resolve(fs, &path, dep) {
-                                if Lang::from_path(&d).is_some() && seen.insert(d.clone()) {
-                                    frontier.insert(d);
+                    Ok((sf, edges)) => {
+                        for r in edges.values() {
+                            if let Resolved::File(d) = r {
+                                if Lang::from_path(d).is_some() && seen.insert(d.clone()) {
+                                    frontier.insert(d.clone());
                                 }
                             }
                         }
+                        self.resolved.insert(path.clone(), edges);
                         self.files.insert(path, Arc::new(sf));
                     }
                     Err(skip) => self.skipped.push(Skipped {
@@ -284,11 +305,11 @@ impl Workspace {
                 if !graph.insert(p.clone()) {
                     continue;
                 }
-                if let Some(sf) = self.files.get(&p) {
-                    for dep in dependencies(&sf.facts) {
-                        if let Resolved::File(d) = resolve(fs, &p, dep) {
-                            if self.files.contains_key(&d) && !graph.contains(&d) {
-                                stack.push(d);
+                if let Some(edges) = self.resolved.get(&p) {
+                    for r in edges.values() {
+                        if let Resolved::File(d) = r {
+                            if self.files.contains_key(d) && !graph.contains(d) {
+                                stack.push(d.clone());
                             }
                         }
                     }

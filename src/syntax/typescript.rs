@@ -506,7 +506,10 @@ fn class_fact(f: &mut FileFacts, n: Node, src: &[u8]) -> usize {
 fn run_queries(f: &mut FileFacts, lang: Lang, root: Node, src: &[u8]) {
     let q = queries::get(lang);
     let mut cursor = QueryCursor::new();
-    {
+    // Each query walks the whole tree; skip those whose trigger word the
+    // text does not contain (a substring search is far cheaper).
+    let text = std::str::from_utf8(src).unwrap_or("");
+    if text.contains("env.") || text.contains("env?.") {
         let query = &q.env_uses;
         let binding = query.capture_index_for_name("env.binding");
         let method = query.capture_index_for_name("env.method");
@@ -530,7 +533,11 @@ fn run_queries(f: &mut FileFacts, lang: Lang, root: Node, src: &[u8]) {
             }
         }
     }
-    if let Some(query) = &q.env_types {
+    if let Some(query) = q
+        .env_types
+        .as_ref()
+        .filter(|_| text.contains("DurableObjectNamespace"))
+    {
         let tname = query.capture_index_for_name("type.name");
         let mname = query.capture_index_for_name("member.name");
         let mtype = query.capture_index_for_name("member.type");
@@ -553,7 +560,7 @@ fn run_queries(f: &mut FileFacts, lang: Lang, root: Node, src: &[u8]) {
             }
         }
     }
-    {
+    if text.contains("addEventListener") || text.contains("exports") {
         let query = &q.globals;
         let call = query.capture_index_for_name("call.name");
         let obj = query.capture_index_for_name("cjs.object");
