@@ -1,0 +1,2 @@
+export { ChatRoom } from "./chat-room.js";
+export { Presence } from "./presence.js";
