@@ -19,3 +19,16 @@
       property: (property_identifier) @env.binding)
     property: (property_identifier) @env.method)
   (#eq? @env.object "env"))
+
+; A method called on a stub got in one expression (RPC when not `fetch`):
+;   env.COUNTER.getByName("a").increment()
+;   this.env.COUNTER.get(id).increment()
+(call_expression
+  function: (member_expression
+    object: (call_expression
+      function: (member_expression
+        object: (member_expression
+          property: (property_identifier) @stub.binding)
+        property: (property_identifier) @stub.getter))
+    property: (property_identifier) @stub.method)
+  (#any-of? @stub.getter "get" "getByName"))

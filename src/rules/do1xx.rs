@@ -286,7 +286,10 @@ impl<'a> Ctx<'a> {
                         self.unknown.insert(why);
                     }
                 }
-                Fact::Known(sym) => self.is_durable_object(name, class.span, &sym),
+                Fact::Known(sym) => {
+                    let binding = b.name.as_ref().map(|n| n.value.as_str()).unwrap_or("");
+                    self.is_durable_object(name, binding, class.span, &sym)
+                }
             }
         }
 
@@ -392,7 +395,19 @@ impl<'a> Ctx<'a> {
     }
 
     /// DO117: the bound export is a class that extends DurableObject.
-    fn is_durable_object(&mut self, name: &str, span: Span, sym: &Symbol) {
+    /// The first method other than `fetch` called on a stub of `binding`.
+    fn rpc_call_on(&self, binding: &str) -> Option<(String, PathBuf, Span)> {
+        self.worker.graph.iter().find_map(|p| {
+            let f = self.ws.file(p)?;
+            f.facts
+                .stub_calls
+                .iter()
+                .find(|c| c.binding == binding && c.method != "fetch")
+                .map(|c| (c.method.clone(), p.clone(), c.span))
+        })
+    }
+
+    fn is_durable_object(&mut self, name: &str, binding: &str, span: Span, sym: &Symbol) {
         let dir = self.dir().to_path_buf();
         let at = |d: Diagnostic| {
             d.related(
@@ -419,9 +434,18 @@ impl<'a> Ctx<'a> {
                         "`{name}` extends `{base}`, so the runtime does not treat it as a Durable Object class; extend `DurableObject` from \"cloudflare:workers\"."
                     ))));
                 }
-                Fact::Known(ClassBase::Nothing) => self.out.push(at(Diagnostic::new("DO117", self.cfg_path(), span, format!(
-                    "`{name}` extends nothing, so it runs as a legacy Durable Object: `fetch` works, but RPC calls on its stub fail with \"The receiving Durable Object does not support RPC, because its class was not declared with `extends DurableObject`.\""
-                )).severity(Severity::Info))),
+                Fact::Known(ClassBase::Nothing) => {
+                    let rpc = self.rpc_call_on(binding);
+                    let mut d = at(Diagnostic::new("DO117", self.cfg_path(), span, format!(
+                        "`{name}` extends nothing, so it runs as a legacy Durable Object: `fetch` works, but RPC calls on its stub fail with \"The receiving Durable Object does not support RPC, because its class was not declared with `extends DurableObject`.\"{}",
+                        rpc.as_ref().map(|(m, _, _)| format!(" Code calls `{m}()` on its stub.")).unwrap_or_default()
+                    )).severity(Severity::Info));
+                    if let Some((m, file, s)) = rpc {
+                        d.severity = Severity::Warning;
+                        d = d.related(file, s, format!("`{m}()` is an RPC call"));
+                    }
+                    self.out.push(d);
+                }
                 Fact::Unknown(why) => {
                     self.unknown.insert(format!("whether `{name}` is a Durable Object class: {why}"));
                 }

@@ -118,6 +118,14 @@ pub struct EnvUse {
     pub span: Span,
 }
 
+/// A method called on a Durable Object stub: `env.X.getByName(…).m(…)`.
+#[derive(Clone, Debug)]
+pub struct StubCall {
+    pub binding: String,
+    pub method: String,
+    pub span: Span,
+}
+
 #[derive(Clone, Debug)]
 pub struct EnvMember {
     pub type_name: String,
@@ -132,6 +140,7 @@ pub struct FileFacts {
     pub classes: Vec<ClassFact>,
     pub decls: BTreeMap<String, (Decl, Span)>,
     pub env_uses: Vec<EnvUse>,
+    pub stub_calls: Vec<StubCall>,
     pub env_members: Vec<EnvMember>,
     pub add_event_listener: bool,
     /// `module.exports` / `exports.X` assignments, with the names exported

@@ -513,6 +513,8 @@ fn run_queries(f: &mut FileFacts, lang: Lang, root: Node, src: &[u8]) {
         let query = &q.env_uses;
         let binding = query.capture_index_for_name("env.binding");
         let method = query.capture_index_for_name("env.method");
+        let sb = query.capture_index_for_name("stub.binding");
+        let sm = query.capture_index_for_name("stub.method");
         let mut matches = cursor.matches(query, root, src);
         while let Some(m) = matches.next() {
             let get = |i: Option<u32>| {
@@ -521,6 +523,14 @@ fn run_queries(f: &mut FileFacts, lang: Lang, root: Node, src: &[u8]) {
                     .find(|c| Some(c.index) == i)
                     .map(|c| c.node)
             };
+            if let (Some(b), Some(me)) = (get(sb), get(sm)) {
+                f.stub_calls.push(StubCall {
+                    binding: text_of(b, src).to_string(),
+                    method: text_of(me, src).to_string(),
+                    span: span(me),
+                });
+                continue;
+            }
             if let (Some(b), Some(me)) = (get(binding), get(method)) {
                 let method = text_of(me, src);
                 if NAMESPACE_METHODS.contains(&method) {
@@ -683,6 +693,16 @@ export default class Main {}
         );
         let b: Vec<_> = f.env_uses.iter().map(|u| u.binding.as_str()).collect();
         assert_eq!(b, vec!["COUNTER", "ROOMS"]);
+        let f = facts_of(
+            Lang::TypeScript,
+            "env.A.getByName('x').increment(); env.A.get(id).fetch(r);",
+        );
+        let calls: Vec<_> = f
+            .stub_calls
+            .iter()
+            .map(|c| (c.binding.as_str(), c.method.as_str()))
+            .collect();
+        assert_eq!(calls, vec![("A", "increment"), ("A", "fetch")]);
     }
 
     #[test]
