@@ -1,8 +1,494 @@
-//! The language server (tower-lsp-server glue).
+//! The language server: tower-lsp-server glue around the same engine as
+//! `--check`. Document changes are applied in order under a lock that is
+//! never held across an `.await`; analysis runs on a blocking thread over a
+//! snapshot (open documents laid over the disk) and is dropped when a newer
+//! change arrived meanwhile.
+
+pub mod convert;
 
 use crate::cli::Outcome;
+use crate::project::fs::{FileSystem, MemFs, OsFs};
+use crate::project::Workspace;
+use crate::rules::{self, DOCS_BASE};
+use crate::text::{Encoding, LineIndex, Position as TextPos};
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tower_lsp_server::jsonrpc::Result;
+use tower_lsp_server::ls_types::*;
+use tower_lsp_server::{Client, LanguageServer, LspService, Server};
 
+/// Time to wait for more edits before analysing.
+const DEBOUNCE: Duration = Duration::from_millis(30);
+
+struct Doc {
+    text: String,
+    version: i32,
+}
+
+/// The result of one analysis, kept for hover.
+struct Analysis {
+    ws: Workspace,
+    diagnostics: Vec<rules::Diagnostic>,
+}
+
+#[derive(Default)]
+struct State {
+    roots: Vec<PathBuf>,
+    docs: HashMap<PathBuf, Doc>,
+    encoding: Option<Encoding>,
+    published: BTreeSet<PathBuf>,
+    last: Option<Arc<Analysis>>,
+    generation: u64,
+    watch_dynamic: bool,
+}
+
+pub struct Backend {
+    client: Client,
+    state: Arc<Mutex<State>>,
+}
+
+fn lock(m: &Mutex<State>) -> std::sync::MutexGuard<'_, State> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn path_of(uri: &Uri) -> Option<PathBuf> {
+    uri.to_file_path().map(|p| p.into_owned())
+}
+
+/// The folder a single open file belongs to: the nearest one with a
+/// wrangler config, else the file's own folder.
+fn root_for(file: &Path) -> PathBuf {
+    let mut dir = file.parent();
+    while let Some(d) = dir {
+        if crate::config::CONFIG_NAMES
+            .iter()
+            .any(|n| d.join(n).is_file())
+        {
+            return d.to_path_buf();
+        }
+        dir = d.parent();
+    }
+    file.parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+/// Applies one content change; positions past the end are clamped.
+fn apply_change(text: &mut String, change: &TextDocumentContentChangeEvent, enc: Encoding) {
+    match change.range {
+        None => *text = change.text.clone(),
+        Some(r) => {
+            let idx = LineIndex::new(text);
+            let s = idx.offset(
+                text,
+                TextPos {
+                    line: r.start.line,
+                    column: r.start.character,
+                },
+                enc,
+            );
+            let e = idx.offset(
+                text,
+                TextPos {
+                    line: r.end.line,
+                    column: r.end.character,
+                },
+                enc,
+            );
+            let (s, e) = (s.min(e), s.max(e));
+            text.replace_range(s..e, &change.text);
+        }
+    }
+}
+
+impl Backend {
+    fn encoding(&self) -> Encoding {
+        lock(&self.state).encoding.unwrap_or(Encoding::Utf16)
+    }
+
+    /// Starts an analysis after the debounce, unless a newer change comes.
+    fn schedule(&self) {
+        let generation = {
+            let mut st = lock(&self.state);
+            st.generation += 1;
+            st.generation
+        };
+        let state = self.state.clone();
+        let client = self.client.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(DEBOUNCE).await;
+            let snapshot = {
+                let st = lock(&state);
+                if st.generation != generation {
+                    return;
+                }
+                let docs: Vec<(PathBuf, String)> = st
+                    .docs
+                    .iter()
+                    .map(|(p, d)| (p.clone(), d.text.clone()))
+                    .collect();
+                (
+                    st.roots.clone(),
+                    docs,
+                    st.encoding.unwrap_or(Encoding::Utf16),
+                )
+            };
+            let (roots, docs, enc) = snapshot;
+            let result = tokio::task::spawn_blocking(move || analyse(&roots, docs)).await;
+            let analysis = match result {
+                Ok(a) => Arc::new(a),
+                Err(e) => {
+                    client
+                        .log_message(MessageType::ERROR, format!("analysis failed: {e}"))
+                        .await;
+                    return;
+                }
+            };
+            publish(&client, &state, generation, analysis, enc).await;
+        });
+    }
+}
+
+/// One analysis of the roots, with open documents over the disk.
+fn analyse(roots: &[PathBuf], docs: Vec<(PathBuf, String)>) -> Analysis {
+    let os: Arc<dyn FileSystem> = Arc::new(OsFs::new(roots));
+    let mut fs = MemFs::over(os);
+    for (p, t) in docs {
+        fs.insert(p, t);
+    }
+    let ws = Workspace::load(&fs, roots);
+    let report = rules::check(&ws, &fs);
+    Analysis {
+        ws,
+        diagnostics: report.diagnostics,
+    }
+}
+
+async fn publish(
+    client: &Client,
+    state: &Mutex<State>,
+    generation: u64,
+    a: Arc<Analysis>,
+    enc: Encoding,
+) {
+    let mut by_file: HashMap<PathBuf, Vec<Diagnostic>> = HashMap::new();
+    for d in &a.diagnostics {
+        by_file
+            .entry(d.file.clone())
+            .or_default()
+            .push(convert::diagnostic(&a.ws, d, enc, DOCS_BASE));
+    }
+    let (stale, versions) = {
+        let mut st = lock(state);
+        if st.generation != generation {
+            return; // a newer analysis is coming
+        }
+        let now: BTreeSet<PathBuf> = by_file.keys().cloned().collect();
+        let stale: Vec<PathBuf> = st.published.difference(&now).cloned().collect();
+        st.published = now;
+        st.last = Some(a.clone());
+        let versions: HashMap<PathBuf, i32> = st
+            .docs
+            .iter()
+            .map(|(p, d)| (p.clone(), d.version))
+            .collect();
+        (stale, versions)
+    };
+    for p in stale {
+        if let Some(u) = convert::uri(&p) {
+            client
+                .publish_diagnostics(u, Vec::new(), versions.get(&p).copied())
+                .await;
+        }
+    }
+    for (p, diags) in by_file {
+        if let Some(u) = convert::uri(&p) {
+            client
+                .publish_diagnostics(u, diags, versions.get(&p).copied())
+                .await;
+        }
+    }
+}
+
+impl LanguageServer for Backend {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        let enc = convert::negotiate(
+            params
+                .capabilities
+                .general
+                .as_ref()
+                .and_then(|g| g.position_encodings.as_deref()),
+        );
+        let mut roots: Vec<PathBuf> = params
+            .workspace_folders
+            .as_deref()
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|f| path_of(&f.uri))
+            .collect();
+        #[allow(deprecated)]
+        if roots.is_empty() {
+            if let Some(p) = params.root_uri.as_ref().and_then(path_of) {
+                roots.push(p);
+            }
+        }
+        let watch_dynamic = params
+            .capabilities
+            .workspace
+            .as_ref()
+            .and_then(|w| w.did_change_watched_files.as_ref())
+            .and_then(|d| d.dynamic_registration)
+            .unwrap_or(false);
+        {
+            let mut st = lock(&self.state);
+            st.roots = roots;
+            st.encoding = Some(enc);
+            st.watch_dynamic = watch_dynamic;
+        }
+        Ok(InitializeResult {
+            capabilities: ServerCapabilities {
+                position_encoding: Some(convert::encoding_kind(enc)),
+                text_document_sync: Some(TextDocumentSyncCapability::Options(
+                    TextDocumentSyncOptions {
+                        open_close: Some(true),
+                        change: Some(TextDocumentSyncKind::INCREMENTAL),
+                        save: Some(TextDocumentSyncSaveOptions::Supported(true)),
+                        ..Default::default()
+                    },
+                )),
+                hover_provider: Some(HoverProviderCapability::Simple(true)),
+                ..Default::default()
+            },
+            server_info: Some(ServerInfo {
+                name: "durable-lsp".into(),
+                version: Some(env!("CARGO_PKG_VERSION").into()),
+            }),
+            offset_encoding: None,
+        })
+    }
+
+    async fn initialized(&self, _: InitializedParams) {
+        let dynamic = lock(&self.state).watch_dynamic;
+        if dynamic {
+            let watchers = [
+                "**/*wrangler*.{toml,json,jsonc}",
+                "**/package.json",
+                "**/tsconfig*.json",
+                "**/*.{ts,tsx,mts,cts,js,jsx,mjs,cjs}",
+            ]
+            .iter()
+            .map(|g| FileSystemWatcher {
+                glob_pattern: GlobPattern::String(g.to_string()),
+                kind: None,
+            })
+            .collect();
+            let options = DidChangeWatchedFilesRegistrationOptions { watchers };
+            let reg = Registration {
+                id: "durable-lsp-watch".into(),
+                method: "workspace/didChangeWatchedFiles".into(),
+                register_options: serde_json::to_value(options).ok(),
+            };
+            if let Err(e) = self.client.register_capability(vec![reg]).await {
+                self.client
+                    .log_message(MessageType::WARNING, format!("could not watch files: {e}"))
+                    .await;
+            }
+        }
+        self.schedule();
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        Ok(())
+    }
+
+    async fn did_open(&self, params: DidOpenTextDocumentParams) {
+        let Some(path) = path_of(&params.text_document.uri) else {
+            return;
+        };
+        {
+            let mut st = lock(&self.state);
+            if st.roots.is_empty() || !st.roots.iter().any(|r| path.starts_with(r)) {
+                let root = root_for(&path);
+                if !st.roots.contains(&root) {
+                    st.roots.push(root);
+                }
+            }
+            st.docs.insert(
+                path,
+                Doc {
+                    text: params.text_document.text,
+                    version: params.text_document.version,
+                },
+            );
+        }
+        self.schedule();
+    }
+
+    async fn did_change(&self, params: DidChangeTextDocumentParams) {
+        let Some(path) = path_of(&params.text_document.uri) else {
+            return;
+        };
+        let enc = self.encoding();
+        {
+            let mut st = lock(&self.state);
+            let Some(doc) = st.docs.get_mut(&path) else {
+                return;
+            };
+            if params.text_document.version < doc.version {
+                return; // stale
+            }
+            for change in &params.content_changes {
+                apply_change(&mut doc.text, change, enc);
+            }
+            doc.version = params.text_document.version;
+        }
+        self.schedule();
+    }
+
+    async fn did_save(&self, _: DidSaveTextDocumentParams) {
+        self.schedule();
+    }
+
+    async fn did_close(&self, params: DidCloseTextDocumentParams) {
+        if let Some(path) = path_of(&params.text_document.uri) {
+            lock(&self.state).docs.remove(&path);
+        }
+        self.schedule();
+    }
+
+    async fn did_change_watched_files(&self, _: DidChangeWatchedFilesParams) {
+        self.schedule();
+    }
+
+    async fn did_change_workspace_folders(&self, params: DidChangeWorkspaceFoldersParams) {
+        {
+            let mut st = lock(&self.state);
+            for f in &params.event.removed {
+                if let Some(p) = path_of(&f.uri) {
+                    st.roots.retain(|r| *r != p);
+                }
+            }
+            for f in &params.event.added {
+                if let Some(p) = path_of(&f.uri) {
+                    st.roots.push(p);
+                }
+            }
+        }
+        self.schedule();
+    }
+
+    async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        let tdp = params.text_document_position_params;
+        let Some(path) = path_of(&tdp.text_document.uri) else {
+            return Ok(None);
+        };
+        let (last, enc) = {
+            let st = lock(&self.state);
+            (st.last.clone(), st.encoding.unwrap_or(Encoding::Utf16))
+        };
+        let Some(a) = last else { return Ok(None) };
+        let Some((text, idx)) = convert::text_of(&a.ws, &path) else {
+            return Ok(None);
+        };
+        let at = convert::offset(text, idx, tdp.position, enc);
+        let hits: Vec<&rules::Diagnostic> = a
+            .diagnostics
+            .iter()
+            .filter(|d| d.file == path && d.span.start <= at && at <= d.span.end)
+            .collect();
+        if hits.is_empty() {
+            return Ok(None);
+        }
+        let mut md = String::new();
+        for d in &hits {
+            let rule = rules::rule(d.code);
+            md.push_str(&format!(
+                "**{}** `{}` ({})\n\n{}\n\n{}\n\n[Rule page]({})\n\n---\n\n",
+                d.code,
+                d.name(),
+                d.severity.as_str(),
+                d.message,
+                rule.map(|r| r.summary).unwrap_or(""),
+                rules::doc_url(DOCS_BASE, d.code)
+            ));
+        }
+        let range = convert::range(&a.ws, &path, hits[0].span, enc);
+        Ok(Some(Hover {
+            contents: HoverContents::Markup(MarkupContent {
+                kind: MarkupKind::Markdown,
+                value: md.trim_end_matches("\n\n---\n\n").to_string(),
+            }),
+            range: Some(range),
+        }))
+    }
+}
+
+/// Serves LSP on stdin/stdout until `exit` or the end of stdin.
 pub fn run() -> Outcome {
-    eprintln!("durable-lsp: the language server is not available in this build; use --check");
-    Outcome::Failure
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("durable-lsp: cannot start the runtime: {e}");
+            return Outcome::Failure;
+        }
+    };
+    rt.block_on(async {
+        let (service, socket) = LspService::new(|client| Backend {
+            client,
+            state: Arc::new(Mutex::new(State::default())),
+        });
+        Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
+            .serve(service)
+            .await;
+    });
+    rt.shutdown_timeout(Duration::from_millis(200));
+    Outcome::Clean
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change(sl: u32, sc: u32, el: u32, ec: u32, text: &str) -> TextDocumentContentChangeEvent {
+        TextDocumentContentChangeEvent {
+            range: Some(Range::new(Position::new(sl, sc), Position::new(el, ec))),
+            range_length: None,
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn incremental_changes_apply_in_order_with_the_negotiated_encoding() {
+        let mut t = String::from("a😀b\nline two\r\nend");
+        // utf-16: 😀 is two units; replace "b" (column 3..4)
+        apply_change(&mut t, &change(0, 3, 0, 4, "B"), Encoding::Utf16);
+        assert_eq!(t, "a😀B\nline two\r\nend");
+        // utf-8: 😀 is four bytes; insert after it (column 5)
+        apply_change(&mut t, &change(0, 5, 0, 5, "!"), Encoding::Utf8);
+        assert_eq!(t, "a😀!B\nline two\r\nend");
+        // across a CRLF
+        apply_change(&mut t, &change(1, 4, 2, 0, "-"), Encoding::Utf16);
+        assert_eq!(t, "a😀!B\nline-end");
+        // out of range positions clamp
+        apply_change(&mut t, &change(9, 9, 12, 0, "?"), Encoding::Utf16);
+        assert_eq!(t, "a😀!B\nline-end?");
+    }
+
+    #[test]
+    fn encoding_negotiation_prefers_utf8_then_utf32() {
+        use PositionEncodingKind as K;
+        assert_eq!(
+            convert::negotiate(Some(&[K::UTF16, K::UTF8])),
+            Encoding::Utf8
+        );
+        assert_eq!(
+            convert::negotiate(Some(&[K::UTF32, K::UTF16])),
+            Encoding::Utf32
+        );
+        assert_eq!(convert::negotiate(None), Encoding::Utf16);
+    }
 }

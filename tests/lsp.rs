@@ -1,0 +1,302 @@
+//! The language server end to end: the real binary over framed stdio.
+
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{channel, Receiver};
+use std::time::{Duration, Instant};
+
+struct Client {
+    child: Child,
+    stdin: ChildStdin,
+    rx: Receiver<Value>,
+    next_id: i64,
+    /// notifications seen while waiting for something else
+    seen: Vec<Value>,
+}
+
+impl Client {
+    fn start() -> Client {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_durable-lsp"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = channel();
+        std::thread::spawn(move || {
+            let mut r = BufReader::new(stdout);
+            loop {
+                let mut len = 0usize;
+                loop {
+                    let mut line = String::new();
+                    if r.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let line = line.trim_end();
+                    if line.is_empty() {
+                        break;
+                    }
+                    if let Some(v) = line.strip_prefix("Content-Length: ") {
+                        len = v.parse().unwrap();
+                    }
+                }
+                let mut buf = vec![0; len];
+                if r.read_exact(&mut buf).is_err() {
+                    return;
+                }
+                let v: Value = serde_json::from_slice(&buf).expect("stdout carries only JSON-RPC");
+                if tx.send(v).is_err() {
+                    return;
+                }
+            }
+        });
+        Client {
+            child,
+            stdin,
+            rx,
+            next_id: 1,
+            seen: Vec::new(),
+        }
+    }
+
+    fn send(&mut self, v: Value) {
+        let s = v.to_string();
+        write!(self.stdin, "Content-Length: {}\r\n\r\n{}", s.len(), s).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}));
+    }
+
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let v = self
+                .rx
+                .recv_timeout(deadline - Instant::now())
+                .expect("response");
+            if v.get("id") == Some(&json!(id)) && v.get("method").is_none() {
+                return v;
+            }
+            self.handle(v);
+        }
+    }
+
+    /// Answers server requests (registerCapability) and keeps notifications.
+    fn handle(&mut self, v: Value) {
+        if v.get("id").is_some() && v.get("method").is_some() {
+            let id = v["id"].clone();
+            self.send(json!({"jsonrpc": "2.0", "id": id, "result": null}));
+        } else {
+            self.seen.push(v);
+        }
+    }
+
+    /// Waits for a publishDiagnostics for `file` whose list passes `pred`.
+    fn diagnostics(&mut self, file: &Path, pred: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+        let uri = uri(file);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let pos = self.seen.iter().rposition(|v| {
+                v["method"] == "textDocument/publishDiagnostics" && v["params"]["uri"] == uri
+            });
+            if let Some(i) = pos {
+                let d = self.seen[i]["params"]["diagnostics"]
+                    .as_array()
+                    .unwrap()
+                    .clone();
+                self.seen.drain(..=i);
+                if pred(&d) {
+                    return d;
+                }
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            assert!(!left.is_zero(), "no matching diagnostics for {uri}");
+            if let Ok(v) = self.rx.recv_timeout(left) {
+                self.handle(v);
+            }
+        }
+    }
+}
+
+fn uri(p: &Path) -> String {
+    format!("file://{}", p.display())
+}
+
+fn temp_project(name: &str, from: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("durable-lsp-e2e-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(from);
+    copy_dir(&src, &dir);
+    dir.canonicalize().unwrap()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            copy_dir(&p, &to.join(e.file_name()));
+        } else {
+            std::fs::copy(&p, to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+fn initialize(c: &mut Client, root: &Path, encodings: &[&str]) -> Value {
+    let r = c.request(
+        "initialize",
+        json!({
+            "processId": null,
+            "rootUri": uri(root),
+            "workspaceFolders": [{"uri": uri(root), "name": "root"}],
+            "capabilities": {
+                "general": {"positionEncodings": encodings},
+                "workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}},
+                "textDocument": {"publishDiagnostics": {"relatedInformation": true}}
+            }
+        }),
+    );
+    c.notify("initialized", json!({}));
+    r
+}
+
+fn codes(d: &[Value]) -> Vec<String> {
+    d.iter()
+        .map(|x| x["code"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+#[test]
+fn cross_file_diagnostics_hover_watch_and_exit() {
+    let root = temp_project("main", "do101-class-not-exported");
+    let mut c = Client::start();
+    let init = initialize(&mut c, &root, &["utf-16"]);
+    assert_eq!(init["result"]["capabilities"]["positionEncoding"], "utf-16");
+
+    // The unopened config gets its diagnostics, with links and related info.
+    let cfg = root.join("wrangler.toml");
+    let d = c.diagnostics(&cfg, |d| {
+        codes(d).iter().filter(|c| *c == "DO101").count() == 2
+    });
+    let first = d.iter().find(|x| x["range"]["start"]["line"] == 6).unwrap();
+    assert_eq!(
+        first["codeDescription"]["href"],
+        "https://durable-lsp.dev/rules/DO101"
+    );
+    assert_eq!(first["source"], "durable-lsp");
+    assert_eq!(first["range"]["start"]["character"], 13);
+    let rel = &first["relatedInformation"][0];
+    assert_eq!(rel["location"]["uri"], uri(&root.join("src/index.ts")));
+
+    // Hover on the diagnostic carries the rule and its link.
+    let h = c.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri(&cfg)}, "position": {"line": 6, "character": 16}}),
+    );
+    let text = h["result"]["contents"]["value"].as_str().unwrap();
+    assert!(
+        text.contains("DO101") && text.contains("https://durable-lsp.dev/rules/DO101"),
+        "{text}"
+    );
+
+    // Exporting the class in the source clears DO101 on the unopened config.
+    let src = root.join("src/index.ts");
+    let text = std::fs::read_to_string(&src).unwrap();
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri(&src), "languageId": "typescript", "version": 1, "text": text}}),
+    );
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("class Counter"))
+        .unwrap();
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri(&src), "version": 2},
+               "contentChanges": [{"range": {"start": {"line": line, "character": 0}, "end": {"line": line, "character": 0}}, "text": "export "}]}),
+    );
+    c.diagnostics(&cfg, |d| {
+        codes(d).iter().filter(|c| *c == "DO101").count() == 1
+    });
+
+    // A change on disk, announced by the client, is seen too.
+    std::fs::write(
+        &cfg,
+        std::fs::read_to_string(&cfg)
+            .unwrap()
+            .replace("class_name = \"MainObject\"", "class_name = \"Aliased\""),
+    )
+    .unwrap();
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri(&cfg), "type": 2}]}),
+    );
+    c.diagnostics(&cfg, |d| !codes(d).contains(&"DO101".to_string()));
+
+    // shutdown then exit ends the process promptly.
+    let r = c.request("shutdown", json!(null));
+    assert!(r.get("error").is_none());
+    c.notify("exit", json!(null));
+    let t = Instant::now();
+    loop {
+        if c.child.try_wait().unwrap().is_some() {
+            break;
+        }
+        assert!(t.elapsed() < Duration::from_secs(1), "exit took over 1 s");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::fs::remove_dir_all(&root).ok();
+}
+
+#[test]
+fn columns_follow_the_negotiated_encoding() {
+    for (enc, expected) in [("utf-16", 57u64), ("utf-8", 60), ("utf-32", 56)] {
+        let root = temp_project(&format!("enc-{enc}"), "ok-basic");
+        let cfg = root.join("wrangler.toml");
+        // 56 characters precede "Nope": 57 UTF-16 units (😀 is two), 60 bytes.
+        std::fs::write(
+            &cfg,
+            "name = \"w\"\nmain = \"src/index.ts\"\ndurable_objects.bindings = [{ name = \"😀é\", class_name = \"Nope\" }]\n[[migrations]]\ntag = \"v1\"\nnew_sqlite_classes = [\"Nope\"]\n",
+        )
+        .unwrap();
+        let mut c = Client::start();
+        let init = initialize(&mut c, &root, &[enc]);
+        assert_eq!(init["result"]["capabilities"]["positionEncoding"], enc);
+        let d = c.diagnostics(&cfg, |d| codes(d).contains(&"DO101".to_string()));
+        let x = d.iter().find(|x| x["code"] == "DO101").unwrap();
+        assert_eq!(
+            x["range"]["start"]["character"].as_u64(),
+            Some(expected),
+            "{enc}"
+        );
+        c.request("shutdown", json!(null));
+        c.notify("exit", json!(null));
+        let _ = c.child.wait();
+        std::fs::remove_dir_all(&root).ok();
+    }
+}
+
+#[test]
+fn the_server_ends_when_stdin_closes() {
+    let mut c = Client::start();
+    drop(c.stdin);
+    let t = Instant::now();
+    loop {
+        if c.child.try_wait().unwrap().is_some() {
+            break;
+        }
+        assert!(t.elapsed() < Duration::from_secs(2), "no exit on EOF");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
