@@ -323,6 +323,8 @@ impl<'a> Ctx<'a> {
             }
         }
 
+        self.rpc_off(v);
+
         // DO119: script_name naming a Worker of this workspace.
         for b in bindings.iter().filter(|b| b.external) {
             self.cross_worker(b);
@@ -395,6 +397,48 @@ impl<'a> Ctx<'a> {
     }
 
     /// DO117: the bound export is a class that extends DurableObject.
+    /// DO118: RPC calls on a stub while RPC is off for this variant.
+    fn rpc_off(&mut self, v: &Variant<'_>) {
+        let flags = v.compatibility_flags();
+        let has = |f: &str| flags.iter().any(|x| x.value == f);
+        let no_rpc = flags.iter().find(|x| x.value == "no_rpc");
+        let date = v.compatibility_date();
+        let old_date = date.filter(|d| d.value.as_str() < "2024-04-03" && d.value.len() == 10);
+        let (why, span) = match (no_rpc, old_date) {
+            (Some(f), _) => ("the `no_rpc` compatibility flag is set".to_string(), f.span),
+            (None, Some(d)) if !has("rpc") => (
+                format!(
+                    "`compatibility_date` {} is before 2024-04-03 and the `rpc` flag is not set",
+                    d.value
+                ),
+                d.span,
+            ),
+            _ => return,
+        };
+        let bound: BTreeSet<&str> = v
+            .durable_objects()
+            .iter()
+            .filter_map(|b| b.name.as_ref().map(|n| n.value.as_str()))
+            .collect();
+        for p in &self.worker.graph {
+            let Some(f) = self.ws.file(p) else { continue };
+            for c in f
+                .facts
+                .stub_calls
+                .iter()
+                .filter(|c| c.method != "fetch" && bound.contains(c.binding.as_str()))
+            {
+                self.out.push(
+                    Diagnostic::new("DO118", p.clone(), c.span, format!(
+                        "`{}()` is an RPC call on a Durable Object stub, but RPC is off: {why}. The call fails at run time (\"{}\" is not a function) after workerd warns \"Tried to access method or property '{}' on a Service Binding or Durable Object stub. Are you trying to use RPC?\"",
+                        c.method, c.method, c.method
+                    ))
+                    .related(self.cfg_path(), span, "RPC is off because of this"),
+                );
+            }
+        }
+    }
+
     /// The first method other than `fetch` called on a stub of `binding`.
     fn rpc_call_on(&self, binding: &str) -> Option<(String, PathBuf, Span)> {
         self.worker.graph.iter().find_map(|p| {

@@ -45,6 +45,7 @@ rules! {
     "DO115" "entry-not-found" Error "main names no file";
     "DO116" "invalid-config" Error "the Durable Object parts of the config are malformed";
     "DO117" "bound-class-not-durable-object" Error "a bound export is not a Durable Object class";
+    "DO118" "rpc-needs-compat-date" Warning "code calls RPC methods on a stub while RPC is off";
     "DO119" "cross-worker-class-not-exported" Error "script_name names a Worker here that does not export the class";
     "DO120" "service-worker-durable-objects" Error "Durable Objects in a service-worker format Worker";
     "DO121" "shadowed-config" Info "a config wrangler ignores because another one in its folder wins";
