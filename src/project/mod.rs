@@ -2,6 +2,7 @@
 //! facts of every source file they reach, read through a [`fs::FileSystem`].
 
 pub mod fs;
+pub mod packages;
 pub mod resolve;
 pub mod symbols;
 pub mod workspace;

@@ -1,7 +1,8 @@
 //! Building a [`Workspace`] from roots: discovery, entries, module graphs.
 
 use super::fs::{read_text, FileSystem, Skip};
-use super::resolve::{resolve, Resolved};
+use super::packages::Modules;
+use super::resolve::Resolved;
 use crate::config::{
     config_paths_in_vite_config, is_config_name, is_standard_config_name, is_vite_config_name,
     Config, CONFIG_NAMES,
@@ -121,7 +122,7 @@ impl Workspace {
     pub fn resolve(&self, fs: &dyn FileSystem, file: &Path, spec: &str) -> Resolved {
         match self.resolved.get(file).and_then(|m| m.get(spec)) {
             Some(r) => r.clone(),
-            None => resolve(fs, file, spec),
+            None => Modules::new(fs).resolve(file, spec),
         }
     }
 
@@ -255,9 +256,11 @@ impl Workspace {
             })
             .collect();
         let mut seen: BTreeSet<PathBuf> = frontier.clone();
+        let modules = Modules::new(fs);
         while !frontier.is_empty() && self.files.len() < MAX_GRAPH_FILES {
             let batch: Vec<PathBuf> = std::mem::take(&mut frontier).into_iter().collect();
             type Loaded = Result<(SourceFile, HashMap<String, Resolved>), Skip>;
+            let modules = &modules;
             let parsed: Vec<(PathBuf, Loaded)> = batch
                 .into_par_iter()
                 .map(|p| {
@@ -265,7 +268,7 @@ impl Workspace {
                         let mut edges = HashMap::new();
                         for dep in dependencies(&sf.facts) {
                             if !edges.contains_key(dep) {
-                                edges.insert(dep.to_string(), resolve(fs, &p, dep));
+                                edges.insert(dep.to_string(), modules.resolve(&p, dep));
                             }
                         }
                         (sf, edges)
