@@ -300,3 +300,92 @@ fn the_server_ends_when_stdin_closes() {
         std::thread::sleep(Duration::from_millis(10));
     }
 }
+
+/// Collects every publishDiagnostics until the server has been quiet for a
+/// while; returns the latest list per file.
+fn collect_all(c: &mut Client, quiet: Duration) -> std::collections::BTreeMap<String, Vec<Value>> {
+    let mut out = std::collections::BTreeMap::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut got_any = false;
+    loop {
+        for v in c.seen.drain(..) {
+            if v["method"] == "textDocument/publishDiagnostics" {
+                got_any = true;
+                let uri = v["params"]["uri"].as_str().unwrap().to_string();
+                out.insert(uri, v["params"]["diagnostics"].as_array().unwrap().clone());
+            }
+        }
+        assert!(Instant::now() < deadline, "the server never went quiet");
+        // A clean workspace publishes nothing: give up waiting after 3 s.
+        match c.rx.recv_timeout(if got_any {
+            quiet
+        } else {
+            Duration::from_secs(3)
+        }) {
+            Ok(v) => c.handle(v),
+            Err(_) if got_any => return out,
+            Err(_) => return out,
+        }
+    }
+}
+
+/// The editor and CI never disagree: on every fixture, the server's
+/// diagnostics (utf-32 columns) are exactly the fixture's expected findings.
+#[test]
+fn server_diagnostics_equal_check_on_every_fixture() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&fixtures)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    let check = |dir: &PathBuf| -> Option<String> {
+        let root = dir.canonicalize().unwrap();
+        let mut c = Client::start();
+        initialize(&mut c, &root, &["utf-32"]);
+        let all = collect_all(&mut c, Duration::from_millis(400));
+        let mut lines: Vec<String> = Vec::new();
+        for (u, diags) in &all {
+            let file = u
+                .strip_prefix(&format!("file://{}/", root.display()))
+                .unwrap_or(u);
+            for d in diags {
+                let sev = ["", "error", "warning", "info", "hint"]
+                    [d["severity"].as_u64().unwrap() as usize];
+                lines.push(format!(
+                    "{} {} {}:{}:{}",
+                    d["code"].as_str().unwrap(),
+                    sev,
+                    file,
+                    d["range"]["start"]["line"].as_u64().unwrap() + 1,
+                    d["range"]["start"]["character"].as_u64().unwrap() + 1
+                ));
+            }
+        }
+        lines.sort();
+        let got = if lines.is_empty() {
+            String::new()
+        } else {
+            lines.join("\n") + "\n"
+        };
+        let want = std::fs::read_to_string(dir.join("expected.txt")).unwrap_or_default();
+        c.request("shutdown", json!(null));
+        c.notify("exit", json!(null));
+        let _ = c.child.wait();
+        (got != want).then(|| format!("{}:\n--- --check\n{want}--- server\n{got}", dir.display()))
+    };
+    let mut failures = Vec::new();
+    for chunk in dirs.chunks(8) {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = chunk.iter().map(|d| s.spawn(move || check(d))).collect();
+            for h in handles {
+                if let Some(f) = h.join().unwrap() {
+                    failures.push(f);
+                }
+            }
+        });
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
