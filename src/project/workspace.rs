@@ -37,6 +37,10 @@ pub enum Entry {
         path: PathBuf,
         reason: String,
         source: Option<PathBuf>,
+        /// Where the source entry came from: a toolchain config that states
+        /// it (`rollup.config.js \`input\``), or `None` for a guess by
+        /// convention.
+        stated_by: Option<String>,
     },
     /// `main` names a file the engine does not read (a `.wasm`, a `.py`).
     Unsupported { path: PathBuf },
@@ -404,6 +408,7 @@ pub fn find_entry(
             path,
             reason: "it sits in node_modules, which is not installed".into(),
             source: None,
+            stated_by: None,
         };
     }
     let in_build_dir = Path::new(main).components().any(|c| {
@@ -417,13 +422,106 @@ pub fn find_entry(
         } else {
             "it sits in a build output folder".to_string()
         };
+        let (source, stated_by) = match toolchain_entry(fs, dir) {
+            Some((p, by)) => (Some(p), Some(by)),
+            None => (source_entry_for(fs, dir), None),
+        };
         return Entry::BuildOutput {
-            source: source_entry_for(fs, dir),
+            source,
+            stated_by,
             path,
             reason,
         };
     }
     Entry::Missing { path }
+}
+
+/// Toolchain configs that state a source entry, and the keys that hold it.
+const TOOLCHAIN_CONFIGS: &[(&str, &[&str])] = &[
+    ("rollup.config", &["input"]),
+    ("remix.config", &["server"]),
+    ("tsup.config", &["entry"]),
+    ("tsdown.config", &["entry"]),
+    ("webpack.config", &["entry"]),
+    ("vite.config", &["input", "entry"]),
+    ("esbuild.config", &["entryPoints"]),
+];
+
+/// The source entry a bundler or framework config in `dir` states, as
+/// (file, "rollup.config.js `input`"); also an `esbuild <file>` build script.
+pub fn toolchain_entry(fs: &dyn FileSystem, dir: &Path) -> Option<(PathBuf, String)> {
+    for (stem, keys) in TOOLCHAIN_CONFIGS {
+        for ext in ["js", "mjs", "cjs", "ts", "mts"] {
+            let f = dir.join(format!("{stem}.{ext}"));
+            let Ok(text) = read_text(fs, &f, MAX_CONFIG_BYTES) else {
+                continue;
+            };
+            for key in *keys {
+                for lit in literals_after_key(&text, key) {
+                    if let Some(p) =
+                        super::resolve::probe(fs, &super::resolve::normalize(&dir.join(&lit)))
+                    {
+                        if Lang::from_path(&p).is_some() {
+                            return Some((p, format!("{stem}.{ext} `{key}`")));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // `"build": "esbuild src/index.ts --bundle …"` in package.json
+    let text = read_text(fs, &dir.join("package.json"), MAX_CONFIG_BYTES).ok()?;
+    let root = crate::config::tree::parse_jsonc(&text).ok()?;
+    for script in root.get("scripts").map(|s| s.props()).unwrap_or(&[]) {
+        let Some(cmd) = script.value.as_str() else {
+            continue;
+        };
+        let mut words = cmd
+            .split_whitespace()
+            .skip_while(|w| !w.ends_with("esbuild"));
+        if words.next().is_none() {
+            continue;
+        }
+        for w in words.filter(|w| !w.starts_with('-')) {
+            let p = super::resolve::normalize(&dir.join(w.trim_matches(|c| c == '"' || c == '\'')));
+            if Lang::from_path(&p).is_some() && fs.is_file(&p) {
+                return Some((p, format!("the `{}` script (esbuild)", script.key)));
+            }
+        }
+    }
+    None
+}
+
+/// String literals right after `key:` (or `key: [`), in source text.
+fn literals_after_key(text: &str, key: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find(key) {
+        let before = rest[..i].chars().next_back();
+        rest = &rest[i + key.len()..];
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.') {
+            continue;
+        }
+        let t = rest.trim_start();
+        let Some(t) = t.strip_prefix(':') else {
+            continue;
+        };
+        let t = t.trim_start();
+        let t = t.strip_prefix('[').map(str::trim_start).unwrap_or(t);
+        let t = t
+            .strip_prefix('{')
+            .map(|x| {
+                // `input: { main: "src/index.ts" }`: the first value
+                x.split_once(':').map(|(_, v)| v.trim_start()).unwrap_or(x)
+            })
+            .unwrap_or(t);
+        if let Some(q) = t.chars().next().filter(|c| matches!(c, '"' | '\'' | '`')) {
+            if let Some(end) = t[1..].find(q) {
+                out.push(t[1..1 + end].to_string());
+            }
+        }
+    }
+    out
 }
 
 /// The conventional source entries, tried when `main` is build output.

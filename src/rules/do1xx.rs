@@ -141,6 +141,7 @@ impl<'a> Ctx<'a> {
     fn entry_export(&self, entry: &Entry, name: &str) -> Fact<Symbol> {
         match entry {
             Entry::File(p) => self.res.export(p, name),
+            Entry::BuildOutput { source: Some(src), stated_by: Some(_), .. } => self.res.export(src, name),
             Entry::BuildOutput { source: Some(src), path, .. } => match self.res.export(src, name) {
                 Fact::Absent => Fact::Unknown(format!(
                     "`{name}`: `main` names build output ({}), and {} was taken as the source entry by convention, which does not export it",
@@ -348,9 +349,23 @@ impl<'a> Ctx<'a> {
                 .iter()
                 .any(|x| matches!(x, ExportItem::Default { local: Some(l), .. } if l == name))
         });
-        let mut msg = format!(
-            "Class `{name}` is bound here, but the entry {entry_rel} does not export it by that name; wrangler fails with \"Your Worker depends on the following Durable Objects, which are not exported in your entrypoint file: {name}.\""
-        );
+        // `export { X } from "./m"` where ./m has no X: esbuild drops the
+        // re-export from TypeScript silently (it may be a type), so wrangler's
+        // export check passes and only the deploy fails.
+        let reexported_from = facts.as_ref().and_then(|f| {
+            f.exports.iter().find_map(|x| match x {
+                ExportItem::ReExport { exported, source, .. } if exported == name => Some(source.clone()),
+                _ => None,
+            })
+        });
+        let mut msg = match &reexported_from {
+            Some(src) if e.extension().is_some_and(|x| x == "ts" || x == "tsx" || x == "mts") => format!(
+                "Class `{name}` is bound here, and the entry {entry_rel} re-exports `{name}` from \"{src}\", but that module does not export it. esbuild drops such a re-export from TypeScript without a word (it takes it for a type), so wrangler's check passes and the deploy fails: the uploaded script does not export `{name}` (API error 10070 for a new class, 10061 or 10064 otherwise)."
+            ),
+            _ => format!(
+                "Class `{name}` is bound here, but the entry {entry_rel} does not export it by that name; wrangler fails with \"Your Worker depends on the following Durable Objects, which are not exported in your entrypoint file: {name}.\""
+            ),
+        };
         if default_is_it {
             msg.push_str(&format!(" `export default class {name}` exports `default`, not `{name}`: use a named export."));
         } else if let Some(s) = closest(name, self.exported_names(&e).iter().map(String::as_str)) {
@@ -515,13 +530,18 @@ impl<'a> Ctx<'a> {
                 path,
                 reason,
                 source,
+                stated_by,
             } if has_do => {
                 let m = main.unwrap();
                 let msg = match source {
                     Some(s) => format!(
-                        "`main` names {} , which is build output ({reason}) and is not there yet; the source entry {} is checked in its place.",
+                        "`main` names {} , which is build output ({reason}) and is not there yet; the source entry {} ({}) is checked in its place.",
                         rel(&dir, path),
-                        rel(&dir, s)
+                        rel(&dir, s),
+                        match stated_by {
+                            Some(by) => format!("from {by}"),
+                            None => "by convention".to_string(),
+                        }
                     ),
                     None => format!(
                         "`main` names {}, which is build output ({reason}) and is not there yet; no source entry was found, so class exports are not checked.",
