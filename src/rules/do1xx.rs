@@ -104,11 +104,21 @@ pub fn check_worker(ws: &Workspace, fs: &dyn FileSystem, index: usize) -> (Vec<D
     (cx.out, unknowns)
 }
 
+/// `p` relative to `base`, with `../` where it lies outside.
 fn rel(base: &Path, p: &Path) -> String {
-    p.strip_prefix(base)
-        .unwrap_or(p)
-        .to_string_lossy()
-        .replace('\\', "/")
+    let b: Vec<_> = base.components().collect();
+    let q: Vec<_> = p.components().collect();
+    let common = b.iter().zip(&q).take_while(|(x, y)| x == y).count();
+    if common == 0 {
+        return p.to_string_lossy().replace('\\', "/");
+    }
+    let mut out: Vec<String> = std::iter::repeat_n("..".to_string(), b.len() - common).collect();
+    out.extend(
+        q[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    out.join("/")
 }
 
 /// Whether an entry is service-worker format (wrangler 4.164's guess):
@@ -354,7 +364,9 @@ impl<'a> Ctx<'a> {
         // export check passes and only the deploy fails.
         let reexported_from = facts.as_ref().and_then(|f| {
             f.exports.iter().find_map(|x| match x {
-                ExportItem::ReExport { exported, source, .. } if exported == name => Some(source.clone()),
+                ExportItem::ReExport {
+                    exported, source, ..
+                } if exported == name => Some(source.clone()),
                 _ => None,
             })
         });

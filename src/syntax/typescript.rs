@@ -425,7 +425,7 @@ fn value_kind(f: &mut FileFacts, v: Node, src: &[u8]) -> ValueKind {
                 .child_by_field_name("function")
                 .or_else(|| v.child_by_field_name("constructor"))
                 .map(|c| text_of(c, src).to_string())
-                .unwrap_or_else(|| text_of(v, src).chars().take(40).collect());
+                .unwrap_or_else(|| short(text_of(v, src)));
             ValueKind::Call(callee)
         }
         "arrow_function" | "function_expression" | "function" | "generator_function" => {
@@ -434,6 +434,16 @@ fn value_kind(f: &mut FileFacts, v: Node, src: &[u8]) -> ValueKind {
         "object" | "array" | "string" | "number" | "template_string" | "true" | "false"
         | "null" | "undefined" | "regex" => ValueKind::Literal,
         _ => ValueKind::Other,
+    }
+}
+
+/// An expression for messages: whitespace folded, at most 60 characters.
+fn short(text: &str) -> String {
+    let folded = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if folded.chars().count() > 60 {
+        format!("{}…", folded.chars().take(59).collect::<String>())
+    } else {
+        folded
     }
 }
 
@@ -472,7 +482,7 @@ fn class_fact(f: &mut FileFacts, n: Node, src: &[u8]) -> usize {
                         _ => Base::Expr(text_of(e, src).to_string()),
                     }
                 }
-                _ => Base::Expr(text_of(e, src).chars().take(80).collect()),
+                _ => Base::Expr(short(text_of(e, src))),
             });
         }
     }
