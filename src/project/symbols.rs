@@ -76,7 +76,7 @@ impl<'a> Resolver<'a> {
             Resolved::File(p) if self.ws.file(&p).is_some() => Ok(p),
             Resolved::File(p) => Err(format!("{} could not be read", p.display())),
             Resolved::Package(pkg) => Err(format!(
-                "it comes from package `{pkg}`, which is not traced"
+                "it comes from `{pkg}`, which could not be resolved in the checked folders (a package that is not installed or lies outside them, or an alias with no target)"
             )),
             Resolved::Builtin(b) => Err(format!("it comes from `{b}`")),
             Resolved::NotFound(p) => Err(format!("`{spec}` names no file ({})", p.display())),
