@@ -7,5 +7,6 @@ pub mod config;
 pub mod lsp;
 pub mod project;
 pub mod rules;
+pub mod settings;
 pub mod syntax;
 pub mod text;

@@ -14,6 +14,8 @@ struct Client {
     next_id: i64,
     /// notifications seen while waiting for something else
     seen: Vec<Value>,
+    /// what `workspace/configuration` answers
+    config: Value,
 }
 
 impl Client {
@@ -60,6 +62,7 @@ impl Client {
             rx,
             next_id: 1,
             seen: Vec::new(),
+            config: Value::Null,
         }
     }
 
@@ -94,7 +97,12 @@ impl Client {
     fn handle(&mut self, v: Value) {
         if v.get("id").is_some() && v.get("method").is_some() {
             let id = v["id"].clone();
-            self.send(json!({"jsonrpc": "2.0", "id": id, "result": null}));
+            let result = if v["method"] == "workspace/configuration" {
+                json!([self.config.clone()])
+            } else {
+                Value::Null
+            };
+            self.send(json!({"jsonrpc": "2.0", "id": id, "result": result}));
         } else {
             self.seen.push(v);
         }
@@ -388,4 +396,53 @@ fn server_diagnostics_equal_check_on_every_fixture() {
         });
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Rule levels from initializationOptions, didChangeConfiguration and
+/// workspace/configuration.
+#[test]
+fn settings_from_the_editor() {
+    let root = temp_project("settings", "do101-class-not-exported");
+    let cfg = root.join("wrangler.toml");
+    let sev = |d: &[Value]| -> Vec<u64> {
+        d.iter()
+            .filter(|x| x["code"] == "DO101")
+            .map(|x| x["severity"].as_u64().unwrap())
+            .collect()
+    };
+
+    // initializationOptions: DO101 off
+    let mut c = Client::start();
+    c.request(
+        "initialize",
+        json!({"processId": null, "rootUri": uri(&root), "capabilities": {},
+               "initializationOptions": {"rules": {"DO101": "off", "DO111": "error"}}}),
+    );
+    c.notify("initialized", json!({}));
+    // the first analysis publishes nothing for DO101; prove the run happened
+    // by turning DO101 back on as a warning through didChangeConfiguration
+    c.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"durable-lsp": {"rules": {"DO101": "warning"}}}}),
+    );
+    let d = c.diagnostics(&cfg, |d| !sev(d).is_empty());
+    assert_eq!(sev(&d), vec![2, 2]);
+    c.request("shutdown", json!(null));
+    c.notify("exit", json!(null));
+    let _ = c.child.wait();
+
+    // workspace/configuration: the client's answer sets DO101 to hint
+    let mut c = Client::start();
+    c.config = json!({"rules": {"DO101": "hint"}});
+    c.request(
+        "initialize",
+        json!({"processId": null, "rootUri": uri(&root), "capabilities": {"workspace": {"configuration": true}}}),
+    );
+    c.notify("initialized", json!({}));
+    let d = c.diagnostics(&cfg, |d| !sev(d).is_empty());
+    assert_eq!(sev(&d), vec![4, 4]);
+    c.request("shutdown", json!(null));
+    c.notify("exit", json!(null));
+    let _ = c.child.wait();
+    std::fs::remove_dir_all(&root).ok();
 }

@@ -10,6 +10,7 @@ use crate::cli::Outcome;
 use crate::project::fs::{FileSystem, MemFs, OsFs};
 use crate::project::Workspace;
 use crate::rules::{self, DOCS_BASE};
+use crate::settings::Settings;
 use crate::text::{Encoding, LineIndex, Position as TextPos};
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -42,6 +43,9 @@ struct State {
     last: Option<Arc<Analysis>>,
     generation: u64,
     watch_dynamic: bool,
+    /// the editor's settings, over each Worker's durable-lsp.toml
+    overrides: Settings,
+    config_pull: bool,
 }
 
 pub struct Backend {
@@ -73,6 +77,11 @@ fn root_for(file: &Path) -> PathBuf {
     file.parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
+/// Editor settings: `{"rules": {…}}`, or the same under `"durable-lsp"`.
+fn settings_from(v: &serde_json::Value) -> Settings {
+    Settings::from_json(v.get("durable-lsp").unwrap_or(v))
+}
+
 /// Applies one content change; positions past the end are clamped.
 fn apply_change(text: &mut String, change: &TextDocumentContentChangeEvent, enc: Encoding) {
     match change.range {
@@ -102,6 +111,24 @@ fn apply_change(text: &mut String, change: &TextDocumentContentChangeEvent, enc:
 }
 
 impl Backend {
+    /// `workspace/configuration` for the section `durable-lsp`, when the
+    /// client supports it; its answer replaces the editor settings.
+    async fn pull_configuration(&self) {
+        if !lock(&self.state).config_pull {
+            return;
+        }
+        let items = vec![ConfigurationItem {
+            scope_uri: None,
+            section: Some("durable-lsp".into()),
+        }];
+        if let Ok(values) = self.client.configuration(items).await {
+            if let Some(v) = values.first().filter(|v| !v.is_null()) {
+                let new = Settings::from_json(v);
+                lock(&self.state).overrides = new;
+            }
+        }
+    }
+
     fn encoding(&self) -> Encoding {
         lock(&self.state).encoding.unwrap_or(Encoding::Utf16)
     }
@@ -131,10 +158,12 @@ impl Backend {
                     st.roots.clone(),
                     docs,
                     st.encoding.unwrap_or(Encoding::Utf16),
+                    st.overrides.clone(),
                 )
             };
-            let (roots, docs, enc) = snapshot;
-            let result = tokio::task::spawn_blocking(move || analyse(&roots, docs)).await;
+            let (roots, docs, enc, overrides) = snapshot;
+            let result =
+                tokio::task::spawn_blocking(move || analyse(&roots, docs, &overrides)).await;
             let analysis = match result {
                 Ok(a) => Arc::new(a),
                 Err(e) => {
@@ -150,14 +179,14 @@ impl Backend {
 }
 
 /// One analysis of the roots, with open documents over the disk.
-fn analyse(roots: &[PathBuf], docs: Vec<(PathBuf, String)>) -> Analysis {
+fn analyse(roots: &[PathBuf], docs: Vec<(PathBuf, String)>, overrides: &Settings) -> Analysis {
     let os: Arc<dyn FileSystem> = Arc::new(OsFs::new(roots));
     let mut fs = MemFs::over(os);
     for (p, t) in docs {
         fs.insert(p, t);
     }
     let ws = Workspace::load(&fs, roots);
-    let report = rules::check(&ws, &fs);
+    let report = rules::check_with(&ws, &fs, overrides);
     Analysis {
         ws,
         diagnostics: report.diagnostics,
@@ -239,11 +268,21 @@ impl LanguageServer for Backend {
             .and_then(|w| w.did_change_watched_files.as_ref())
             .and_then(|d| d.dynamic_registration)
             .unwrap_or(false);
+        let config_pull = params
+            .capabilities
+            .workspace
+            .as_ref()
+            .and_then(|w| w.configuration)
+            .unwrap_or(false);
         {
             let mut st = lock(&self.state);
             st.roots = roots;
             st.encoding = Some(enc);
             st.watch_dynamic = watch_dynamic;
+            st.config_pull = config_pull;
+            if let Some(opts) = &params.initialization_options {
+                st.overrides = settings_from(opts);
+            }
         }
         Ok(InitializeResult {
             capabilities: ServerCapabilities {
@@ -268,6 +307,7 @@ impl LanguageServer for Backend {
     }
 
     async fn initialized(&self, _: InitializedParams) {
+        self.pull_configuration().await;
         let dynamic = lock(&self.state).watch_dynamic;
         if dynamic {
             let watchers = [
@@ -352,6 +392,17 @@ impl LanguageServer for Backend {
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
         if let Some(path) = path_of(&params.text_document.uri) {
             lock(&self.state).docs.remove(&path);
+        }
+        self.schedule();
+    }
+
+    async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
+        let pull = lock(&self.state).config_pull;
+        if pull {
+            self.pull_configuration().await;
+        } else if !params.settings.is_null() {
+            let new = settings_from(&params.settings);
+            lock(&self.state).overrides = new;
         }
         self.schedule();
     }

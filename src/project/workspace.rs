@@ -7,6 +7,7 @@ use crate::config::{
     config_paths_in_vite_config, is_config_name, is_standard_config_name, is_vite_config_name,
     Config, CONFIG_NAMES,
 };
+use crate::settings::Settings;
 use crate::syntax::{self, FileFacts, Lang};
 use crate::text::{LineIndex, Span};
 use rayon::prelude::*;
@@ -75,6 +76,9 @@ pub struct Worker {
     pub harness: bool,
     /// Holds `{{ … }}` placeholders: a project template, not a config.
     pub template: bool,
+    /// `durable-lsp.toml` of the nearest folder up, and where it is.
+    pub settings: Settings,
+    pub settings_file: Option<PathBuf>,
 }
 
 impl Worker {
@@ -164,7 +168,9 @@ impl Workspace {
                 }
             }
         }
-        Self::from_configs(fs, configs, &harness)
+        let mut ws = Self::from_configs_in(fs, configs, &harness, roots);
+        ws.workers.retain(|w| !w.settings.ignores(&w.config.path));
+        ws
     }
 
     pub fn from_configs(
@@ -172,7 +178,17 @@ impl Workspace {
         configs: Vec<PathBuf>,
         harness: &BTreeSet<PathBuf>,
     ) -> Workspace {
+        Self::from_configs_in(fs, configs, harness, &[])
+    }
+
+    fn from_configs_in(
+        fs: &dyn FileSystem,
+        configs: Vec<PathBuf>,
+        harness: &BTreeSet<PathBuf>,
+        roots: &[PathBuf],
+    ) -> Workspace {
         let mut ws = Workspace::default();
+        let mut settings_cache: HashMap<PathBuf, Option<(PathBuf, Settings)>> = HashMap::new();
         // Several of wrangler.json / .jsonc / .toml in one directory: wrangler
         // uses json > jsonc > toml.
         let mut by_dir: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
@@ -220,6 +236,16 @@ impl Workspace {
                 continue;
             }
             let template = text.contains("{{") && text.contains("}}");
+            let found = find_settings(
+                fs,
+                path.parent().unwrap_or(Path::new("")),
+                roots,
+                &mut settings_cache,
+            );
+            let (settings_file, settings) = match found {
+                Some((f, s)) => (Some(f), s),
+                None => (None, Settings::default()),
+            };
             let entries = config
                 .variants()
                 .iter()
@@ -240,6 +266,8 @@ impl Workspace {
                 graph: BTreeSet::new(),
                 harness: harness.contains(&path),
                 template,
+                settings,
+                settings_file,
                 shadowed,
             });
         }
@@ -325,6 +353,44 @@ impl Workspace {
             w.graph = graph;
         }
     }
+}
+
+/// The nearest `durable-lsp.toml` from `dir` up, not above the root that
+/// holds `dir` (or only `dir` itself when no root does).
+fn find_settings(
+    fs: &dyn FileSystem,
+    dir: &Path,
+    roots: &[PathBuf],
+    cache: &mut HashMap<PathBuf, Option<(PathBuf, Settings)>>,
+) -> Option<(PathBuf, Settings)> {
+    let root = roots
+        .iter()
+        .filter(|r| dir.starts_with(r))
+        .max_by_key(|r| r.as_os_str().len());
+    let mut d = Some(dir);
+    let mut visited = Vec::new();
+    let mut found = None;
+    while let Some(cur) = d {
+        if let Some(hit) = cache.get(cur) {
+            found = hit.clone();
+            break;
+        }
+        visited.push(cur.to_path_buf());
+        let f = cur.join(crate::settings::FILE_NAME);
+        if fs.is_file(&f) {
+            let text = read_text(fs, &f, MAX_CONFIG_BYTES).unwrap_or_else(|_| Arc::from(""));
+            found = Some((f, Settings::parse_toml(&text, cur)));
+            break;
+        }
+        if root.is_none_or(|r| cur == r.as_path()) {
+            break;
+        }
+        d = cur.parent();
+    }
+    for v in visited {
+        cache.insert(v, found.clone());
+    }
+    found
 }
 
 /// Folders whose configs serve tests, not deploys.

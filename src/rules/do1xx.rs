@@ -22,7 +22,12 @@ struct Ctx<'a> {
 }
 
 /// Checks one Worker; returns its diagnostics and the count of unknowns.
-pub fn check_worker(ws: &Workspace, fs: &dyn FileSystem, index: usize) -> (Vec<Diagnostic>, usize) {
+pub fn check_worker(
+    ws: &Workspace,
+    fs: &dyn FileSystem,
+    index: usize,
+    settings: &crate::settings::Settings,
+) -> (Vec<Diagnostic>, usize) {
     let worker = &ws.workers[index];
     let mut cx = Ctx {
         ws,
@@ -70,6 +75,9 @@ pub fn check_worker(ws: &Workspace, fs: &dyn FileSystem, index: usize) -> (Vec<D
         ));
     }
     for (vi, variant) in cfg.variants().iter().enumerate() {
+        if !settings.checks_env(variant.env_name()) {
+            continue;
+        }
         let before = cx.out.len();
         cx.variant(variant, &worker.entries[vi]);
         if let Some(env) = variant.env_name() {

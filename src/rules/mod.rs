@@ -5,6 +5,7 @@ pub mod registry;
 
 use crate::project::fs::FileSystem;
 use crate::project::Workspace;
+use crate::settings::Settings;
 use crate::text::Span;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -106,11 +107,41 @@ pub struct Report {
 
 /// Runs every rule over the workspace.
 pub fn check(ws: &Workspace, fs: &dyn FileSystem) -> Report {
+    check_with(ws, fs, &Settings::default())
+}
+
+/// Runs every rule, with each Worker's `durable-lsp.toml` and `overrides`
+/// (the editor's settings) over it.
+pub fn check_with(ws: &Workspace, fs: &dyn FileSystem, overrides: &Settings) -> Report {
     let mut report = Report::default();
-    for (i, _) in ws.workers.iter().enumerate() {
-        let (diags, unknowns) = do1xx::check_worker(ws, fs, i);
+    let mut settings_reported = std::collections::BTreeSet::new();
+    for (i, w) in ws.workers.iter().enumerate() {
+        let settings = w.settings.overridden_by(overrides);
+        let (diags, unknowns) = do1xx::check_worker(ws, fs, i, &settings);
         report.unknowns += unknowns;
-        report.diagnostics.extend(diags);
+        for mut d in diags {
+            let default = d.severity;
+            match settings.severity(d.code, default) {
+                Some(s) => {
+                    // A level set by the user replaces the rule's own choice.
+                    if settings.rules.contains_key(d.code) {
+                        d.severity = s;
+                    }
+                    report.diagnostics.push(d);
+                }
+                None => {}
+            }
+        }
+        if let Some(f) = &w.settings_file {
+            if settings_reported.insert(f.clone()) {
+                for p in &w.settings.problems {
+                    report.diagnostics.push(
+                        Diagnostic::new("DO116", f.clone(), Span::default(), p.clone())
+                            .severity(Severity::Warning),
+                    );
+                }
+            }
+        }
     }
     for s in &ws.skipped {
         report.diagnostics.push(Diagnostic::new(

@@ -1,0 +1,239 @@
+//! Settings: `durable-lsp.toml`, found by walking up from each Worker's
+//! config, and the editor's settings, which override it.
+//!
+//! ```toml
+//! ignore = ["legacy/**"]        # configs to skip, relative to this file
+//! envs = ["production"]         # check only these [env.X] (and the top level)
+//! [rules]
+//! DO111 = "off"                 # off | hint | info | warning | error
+//! ```
+
+use crate::rules::{self, Severity};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub const FILE_NAME: &str = "durable-lsp.toml";
+
+/// A rule's level: a severity, or off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    Off,
+    On(Severity),
+}
+
+impl Level {
+    pub fn parse(s: &str) -> Option<Level> {
+        Some(match s {
+            "off" => Level::Off,
+            "hint" => Level::On(Severity::Hint),
+            "info" | "information" => Level::On(Severity::Info),
+            "warning" | "warn" => Level::On(Severity::Warning),
+            "error" => Level::On(Severity::Error),
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Settings {
+    pub rules: BTreeMap<String, Level>,
+    pub ignore: Vec<String>,
+    pub envs: Option<Vec<String>>,
+    /// The folder `ignore` globs are relative to.
+    pub base: Option<PathBuf>,
+    /// Problems found reading the settings, for the user.
+    pub problems: Vec<String>,
+}
+
+impl Settings {
+    /// Reads a `durable-lsp.toml`. Never fails: problems are collected.
+    pub fn parse_toml(text: &str, base: &Path) -> Settings {
+        let mut s = Settings {
+            base: Some(base.to_path_buf()),
+            ..Default::default()
+        };
+        let doc = match toml_edit::Document::parse(text) {
+            Ok(d) => d,
+            Err(e) => {
+                s.problems.push(format!(
+                    "{FILE_NAME} could not be parsed: {}",
+                    e.message().trim()
+                ));
+                return s;
+            }
+        };
+        let json = toml_to_json(doc.as_item());
+        s.read_json(&json);
+        s
+    }
+
+    /// Reads editor settings: `{"rules": {"DO101": "off"}, "ignore": [...], "envs": [...]}`.
+    pub fn from_json(v: &serde_json::Value) -> Settings {
+        let mut s = Settings::default();
+        s.read_json(v);
+        s
+    }
+
+    fn read_json(&mut self, v: &serde_json::Value) {
+        if let Some(rules) = v.get("rules").and_then(|r| r.as_object()) {
+            for (code, level) in rules {
+                let code_up = code.to_ascii_uppercase();
+                if rules::rule(&code_up).is_none() {
+                    self.problems
+                        .push(format!("unknown rule `{code}` in [rules]"));
+                    continue;
+                }
+                match level.as_str().and_then(Level::parse) {
+                    Some(l) => {
+                        self.rules.insert(code_up, l);
+                    }
+                    None => self.problems.push(format!(
+                        "rule `{code}`: the level must be one of off, hint, info, warning, error (got {level})"
+                    )),
+                }
+            }
+        }
+        if let Some(list) = v.get("ignore").and_then(|r| r.as_array()) {
+            self.ignore = list
+                .iter()
+                .filter_map(|x| x.as_str().map(String::from))
+                .collect();
+        }
+        if let Some(list) = v.get("envs").and_then(|r| r.as_array()) {
+            self.envs = Some(
+                list.iter()
+                    .filter_map(|x| x.as_str().map(String::from))
+                    .collect(),
+            );
+        }
+    }
+
+    /// `other` over `self`: its rule levels win, its lists replace.
+    pub fn overridden_by(&self, other: &Settings) -> Settings {
+        let mut s = self.clone();
+        for (k, v) in &other.rules {
+            s.rules.insert(k.clone(), *v);
+        }
+        if !other.ignore.is_empty() {
+            s.ignore = other.ignore.clone();
+            s.base = other.base.clone().or(s.base);
+        }
+        if other.envs.is_some() {
+            s.envs = other.envs.clone();
+        }
+        s.problems.extend(other.problems.iter().cloned());
+        s
+    }
+
+    /// The severity of a finding, or `None` when its rule is off.
+    pub fn severity(&self, code: &str, default: Severity) -> Option<Severity> {
+        match self.rules.get(code) {
+            Some(Level::Off) => None,
+            Some(Level::On(s)) => Some(*s),
+            None => Some(default),
+        }
+    }
+
+    /// Whether a config is excluded by `ignore`.
+    pub fn ignores(&self, path: &Path) -> bool {
+        if self.ignore.is_empty() {
+            return false;
+        }
+        let rel = match &self.base {
+            Some(b) => path.strip_prefix(b).unwrap_or(path),
+            None => path,
+        };
+        let mut b = globset::GlobSetBuilder::new();
+        for g in &self.ignore {
+            if let Ok(glob) = globset::Glob::new(g) {
+                b.add(glob);
+            }
+        }
+        b.build().map(|set| set.is_match(rel)).unwrap_or(false)
+    }
+
+    /// Whether an environment is checked.
+    pub fn checks_env(&self, env: Option<&str>) -> bool {
+        match (env, &self.envs) {
+            (None, _) | (_, None) => true,
+            (Some(e), Some(list)) => list.iter().any(|x| x == e),
+        }
+    }
+}
+
+fn toml_to_json(item: &toml_edit::Item) -> serde_json::Value {
+    use serde_json::Value;
+    match item {
+        toml_edit::Item::None => Value::Null,
+        toml_edit::Item::Value(v) => value_to_json(v),
+        toml_edit::Item::Table(t) => Value::Object(
+            t.iter()
+                .map(|(k, v)| (k.to_string(), toml_to_json(v)))
+                .collect(),
+        ),
+        toml_edit::Item::ArrayOfTables(a) => Value::Array(
+            a.iter()
+                .map(|t| {
+                    Value::Object(
+                        t.iter()
+                            .map(|(k, v)| (k.to_string(), toml_to_json(v)))
+                            .collect(),
+                    )
+                })
+                .collect(),
+        ),
+    }
+}
+
+fn value_to_json(v: &toml_edit::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match v {
+        toml_edit::Value::String(s) => Value::String(s.value().clone()),
+        toml_edit::Value::Integer(i) => Value::from(*i.value()),
+        toml_edit::Value::Float(f) => Value::from(*f.value()),
+        toml_edit::Value::Boolean(b) => Value::Bool(*b.value()),
+        toml_edit::Value::Datetime(d) => Value::String(d.value().to_string()),
+        toml_edit::Value::Array(a) => Value::Array(a.iter().map(value_to_json).collect()),
+        toml_edit::Value::InlineTable(t) => Value::Object(
+            t.iter()
+                .map(|(k, v)| (k.to_string(), value_to_json(v)))
+                .collect(),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_levels_ignore_and_envs() {
+        let s = Settings::parse_toml(
+            "ignore = [\"legacy/**\"]\nenvs = [\"production\"]\n[rules]\nDO111 = \"off\"\ndo104 = \"warning\"\nDO999 = \"error\"\nDO101 = \"loud\"\n",
+            Path::new("/w"),
+        );
+        assert_eq!(s.severity("DO111", Severity::Hint), None);
+        assert_eq!(s.severity("DO104", Severity::Info), Some(Severity::Warning));
+        assert_eq!(s.severity("DO101", Severity::Error), Some(Severity::Error));
+        assert_eq!(s.problems.len(), 2, "{:?}", s.problems);
+        assert!(s.ignores(Path::new("/w/legacy/a/wrangler.toml")));
+        assert!(!s.ignores(Path::new("/w/app/wrangler.toml")));
+        assert!(
+            s.checks_env(Some("production"))
+                && !s.checks_env(Some("staging"))
+                && s.checks_env(None)
+        );
+    }
+
+    #[test]
+    fn editor_settings_override_the_file() {
+        let file = Settings::parse_toml(
+            "[rules]\nDO111 = \"off\"\nDO104 = \"warning\"\n",
+            Path::new("/w"),
+        );
+        let editor = Settings::from_json(&serde_json::json!({"rules": {"DO111": "hint"}}));
+        let s = file.overridden_by(&editor);
+        assert_eq!(s.severity("DO111", Severity::Hint), Some(Severity::Hint));
+        assert_eq!(s.severity("DO104", Severity::Info), Some(Severity::Warning));
+    }
+}
