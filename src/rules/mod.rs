@@ -121,15 +121,12 @@ pub fn check_with(ws: &Workspace, fs: &dyn FileSystem, overrides: &Settings) -> 
         report.unknowns += unknowns;
         for mut d in diags {
             let default = d.severity;
-            match settings.severity(d.code, default) {
-                Some(s) => {
-                    // A level set by the user replaces the rule's own choice.
-                    if settings.rules.contains_key(d.code) {
-                        d.severity = s;
-                    }
-                    report.diagnostics.push(d);
+            if let Some(sev) = settings.severity(d.code, default) {
+                // A level set by the user replaces the rule's own choice.
+                if settings.rules.contains_key(d.code) {
+                    d.severity = sev;
                 }
-                None => {}
+                report.diagnostics.push(d);
             }
         }
         if let Some(f) = &w.settings_file {
