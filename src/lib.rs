@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod ide;
 pub mod lsp;
 pub mod project;
 pub mod rules;

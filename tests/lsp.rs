@@ -218,6 +218,24 @@ fn cross_file_diagnostics_hover_watch_and_exit() {
         "{text}"
     );
 
+    // Hover on a Durable Object API member carries its docs and link.
+    let src_text = std::fs::read_to_string(root.join("src/index.ts")).unwrap();
+    let (l, line_text) = src_text
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains("env.COUNTER.idFromName"))
+        .unwrap();
+    let col = line_text.find("idFromName").unwrap() + 2;
+    let h = c.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri(&root.join("src/index.ts"))}, "position": {"line": l, "character": col}}),
+    );
+    let text = h["result"]["contents"]["value"].as_str().unwrap();
+    assert!(
+        text.contains("idFromName") && text.contains("https://developers.cloudflare.com/"),
+        "{text}"
+    );
+
     // Exporting the class in the source clears DO101 on the unopened config.
     let src = root.join("src/index.ts");
     let text = std::fs::read_to_string(&src).unwrap();

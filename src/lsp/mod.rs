@@ -31,6 +31,7 @@ struct Doc {
 /// The result of one analysis, kept for hover.
 struct Analysis {
     ws: Workspace,
+    fs: Arc<dyn FileSystem>,
     diagnostics: Vec<rules::Diagnostic>,
 }
 
@@ -129,6 +130,27 @@ impl Backend {
         }
     }
 
+    /// API hover on an open document that no Worker reaches.
+    fn standalone_hover(&self, path: &Path, pos: Position, enc: Encoding) -> Option<Hover> {
+        let lang = crate::syntax::Lang::from_path(path)?;
+        let text = lock(&self.state).docs.get(path)?.text.clone();
+        let idx = LineIndex::new(&text);
+        let at = convert::offset(&text, &idx, pos, enc);
+        let h = crate::ide::hover::source_hover(lang, &text, at)?;
+        let s = idx.position(&text, h.span.start, enc);
+        let e = idx.position(&text, h.span.end, enc);
+        Some(Hover {
+            contents: HoverContents::Markup(MarkupContent {
+                kind: MarkupKind::Markdown,
+                value: h.markdown,
+            }),
+            range: Some(Range::new(
+                Position::new(s.line, s.column),
+                Position::new(e.line, e.column),
+            )),
+        })
+    }
+
     fn encoding(&self) -> Encoding {
         lock(&self.state).encoding.unwrap_or(Encoding::Utf16)
     }
@@ -181,14 +203,16 @@ impl Backend {
 /// One analysis of the roots, with open documents over the disk.
 fn analyse(roots: &[PathBuf], docs: Vec<(PathBuf, String)>, overrides: &Settings) -> Analysis {
     let os: Arc<dyn FileSystem> = Arc::new(OsFs::new(roots));
-    let mut fs = MemFs::over(os);
+    let mut mem = MemFs::over(os);
     for (p, t) in docs {
-        fs.insert(p, t);
+        mem.insert(p, t);
     }
-    let ws = Workspace::load(&fs, roots);
-    let report = rules::check_with(&ws, &fs, overrides);
+    let fs: Arc<dyn FileSystem> = Arc::new(mem);
+    let ws = Workspace::load(&*fs, roots);
+    let report = rules::check_with(&ws, &*fs, overrides);
     Analysis {
         ws,
+        fs,
         diagnostics: report.diagnostics,
     }
 }
@@ -437,7 +461,12 @@ impl LanguageServer for Backend {
             let st = lock(&self.state);
             (st.last.clone(), st.encoding.unwrap_or(Encoding::Utf16))
         };
-        let Some(a) = last else { return Ok(None) };
+        let in_analysis = last
+            .as_ref()
+            .is_some_and(|a| convert::text_of(&a.ws, &path).is_some());
+        let Some(a) = last.filter(|_| in_analysis) else {
+            return Ok(self.standalone_hover(&path, tdp.position, enc));
+        };
         let Some((text, idx)) = convert::text_of(&a.ws, &path) else {
             return Ok(None);
         };
@@ -447,29 +476,34 @@ impl LanguageServer for Backend {
             .iter()
             .filter(|d| d.file == path && d.span.start <= at && at <= d.span.end)
             .collect();
-        if hits.is_empty() {
-            return Ok(None);
+        let mut parts: Vec<String> = hits
+            .iter()
+            .map(|d| {
+                format!(
+                    "**{}** `{}` ({})\n\n{}\n\n[Rule page]({})",
+                    d.code,
+                    d.name(),
+                    d.severity.as_str(),
+                    d.message,
+                    rules::doc_url(DOCS_BASE, d.code)
+                )
+            })
+            .collect();
+        let doc = crate::ide::hover::hover(&a.ws, &*a.fs, &path, at);
+        let span = doc
+            .as_ref()
+            .map(|h| h.span)
+            .or(hits.first().map(|d| d.span));
+        if let Some(h) = doc {
+            parts.push(h.markdown);
         }
-        let mut md = String::new();
-        for d in &hits {
-            let rule = rules::rule(d.code);
-            md.push_str(&format!(
-                "**{}** `{}` ({})\n\n{}\n\n{}\n\n[Rule page]({})\n\n---\n\n",
-                d.code,
-                d.name(),
-                d.severity.as_str(),
-                d.message,
-                rule.map(|r| r.summary).unwrap_or(""),
-                rules::doc_url(DOCS_BASE, d.code)
-            ));
-        }
-        let range = convert::range(&a.ws, &path, hits[0].span, enc);
+        let Some(span) = span else { return Ok(None) };
         Ok(Some(Hover {
             contents: HoverContents::Markup(MarkupContent {
                 kind: MarkupKind::Markdown,
-                value: md.trim_end_matches("\n\n---\n\n").to_string(),
+                value: parts.join("\n\n---\n\n"),
             }),
-            range: Some(range),
+            range: Some(convert::range(&a.ws, &path, span, enc)),
         }))
     }
 }

@@ -1,0 +1,400 @@
+//! Hover: a pure function of a workspace snapshot, a file and a byte offset.
+//!
+//! In source: Durable Object API members (`ctx.storage.setAlarm`,
+//! `env.ROOMS.getByName`, `sql.exec(…).toArray()`, handler methods). In a
+//! config: the Durable Object keys, a bound class (its lifecycle, backend and
+//! export) and a binding (its class and where code uses it).
+
+use super::docs::{api, config_keys, ApiMember};
+use crate::config::lifecycle::{Lifecycle, Status};
+use crate::config::tree::{parse_jsonc, parse_toml, Node};
+use crate::config::Format;
+use crate::project::symbols::{Fact, Resolver};
+use crate::project::{fs::FileSystem, Workspace};
+use crate::syntax;
+use crate::text::Span;
+use std::path::Path;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct HoverResult {
+    pub markdown: String,
+    pub span: Span,
+}
+
+pub fn hover(
+    ws: &Workspace,
+    fs: &dyn FileSystem,
+    path: &Path,
+    offset: usize,
+) -> Option<HoverResult> {
+    if let Some(f) = ws.file(path) {
+        return source_hover(f.lang, &f.text, offset);
+    }
+    let worker = ws.workers.iter().find(|w| w.config.path == path)?;
+    config_hover(ws, fs, worker, offset)
+}
+
+/// Member names too common to document without knowing the object.
+const COMMON: &[&str] = &[
+    "get", "put", "delete", "list", "exec", "send", "close", "accept", "toArray", "one", "raw",
+    "next", "sync", "equals", "toString", "name", "id", "storage", "env", "ctx", "fetch", "props",
+    "kv", "sql", "abort",
+];
+
+/// API hover on a source text (also for files no Worker reaches).
+pub fn source_hover(lang: syntax::Lang, text: &str, offset: usize) -> Option<HoverResult> {
+    let tree = syntax::parse(lang, text, None)?;
+    let node = tree.root_node().descendant_for_byte_range(offset, offset)?;
+    if !matches!(node.kind(), "property_identifier" | "identifier") {
+        return None;
+    }
+    let name = node.utf8_text(text.as_bytes()).ok()?;
+    let span = Span::new(node.start_byte(), node.end_byte());
+    let parent = node.parent()?;
+    // A handler method declared in a class: `async alarm() {}`.
+    if parent.kind() == "method_definition" {
+        let m = api()
+            .iter()
+            .find(|m| m.owner == "handler" && m.name == name)?;
+        return Some(HoverResult {
+            markdown: m.markdown(),
+            span,
+        });
+    }
+    if parent.kind() != "member_expression" || parent.child_by_field_name("property") != Some(node)
+    {
+        return None;
+    }
+    let object = parent.child_by_field_name("object")?;
+    let candidates: Vec<&ApiMember> = api()
+        .iter()
+        .filter(|m| m.name == name && m.owner != "handler")
+        .collect();
+    if candidates.is_empty() {
+        return None;
+    }
+    let owner = owner_of(object, text);
+    let chosen = match owner {
+        Some(o) => candidates.iter().find(|m| m.owner == o).copied(),
+        None if candidates.len() == 1 && !COMMON.contains(&name) => Some(candidates[0]),
+        None => None,
+    }?;
+    Some(HoverResult {
+        markdown: chosen.markdown(),
+        span,
+    })
+}
+
+/// The API type an expression most likely has, from its shape.
+fn owner_of(object: tree_sitter::Node, text: &str) -> Option<&'static str> {
+    let src = object.utf8_text(text.as_bytes()).ok()?;
+    let last = match object.kind() {
+        "member_expression" => object
+            .child_by_field_name("property")
+            .and_then(|p| p.utf8_text(text.as_bytes()).ok())
+            .unwrap_or(""),
+        "identifier" | "this" => src,
+        "call_expression" => {
+            let callee = object.child_by_field_name("function")?;
+            let callee_text = callee.utf8_text(text.as_bytes()).ok()?;
+            if callee_text.ends_with(".exec") {
+                return Some("SqlStorageCursor");
+            }
+            if callee_text.ends_with(".getByName") || callee_text.ends_with(".get") {
+                return Some("DurableObjectStub");
+            }
+            return None;
+        }
+        _ => return None,
+    };
+    // `env.ROOMS`, `this.env.ROOMS`, `c.env.ROOMS`
+    if object.kind() == "member_expression" {
+        let inner = object.child_by_field_name("object")?;
+        let inner_text = inner.utf8_text(text.as_bytes()).ok()?;
+        if inner_text == "env" || inner_text.ends_with(".env") {
+            return Some("DurableObjectNamespace");
+        }
+    }
+    Some(match last {
+        "storage" => "DurableObjectStorage",
+        "sql" => "SqlStorage",
+        "kv" => "SyncKvStorage",
+        "ctx" | "state" => "DurableObjectState",
+        "id" => "DurableObjectId",
+        "ws" | "socket" | "webSocket" | "websocket" | "server" | "client" => "WebSocket",
+        "stub" => "DurableObjectStub",
+        "alarmInfo" | "info" => "AlarmInvocationInfo",
+        _ => return None,
+    })
+}
+
+/// The key path and node under the cursor in a config.
+fn config_hover(
+    ws: &Workspace,
+    fs: &dyn FileSystem,
+    worker: &crate::project::Worker,
+    offset: usize,
+) -> Option<HoverResult> {
+    let text = &*worker.text;
+    let root = match worker.config.format {
+        Format::Toml => parse_toml(text).ok()?,
+        _ => parse_jsonc(text).ok()?,
+    };
+    let mut path: Vec<String> = Vec::new();
+    let hit = locate(&root, offset, &mut path)?;
+    match hit {
+        Hit::Key(span) => {
+            let key = path.last()?.clone();
+            let parent = path.iter().rev().nth(1).cloned().unwrap_or_default();
+            let docs = config_keys();
+            let k = docs
+                .iter()
+                .find(|k| k.name == key && (k.parent.is_empty() || path.contains(&k.parent)))
+                .or_else(|| docs.iter().find(|k| k.name == key && k.parent == parent))?;
+            Some(HoverResult {
+                markdown: k.markdown(),
+                span,
+            })
+        }
+        Hit::Value(value, span) => {
+            let key = path
+                .iter()
+                .rev()
+                .find(|k| k.parse::<usize>().is_err())?
+                .clone();
+            match key.as_str() {
+                "class_name" | "new_classes" | "new_sqlite_classes" | "deleted_classes"
+                | "from" | "to" => Some(HoverResult {
+                    markdown: class_info(ws, fs, worker, &value),
+                    span,
+                }),
+                "name" if path.iter().any(|p| p == "durable_objects") => Some(HoverResult {
+                    markdown: binding_info(ws, worker, &value),
+                    span,
+                }),
+                _ => None,
+            }
+        }
+    }
+}
+
+enum Hit {
+    Key(Span),
+    Value(String, Span),
+}
+
+/// Searches every key and scalar value (TOML tables' spans cover only their
+/// headers, so containers cannot prune the search; configs are small).
+fn locate(n: &Node, offset: usize, path: &mut Vec<String>) -> Option<Hit> {
+    for p in n.props() {
+        path.push(p.key.clone());
+        if p.key_span.start <= offset && offset <= p.key_span.end {
+            return Some(Hit::Key(p.key_span));
+        }
+        if let Some(h) = locate(&p.value, offset, path) {
+            return Some(h);
+        }
+        path.pop();
+    }
+    for (i, it) in n.items().iter().enumerate() {
+        path.push(i.to_string());
+        if let Some(h) = locate(it, offset, path) {
+            return Some(h);
+        }
+        path.pop();
+    }
+    match n.as_str() {
+        Some(s) if n.span.start <= offset && offset <= n.span.end => {
+            Some(Hit::Value(s.to_string(), n.span))
+        }
+        _ => None,
+    }
+}
+
+fn class_info(
+    ws: &Workspace,
+    fs: &dyn FileSystem,
+    worker: &crate::project::Worker,
+    class: &str,
+) -> String {
+    let cfg = &worker.config;
+    let mut s = format!("**class `{class}`**");
+    let variants = cfg.variants();
+    let top = &variants[0];
+    let lc = Lifecycle::of(top);
+    match lc.classes.get(class) {
+        Some(r) => {
+            let backend = if r.sqlite { "SQLite" } else { "legacy KV" };
+            let status = match &r.status {
+                Status::Live => "live".to_string(),
+                Status::Deleted => format!(
+                    "deleted by {}",
+                    r.ended.as_ref().map(|o| o.label.as_str()).unwrap_or("?")
+                ),
+                Status::RenamedTo(t) => format!(
+                    "renamed to `{t}` by {}",
+                    r.ended.as_ref().map(|o| o.label.as_str()).unwrap_or("?")
+                ),
+                Status::TransferredOut(t) => format!("transferred to `{t}`"),
+            };
+            s.push_str(&format!(
+                "\n\n- {status}, {backend} storage\n- created by {}",
+                r.created.label
+            ));
+        }
+        None => s.push_str("\n\n- no migration or `exports` entry creates it"),
+    }
+    let bindings: Vec<String> = variants
+        .iter()
+        .flat_map(|v| {
+            v.durable_objects().iter().filter_map(move |b| {
+                let n = b.name.as_ref()?;
+                (b.class_name.as_ref()?.value == class).then(|| match v.env_name() {
+                    Some(e) => format!("`{}` (env.{e})", n.value),
+                    None => format!("`{}`", n.value),
+                })
+            })
+        })
+        .collect();
+    if !bindings.is_empty() {
+        s.push_str(&format!("\n- bound as {}", bindings.join(", ")));
+    }
+    if let Some(entry) = worker.entries[0].source() {
+        let res = Resolver::new(ws, fs);
+        match res.export(entry, class) {
+            Fact::Known(sym) => {
+                let line = ws.file(&sym.file).map(|f| {
+                    f.lines
+                        .position(&f.text, sym.span.start, crate::text::Encoding::Utf32)
+                        .line
+                        + 1
+                });
+                s.push_str(&format!(
+                    "\n- exported by the entry; defined in {}{}",
+                    sym.file
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                    line.map(|l| format!(":{l}")).unwrap_or_default()
+                ));
+            }
+            Fact::Absent => s.push_str("\n- **not exported** by the entry"),
+            Fact::Unknown(why) => s.push_str(&format!("\n- export not verified: {why}")),
+        }
+    }
+    s
+}
+
+fn binding_info(ws: &Workspace, worker: &crate::project::Worker, binding: &str) -> String {
+    let cfg = &worker.config;
+    let class = cfg
+        .variants()
+        .iter()
+        .flat_map(|v| v.durable_objects().iter())
+        .find(|b| b.name.as_ref().is_some_and(|n| n.value == binding))
+        .and_then(|b| b.class_name.as_ref().map(|c| c.value.clone()))
+        .unwrap_or_default();
+    let mut uses = 0;
+    let mut files = Vec::new();
+    for p in &worker.graph {
+        if let Some(f) = ws.file(p) {
+            let n = f
+                .facts
+                .env_uses
+                .iter()
+                .filter(|u| u.binding == binding)
+                .count()
+                + f.facts
+                    .stub_calls
+                    .iter()
+                    .filter(|u| u.binding == binding)
+                    .count();
+            if n > 0 {
+                uses += n;
+                files.push(
+                    p.file_name()
+                        .map(|x| x.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                );
+            }
+        }
+    }
+    let mut s = format!("**binding `{binding}`** → class `{class}`\n\nIn code: `env.{binding}`");
+    if uses > 0 {
+        s.push_str(&format!(
+            " — used {uses} time{} in {}",
+            if uses == 1 { "" } else { "s" },
+            files.join(", ")
+        ));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::project::fs::MemFs;
+    use std::path::PathBuf;
+
+    fn at(text: &str, needle: &str) -> usize {
+        text.find(needle).unwrap_or_else(|| panic!("{needle}")) + 1
+    }
+
+    #[test]
+    fn api_members_in_source() {
+        let t = "export class C extends DurableObject {\n  async alarm() {}\n  async f() {\n    await this.ctx.storage.setAlarm(Date.now());\n    this.ctx.storage.sql.exec('select 1').toArray();\n    const m = new Map(); m.get('x');\n    env.ROOMS.getByName('a');\n    ws.serializeAttachment({});\n  }\n}\n";
+        let h = |needle: &str| source_hover(syntax::Lang::TypeScript, t, at(t, needle));
+        assert!(h("setAlarm")
+            .unwrap()
+            .markdown
+            .contains("DurableObjectStorage.setAlarm"));
+        assert!(h("exec(").unwrap().markdown.contains("SqlStorage.exec"));
+        assert!(h("toArray")
+            .unwrap()
+            .markdown
+            .contains("SqlStorageCursor.toArray"));
+        assert!(h("getByName")
+            .unwrap()
+            .markdown
+            .contains("DurableObjectNamespace.getByName"));
+        assert!(h("serializeAttachment").unwrap().markdown.contains("16"));
+        assert!(h("alarm()").unwrap().markdown.contains("handler.alarm"));
+        assert!(
+            h("get('x')").is_none(),
+            "a Map's get is not the storage API"
+        );
+        let link = h("setAlarm").unwrap().markdown;
+        assert!(
+            link.contains("https://developers.cloudflare.com/"),
+            "{link}"
+        );
+    }
+
+    #[test]
+    fn config_keys_classes_and_bindings() {
+        let fs = MemFs::from_fixture(
+            Path::new("/p"),
+            "//- /wrangler.toml\nname = \"w\"\nmain = \"src/index.ts\"\n[[durable_objects.bindings]]\nname = \"ROOMS\"\nclass_name = \"Room\"\n[[migrations]]\ntag = \"v1\"\nnew_sqlite_classes = [\"Room\"]\n//- /src/index.ts\nimport { DurableObject } from \"cloudflare:workers\";\nexport class Room extends DurableObject {}\nexport default { fetch(r: Request, env: Env) { return env.ROOMS.getByName(\"a\").fetch(r); } };\n",
+        );
+        let ws = Workspace::load(&fs, &[PathBuf::from("/p")]);
+        let cfg = Path::new("/p/wrangler.toml");
+        let text = ws.workers[0].text.to_string();
+        let h = |needle: &str| hover(&ws, &fs, cfg, at(&text, needle)).map(|h| h.markdown);
+        assert!(h("new_sqlite_classes")
+            .unwrap()
+            .contains("SQLite storage backend"));
+        assert!(h("migrations]]").unwrap().contains("ordered history"));
+        let class = h("\"Room\"\n").unwrap();
+        assert!(
+            class.contains("live, SQLite storage")
+                && class.contains("migration \"v1\"")
+                && class.contains("exported by the entry"),
+            "{class}"
+        );
+        let b = h("\"ROOMS\"").unwrap();
+        assert!(
+            b.contains("class `Room`") && b.contains("used 2 times"),
+            "{b}"
+        );
+    }
+}

@@ -1,0 +1,5 @@
+//! Editor features as pure functions of a workspace snapshot: no I/O, no
+//! LSP types (the server converts).
+
+pub mod docs;
+pub mod hover;
