@@ -8,6 +8,7 @@ pub mod convert;
 
 use crate::cli::Outcome;
 use crate::project::fs::{FileSystem, MemFs, OsFs};
+use crate::project::workspace::Trees;
 use crate::project::Workspace;
 use crate::rules::{self, DOCS_BASE};
 use crate::settings::Settings;
@@ -21,17 +22,41 @@ use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer, LspService, Server};
 
 /// Time to wait for more edits before analysing.
-const DEBOUNCE: Duration = Duration::from_millis(30);
+const DEBOUNCE: Duration = Duration::from_millis(15);
 
 struct Doc {
     text: String,
     version: i32,
+    /// The tree of `text` for TypeScript/JavaScript documents, kept current
+    /// by incremental reparsing with each change.
+    tree: Option<tree_sitter::Tree>,
+}
+
+impl Doc {
+    fn new(path: &Path, text: String, version: i32) -> Doc {
+        let tree =
+            crate::syntax::Lang::from_path(path).and_then(|l| crate::syntax::parse(l, &text, None));
+        Doc {
+            text,
+            version,
+            tree,
+        }
+    }
+}
+
+/// A tree-sitter point (row, byte column) of a byte offset; rows count LF.
+fn point_at(text: &str, byte: usize) -> tree_sitter::Point {
+    let before = &text.as_bytes()[..byte.min(text.len())];
+    let row = before.iter().filter(|b| **b == b'\n').count();
+    let col = before.iter().rev().take_while(|b| **b != b'\n').count();
+    tree_sitter::Point::new(row, col)
 }
 
 /// The result of one analysis, kept for hover.
 struct Analysis {
     ws: Workspace,
     fs: Arc<dyn FileSystem>,
+    per_worker: Vec<rules::WorkerResult>,
     diagnostics: Vec<rules::Diagnostic>,
 }
 
@@ -40,7 +65,13 @@ struct State {
     roots: Vec<PathBuf>,
     docs: HashMap<PathBuf, Doc>,
     encoding: Option<Encoding>,
-    published: BTreeSet<PathBuf>,
+    /// what each file was last sent, to send only changes
+    published: HashMap<PathBuf, Vec<Diagnostic>>,
+    /// open documents changed since the last committed analysis
+    dirty: BTreeSet<PathBuf>,
+    /// a change that needs a full analysis (a config, a file on disk,
+    /// settings, folders) since the last committed analysis
+    full: bool,
     last: Option<Arc<Analysis>>,
     generation: u64,
     watch_dynamic: bool,
@@ -56,6 +87,15 @@ pub struct Backend {
 
 fn lock(m: &Mutex<State>) -> std::sync::MutexGuard<'_, State> {
     m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn is_config_path(p: &Path) -> bool {
+    p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+        crate::config::is_config_name(n)
+            || n == crate::settings::FILE_NAME
+            || n == "package.json"
+            || n.starts_with("tsconfig")
+    })
 }
 
 fn path_of(uri: &Uri) -> Option<PathBuf> {
@@ -84,9 +124,14 @@ fn settings_from(v: &serde_json::Value) -> Settings {
 }
 
 /// Applies one content change; positions past the end are clamped.
-fn apply_change(text: &mut String, change: &TextDocumentContentChangeEvent, enc: Encoding) {
-    match change.range {
-        None => *text = change.text.clone(),
+/// Returns the edit for tree-sitter.
+fn apply_change(
+    text: &mut String,
+    change: &TextDocumentContentChangeEvent,
+    enc: Encoding,
+) -> tree_sitter::InputEdit {
+    let (s, e) = match change.range {
+        None => (0, text.len()),
         Some(r) => {
             let idx = LineIndex::new(text);
             let s = idx.offset(
@@ -105,9 +150,20 @@ fn apply_change(text: &mut String, change: &TextDocumentContentChangeEvent, enc:
                 },
                 enc,
             );
-            let (s, e) = (s.min(e), s.max(e));
-            text.replace_range(s..e, &change.text);
+            (s.min(e), s.max(e))
         }
+    };
+    let start_position = point_at(text, s);
+    let old_end_position = point_at(text, e);
+    text.replace_range(s..e, &change.text);
+    let new_end = s + change.text.len();
+    tree_sitter::InputEdit {
+        start_byte: s,
+        old_end_byte: e,
+        new_end_byte: new_end,
+        start_position,
+        old_end_position,
+        new_end_position: point_at(text, new_end),
     }
 }
 
@@ -156,6 +212,22 @@ impl Backend {
     }
 
     /// Starts an analysis after the debounce, unless a newer change comes.
+    /// Notes a change and starts an analysis after the debounce, unless a
+    /// newer change comes first. `path` is an edited source document, or
+    /// `None` for a change that needs a full analysis.
+    fn changed(&self, path: Option<PathBuf>) {
+        {
+            let mut st = lock(&self.state);
+            match path {
+                Some(p) if !is_config_path(&p) => {
+                    st.dirty.insert(p);
+                }
+                _ => st.full = true,
+            }
+        }
+        self.schedule();
+    }
+
     fn schedule(&self) {
         let generation = {
             let mut st = lock(&self.state);
@@ -166,7 +238,7 @@ impl Backend {
         let client = self.client.clone();
         tokio::spawn(async move {
             tokio::time::sleep(DEBOUNCE).await;
-            let snapshot = {
+            let (roots, docs, enc, overrides, dirty, prev) = {
                 let st = lock(&state);
                 if st.generation != generation {
                     return;
@@ -176,16 +248,29 @@ impl Backend {
                     .iter()
                     .map(|(p, d)| (p.clone(), d.text.clone()))
                     .collect();
+                let prev = if st.full { None } else { st.last.clone() };
+                let trees: Trees = st
+                    .docs
+                    .iter()
+                    .filter(|(p, _)| st.dirty.contains(*p))
+                    .filter_map(|(p, d)| {
+                        Some((p.clone(), (Arc::from(d.text.as_str()), d.tree.clone()?)))
+                    })
+                    .collect();
                 (
                     st.roots.clone(),
                     docs,
                     st.encoding.unwrap_or(Encoding::Utf16),
                     st.overrides.clone(),
+                    (st.dirty.clone(), trees),
+                    prev,
                 )
             };
-            let (roots, docs, enc, overrides) = snapshot;
-            let result =
-                tokio::task::spawn_blocking(move || analyse(&roots, docs, &overrides)).await;
+            let result = tokio::task::spawn_blocking(move || match prev {
+                Some(prev) => reanalyse(&prev, &roots, docs, &dirty.0, &dirty.1, &overrides),
+                None => analyse(&roots, docs, &overrides),
+            })
+            .await;
             let analysis = match result {
                 Ok(a) => Arc::new(a),
                 Err(e) => {
@@ -201,19 +286,54 @@ impl Backend {
 }
 
 /// One analysis of the roots, with open documents over the disk.
-fn analyse(roots: &[PathBuf], docs: Vec<(PathBuf, String)>, overrides: &Settings) -> Analysis {
+fn overlay(roots: &[PathBuf], docs: Vec<(PathBuf, String)>) -> Arc<dyn FileSystem> {
     let os: Arc<dyn FileSystem> = Arc::new(OsFs::new(roots));
     let mut mem = MemFs::over(os);
     for (p, t) in docs {
         mem.insert(p, t);
     }
-    let fs: Arc<dyn FileSystem> = Arc::new(mem);
+    Arc::new(mem)
+}
+
+/// A full analysis of the roots, with open documents over the disk.
+fn analyse(roots: &[PathBuf], docs: Vec<(PathBuf, String)>, overrides: &Settings) -> Analysis {
+    let fs = overlay(roots, docs);
     let ws = Workspace::load(&*fs, roots);
-    let report = rules::check_with(&ws, &*fs, overrides);
+    let per_worker: Vec<rules::WorkerResult> = (0..ws.workers.len())
+        .map(|i| rules::check_one(&ws, &*fs, i, overrides))
+        .collect();
+    let diagnostics = rules::assemble(&ws, &per_worker).diagnostics;
     Analysis {
         ws,
         fs,
-        diagnostics: report.diagnostics,
+        per_worker,
+        diagnostics,
+    }
+}
+
+/// The previous analysis with the changed source documents re-read: only
+/// the Workers that reach them are checked again.
+fn reanalyse(
+    prev: &Analysis,
+    roots: &[PathBuf],
+    docs: Vec<(PathBuf, String)>,
+    changed: &BTreeSet<PathBuf>,
+    trees: &Trees,
+    overrides: &Settings,
+) -> Analysis {
+    let fs = overlay(roots, docs);
+    let mut ws = prev.ws.clone();
+    let affected = ws.update_sources(&*fs, changed, Some(trees));
+    let mut per_worker = prev.per_worker.clone();
+    for i in affected {
+        per_worker[i] = rules::check_one(&ws, &*fs, i, overrides);
+    }
+    let diagnostics = rules::assemble(&ws, &per_worker).diagnostics;
+    Analysis {
+        ws,
+        fs,
+        per_worker,
+        diagnostics,
     }
 }
 
@@ -231,30 +351,40 @@ async fn publish(
             .or_default()
             .push(convert::diagnostic(&a.ws, d, enc, DOCS_BASE));
     }
-    let (stale, versions) = {
+    let (sends, versions) = {
         let mut st = lock(state);
         if st.generation != generation {
-            return; // a newer analysis is coming
+            return; // a newer analysis is coming; its base stays the last one
         }
-        let now: BTreeSet<PathBuf> = by_file.keys().cloned().collect();
-        let stale: Vec<PathBuf> = st.published.difference(&now).cloned().collect();
-        st.published = now;
+        // Commit: every change up to this generation is in this analysis.
+        st.dirty.clear();
+        st.full = false;
         st.last = Some(a.clone());
+        let mut sends: Vec<(PathBuf, Vec<Diagnostic>)> = Vec::new();
+        let gone: Vec<PathBuf> = st
+            .published
+            .keys()
+            .filter(|p| !by_file.contains_key(*p))
+            .cloned()
+            .collect();
+        for p in gone {
+            st.published.remove(&p);
+            sends.push((p, Vec::new()));
+        }
+        for (p, diags) in by_file {
+            if st.published.get(&p) != Some(&diags) {
+                st.published.insert(p.clone(), diags.clone());
+                sends.push((p, diags));
+            }
+        }
         let versions: HashMap<PathBuf, i32> = st
             .docs
             .iter()
             .map(|(p, d)| (p.clone(), d.version))
             .collect();
-        (stale, versions)
+        (sends, versions)
     };
-    for p in stale {
-        if let Some(u) = convert::uri(&p) {
-            client
-                .publish_diagnostics(u, Vec::new(), versions.get(&p).copied())
-                .await;
-        }
-    }
-    for (p, diags) in by_file {
+    for (p, diags) in sends {
         if let Some(u) = convert::uri(&p) {
             client
                 .publish_diagnostics(u, diags, versions.get(&p).copied())
@@ -358,7 +488,7 @@ impl LanguageServer for Backend {
                     .await;
             }
         }
-        self.schedule();
+        self.changed(None);
     }
 
     async fn shutdown(&self) -> Result<()> {
@@ -369,23 +499,25 @@ impl LanguageServer for Backend {
         let Some(path) = path_of(&params.text_document.uri) else {
             return;
         };
-        {
+        let new_root = {
             let mut st = lock(&self.state);
+            let mut new_root = false;
             if st.roots.is_empty() || !st.roots.iter().any(|r| path.starts_with(r)) {
                 let root = root_for(&path);
                 if !st.roots.contains(&root) {
                     st.roots.push(root);
+                    new_root = true;
                 }
             }
-            st.docs.insert(
-                path,
-                Doc {
-                    text: params.text_document.text,
-                    version: params.text_document.version,
-                },
+            let doc = Doc::new(
+                &path,
+                params.text_document.text,
+                params.text_document.version,
             );
-        }
-        self.schedule();
+            st.docs.insert(path.clone(), doc);
+            new_root
+        };
+        self.changed((!new_root).then_some(path));
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
@@ -402,11 +534,18 @@ impl LanguageServer for Backend {
                 return; // stale
             }
             for change in &params.content_changes {
-                apply_change(&mut doc.text, change, enc);
+                let edit = apply_change(&mut doc.text, change, enc);
+                if let Some(t) = doc.tree.as_mut() {
+                    t.edit(&edit);
+                }
+            }
+            // Reparse with the edited old tree: only the changed part is redone.
+            if let Some(lang) = crate::syntax::Lang::from_path(&path) {
+                doc.tree = crate::syntax::parse(lang, &doc.text, doc.tree.as_ref());
             }
             doc.version = params.text_document.version;
         }
-        self.schedule();
+        self.changed(Some(path));
     }
 
     async fn did_save(&self, _: DidSaveTextDocumentParams) {
@@ -414,10 +553,11 @@ impl LanguageServer for Backend {
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
-        if let Some(path) = path_of(&params.text_document.uri) {
-            lock(&self.state).docs.remove(&path);
-        }
-        self.schedule();
+        let Some(path) = path_of(&params.text_document.uri) else {
+            return;
+        };
+        lock(&self.state).docs.remove(&path);
+        self.changed(Some(path));
     }
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
@@ -428,11 +568,11 @@ impl LanguageServer for Backend {
             let new = settings_from(&params.settings);
             lock(&self.state).overrides = new;
         }
-        self.schedule();
+        self.changed(None);
     }
 
     async fn did_change_watched_files(&self, _: DidChangeWatchedFilesParams) {
-        self.schedule();
+        self.changed(None);
     }
 
     async fn did_change_workspace_folders(&self, params: DidChangeWorkspaceFoldersParams) {
@@ -449,7 +589,7 @@ impl LanguageServer for Backend {
                 }
             }
         }
-        self.schedule();
+        self.changed(None);
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
@@ -550,13 +690,19 @@ mod tests {
     fn incremental_changes_apply_in_order_with_the_negotiated_encoding() {
         let mut t = String::from("a😀b\nline two\r\nend");
         // utf-16: 😀 is two units; replace "b" (column 3..4)
-        apply_change(&mut t, &change(0, 3, 0, 4, "B"), Encoding::Utf16);
+        let edit = apply_change(&mut t, &change(0, 3, 0, 4, "B"), Encoding::Utf16);
+        assert_eq!(
+            (edit.start_byte, edit.old_end_byte, edit.new_end_byte),
+            (5, 6, 6)
+        );
         assert_eq!(t, "a😀B\nline two\r\nend");
         // utf-8: 😀 is four bytes; insert after it (column 5)
         apply_change(&mut t, &change(0, 5, 0, 5, "!"), Encoding::Utf8);
         assert_eq!(t, "a😀!B\nline two\r\nend");
         // across a CRLF
-        apply_change(&mut t, &change(1, 4, 2, 0, "-"), Encoding::Utf16);
+        let edit = apply_change(&mut t, &change(1, 4, 2, 0, "-"), Encoding::Utf16);
+        assert_eq!(edit.start_position, tree_sitter::Point::new(1, 4));
+        assert_eq!(edit.old_end_position, tree_sitter::Point::new(2, 0));
         assert_eq!(t, "a😀!B\nline-end");
         // out of range positions clamp
         apply_change(&mut t, &change(9, 9, 12, 0, "?"), Encoding::Utf16);
@@ -575,5 +721,30 @@ mod tests {
             Encoding::Utf32
         );
         assert_eq!(convert::negotiate(None), Encoding::Utf16);
+    }
+}
+
+#[cfg(test)]
+mod incremental_tests {
+    use super::*;
+
+    /// A tree edited and reparsed incrementally equals a fresh parse.
+    #[test]
+    fn incremental_reparse_matches_a_fresh_parse() {
+        let path = Path::new("/x/a.ts");
+        let mut doc = Doc::new(path, "class A {}\nexport class B extends A {}\n".into(), 1);
+        let ch = TextDocumentContentChangeEvent {
+            range: Some(Range::new(Position::new(0, 0), Position::new(0, 0))),
+            range_length: None,
+            text: "export ".into(),
+        };
+        let edit = apply_change(&mut doc.text, &ch, Encoding::Utf16);
+        let mut old = doc.tree.take().unwrap();
+        old.edit(&edit);
+        let inc =
+            crate::syntax::parse(crate::syntax::Lang::TypeScript, &doc.text, Some(&old)).unwrap();
+        let fresh = crate::syntax::parse(crate::syntax::Lang::TypeScript, &doc.text, None).unwrap();
+        assert_eq!(inc.root_node().to_sexp(), fresh.root_node().to_sexp());
+        assert!(doc.text.starts_with("export class A"));
     }
 }

@@ -23,6 +23,8 @@ pub struct SourceFile {
     pub text: Arc<str>,
     pub lines: LineIndex,
     pub facts: Arc<FileFacts>,
+    /// How each of its module specifiers resolved.
+    pub edges: HashMap<String, Resolved>,
 }
 
 /// Where a Worker variant's code starts.
@@ -60,7 +62,7 @@ impl Entry {
     }
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Worker {
     pub config: Config,
     pub text: Arc<str>,
@@ -94,13 +96,11 @@ pub struct Skipped {
     pub reason: String,
 }
 
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Workspace {
     pub workers: Vec<Worker>,
     pub files: HashMap<PathBuf, Arc<SourceFile>>,
     pub skipped: Vec<Skipped>,
-    /// How each file's module specifiers resolved, computed once.
-    pub resolved: HashMap<PathBuf, HashMap<String, Resolved>>,
 }
 
 /// Limits that keep the walk bounded on any input.
@@ -128,7 +128,7 @@ impl Workspace {
     /// How `spec` resolves from `file`: from the cache built with the
     /// graph, else afresh.
     pub fn resolve(&self, fs: &dyn FileSystem, file: &Path, spec: &str) -> Resolved {
-        match self.resolved.get(file).and_then(|m| m.get(spec)) {
+        match self.files.get(file).and_then(|f| f.edges.get(spec)) {
             Some(r) => r.clone(),
             None => Modules::new(fs).resolve(file, spec),
         }
@@ -278,7 +278,7 @@ impl Workspace {
     /// Parses every file reachable from every entry, a frontier at a time,
     /// in parallel.
     fn build_graphs(&mut self, fs: &dyn FileSystem) {
-        let mut frontier: BTreeSet<PathBuf> = self
+        let frontier: BTreeSet<PathBuf> = self
             .workers
             .iter()
             .flat_map(|w| {
@@ -287,16 +287,28 @@ impl Workspace {
                     .filter_map(|e| e.source().map(Path::to_path_buf))
             })
             .collect();
-        let mut seen: BTreeSet<PathBuf> = frontier.clone();
         let modules = Modules::new(fs);
+        self.load_files(fs, &modules, frontier, None);
+        self.compute_graphs();
+    }
+
+    /// Parses `frontier` and every file it reaches that is not parsed yet,
+    /// a frontier at a time, in parallel.
+    fn load_files(
+        &mut self,
+        fs: &dyn FileSystem,
+        modules: &Modules<'_>,
+        mut frontier: BTreeSet<PathBuf>,
+        trees: Option<&Trees>,
+    ) {
+        let mut seen: BTreeSet<PathBuf> = frontier.clone();
         while !frontier.is_empty() && self.files.len() < MAX_GRAPH_FILES {
             let batch: Vec<PathBuf> = std::mem::take(&mut frontier).into_iter().collect();
             type Loaded = Result<(SourceFile, HashMap<String, Resolved>), Skip>;
-            let modules = &modules;
             let parsed: Vec<(PathBuf, Loaded)> = batch
                 .into_par_iter()
                 .map(|p| {
-                    let r = load_source(fs, &p).map(|sf| {
+                    let r = load_source_with(fs, &p, trees).map(|sf| {
                         let mut edges = HashMap::new();
                         for dep in dependencies(&sf.facts) {
                             if !edges.contains_key(dep) {
@@ -309,26 +321,37 @@ impl Workspace {
                 })
                 .collect();
             for (path, res) in parsed {
+                self.skipped.retain(|s| s.path != path);
                 match res {
-                    Ok((sf, edges)) => {
+                    Ok((mut sf, edges)) => {
                         for r in edges.values() {
                             if let Resolved::File(d) = r {
-                                if Lang::from_path(d).is_some() && seen.insert(d.clone()) {
+                                if Lang::from_path(d).is_some()
+                                    && !self.files.contains_key(d)
+                                    && seen.insert(d.clone())
+                                {
                                     frontier.insert(d.clone());
                                 }
                             }
                         }
-                        self.resolved.insert(path.clone(), edges);
+                        sf.edges = edges;
                         self.files.insert(path, Arc::new(sf));
                     }
-                    Err(skip) => self.skipped.push(Skipped {
-                        path,
-                        reason: skip.to_string(),
-                    }),
+                    Err(skip) => {
+                        self.files.remove(&path);
+                        self.skipped.push(Skipped {
+                            path,
+                            reason: skip.to_string(),
+                        })
+                    }
                 }
             }
         }
-        // Each Worker's own graph.
+    }
+
+    /// Each Worker's graph, from the cached edges; returns which changed.
+    fn compute_graphs(&mut self) -> Vec<bool> {
+        let mut changed = Vec::with_capacity(self.workers.len());
         for w in &mut self.workers {
             let mut stack: Vec<PathBuf> = w
                 .entries
@@ -340,8 +363,8 @@ impl Workspace {
                 if !graph.insert(p.clone()) {
                     continue;
                 }
-                if let Some(edges) = self.resolved.get(&p) {
-                    for r in edges.values() {
+                if let Some(f) = self.files.get(&p) {
+                    for r in f.edges.values() {
                         if let Resolved::File(d) = r {
                             if self.files.contains_key(d) && !graph.contains(d) {
                                 stack.push(d.clone());
@@ -350,8 +373,38 @@ impl Workspace {
                     }
                 }
             }
+            changed.push(graph != w.graph);
             w.graph = graph;
         }
+        changed
+    }
+
+    /// Re-reads the given source files (an editor's changes) and what they
+    /// newly reach; returns the indexes of the Workers whose results may
+    /// have changed: those whose graph holds a changed file or changed shape.
+    pub fn update_sources(
+        &mut self,
+        fs: &dyn FileSystem,
+        changed: &BTreeSet<PathBuf>,
+        trees: Option<&Trees>,
+    ) -> BTreeSet<usize> {
+        let modules = Modules::new(fs);
+        let sources: BTreeSet<PathBuf> = changed
+            .iter()
+            .filter(|p| Lang::from_path(p).is_some())
+            .cloned()
+            .collect();
+        for p in &sources {
+            self.files.remove(p);
+        }
+        self.load_files(fs, &modules, sources.clone(), trees);
+        let reshaped = self.compute_graphs();
+        self.workers
+            .iter()
+            .enumerate()
+            .filter(|(i, w)| reshaped[*i] || w.graph.iter().any(|p| sources.contains(p)))
+            .map(|(i, _)| i)
+            .collect()
     }
 }
 
@@ -434,10 +487,27 @@ fn dependencies(f: &FileFacts) -> impl Iterator<Item = &str> {
 }
 
 pub fn load_source(fs: &dyn FileSystem, path: &Path) -> Result<SourceFile, Skip> {
+    load_source_with(fs, path, None)
+}
+
+/// Like [`load_source`], with the tree of the same text when the caller has
+/// one (an editor's document, parsed incrementally as it changed).
+pub fn load_source_with(
+    fs: &dyn FileSystem,
+    path: &Path,
+    parsed: Option<&Trees>,
+) -> Result<SourceFile, Skip> {
     let lang = Lang::from_path(path).ok_or(Skip::Binary)?;
     let text = read_text(fs, path, syntax::MAX_SOURCE_BYTES)?;
-    let tree = syntax::parse(lang, &text, None)
-        .ok_or_else(|| Skip::Unreadable("the parser gave up".into()))?;
+    let ready = parsed
+        .and_then(|t| t.get(path))
+        .filter(|(t, _)| **t == *text)
+        .map(|(_, tree)| tree.clone());
+    let tree = match ready {
+        Some(t) => t,
+        None => syntax::parse(lang, &text, None)
+            .ok_or_else(|| Skip::Unreadable("the parser gave up".into()))?,
+    };
     let facts = syntax::typescript::facts(lang, &text, &tree);
     Ok(SourceFile {
         path: path.to_path_buf(),
@@ -445,8 +515,12 @@ pub fn load_source(fs: &dyn FileSystem, path: &Path) -> Result<SourceFile, Skip>
         lines: LineIndex::new(&text),
         text,
         facts: Arc::new(facts),
+        edges: HashMap::new(),
     })
 }
+
+/// Trees an editor keeps for its open documents: path → (text, tree).
+pub type Trees = HashMap<PathBuf, (Arc<str>, tree_sitter::Tree)>;
 
 /// Resolves `main` for one variant.
 pub fn find_entry(

@@ -110,25 +110,49 @@ pub fn check(ws: &Workspace, fs: &dyn FileSystem) -> Report {
     check_with(ws, fs, &Settings::default())
 }
 
+/// One Worker's findings, with its settings applied, and its unknowns.
+pub type WorkerResult = (Vec<Diagnostic>, usize);
+
 /// Runs every rule, with each Worker's `durable-lsp.toml` and `overrides`
 /// (the editor's settings) over it.
 pub fn check_with(ws: &Workspace, fs: &dyn FileSystem, overrides: &Settings) -> Report {
+    let per_worker: Vec<WorkerResult> = (0..ws.workers.len())
+        .map(|i| check_one(ws, fs, i, overrides))
+        .collect();
+    assemble(ws, &per_worker)
+}
+
+/// The findings of Worker `i`.
+pub fn check_one(
+    ws: &Workspace,
+    fs: &dyn FileSystem,
+    i: usize,
+    overrides: &Settings,
+) -> WorkerResult {
+    let settings = ws.workers[i].settings.overridden_by(overrides);
+    let (diags, unknowns) = do1xx::check_worker(ws, fs, i, &settings);
+    let mut out = Vec::with_capacity(diags.len());
+    for mut d in diags {
+        let default = d.severity;
+        if let Some(sev) = settings.severity(d.code, default) {
+            // A level set by the user replaces the rule's own choice.
+            if settings.rules.contains_key(d.code) {
+                d.severity = sev;
+            }
+            out.push(d);
+        }
+    }
+    (out, unknowns)
+}
+
+/// The report from every Worker's findings, the settings files' problems
+/// and the skipped files: merged across environments and sorted.
+pub fn assemble(ws: &Workspace, per_worker: &[WorkerResult]) -> Report {
     let mut report = Report::default();
     let mut settings_reported = std::collections::BTreeSet::new();
-    for (i, w) in ws.workers.iter().enumerate() {
-        let settings = w.settings.overridden_by(overrides);
-        let (diags, unknowns) = do1xx::check_worker(ws, fs, i, &settings);
+    for (w, (diags, unknowns)) in ws.workers.iter().zip(per_worker) {
         report.unknowns += unknowns;
-        for mut d in diags {
-            let default = d.severity;
-            if let Some(sev) = settings.severity(d.code, default) {
-                // A level set by the user replaces the rule's own choice.
-                if settings.rules.contains_key(d.code) {
-                    d.severity = sev;
-                }
-                report.diagnostics.push(d);
-            }
-        }
+        report.diagnostics.extend(diags.iter().cloned());
         if let Some(f) = &w.settings_file {
             if settings_reported.insert(f.clone()) {
                 for p in &w.settings.problems {
