@@ -105,10 +105,11 @@ impl Server {
                 .recv_timeout(Duration::from_secs(120))
                 .expect("diagnostics");
             self.answer(&v);
-            if v["method"] == "textDocument/publishDiagnostics" && v["params"]["uri"] == uri {
-                if pred(v["params"]["diagnostics"].as_array().unwrap()) {
-                    return;
-                }
+            if v["method"] == "textDocument/publishDiagnostics"
+                && v["params"]["uri"] == uri
+                && pred(v["params"]["diagnostics"].as_array().unwrap())
+            {
+                return;
             }
         }
     }
