@@ -103,6 +103,7 @@ impl Client {
                 Value::Null
             };
             self.send(json!({"jsonrpc": "2.0", "id": id, "result": result}));
+            self.seen.push(v);
         } else {
             self.seen.push(v);
         }
@@ -463,4 +464,96 @@ fn settings_from_the_editor() {
     c.notify("exit", json!(null));
     let _ = c.child.wait();
     std::fs::remove_dir_all(&root).ok();
+}
+
+/// Push or pull, chosen from the client's capabilities. The Neovim set is
+/// what `vim.lsp.protocol.make_client_capabilities()` returns in Neovim
+/// 0.11.4; the VS Code set is vscode-languageclient 9's diagnostic
+/// capabilities; the Helix set declares pull without refresh support.
+#[test]
+fn diagnostic_mode_follows_client_capabilities() {
+    let sets = [
+        (
+            "vscode",
+            json!({"general": {"positionEncodings": ["utf-16"]},
+                   "textDocument": {"diagnostic": {"dynamicRegistration": true, "relatedDocumentSupport": false},
+                                    "publishDiagnostics": {"relatedInformation": true}},
+                   "workspace": {"diagnostics": {"refreshSupport": true}, "configuration": true,
+                                 "didChangeWatchedFiles": {"dynamicRegistration": true}}}),
+            true,
+        ),
+        (
+            "neovim-0.11",
+            json!({"textDocument": {"publishDiagnostics": {"dataSupport": true, "tagSupport": {"valueSet": [1, 2]}, "relatedInformation": true},
+                                    "diagnostic": {"tagSupport": {"valueSet": [1, 2]}, "dynamicRegistration": false}},
+                   "workspace": {"didChangeWatchedFiles": {"relativePatternSupport": true, "dynamicRegistration": false}, "configuration": true},
+                   "general": {"positionEncodings": ["utf-8", "utf-16", "utf-32"]}}),
+            false,
+        ),
+        (
+            "helix",
+            json!({"general": {"positionEncodings": ["utf-8", "utf-32", "utf-16"]},
+                   "textDocument": {"publishDiagnostics": {"versionSupport": true, "relatedInformation": true},
+                                    "diagnostic": {"dynamicRegistration": false, "relatedDocumentSupport": true}},
+                   "workspace": {"configuration": true}}),
+            false,
+        ),
+    ];
+    for (name, caps, pull) in sets {
+        let root = temp_project(&format!("mode-{name}"), "do101-class-not-exported");
+        let cfg = root.join("wrangler.toml");
+        let mut c = Client::start();
+        let init = c.request(
+            "initialize",
+            json!({"processId": null, "rootUri": uri(&root), "capabilities": caps}),
+        );
+        c.notify("initialized", json!({}));
+        let provider = &init["result"]["capabilities"]["diagnosticProvider"];
+        assert_eq!(!provider.is_null(), pull, "{name}: {provider}");
+        if pull {
+            assert_eq!(provider["interFileDependencies"], true);
+            assert_eq!(provider["workspaceDiagnostics"], true);
+            // the server asks the client to pull once its analysis is done
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while !c
+                .seen
+                .iter()
+                .any(|v| v["method"] == "workspace/diagnostic/refresh")
+            {
+                assert!(Instant::now() < deadline, "{name}: no refresh");
+                if let Ok(v) = c.rx.recv_timeout(Duration::from_millis(200)) {
+                    c.handle(v);
+                }
+            }
+            assert!(
+                !c.seen
+                    .iter()
+                    .any(|v| v["method"] == "textDocument/publishDiagnostics"),
+                "{name}: pushed in pull mode"
+            );
+            let w = c.request("workspace/diagnostic", json!({"previousResultIds": []}));
+            let items = w["result"]["items"].as_array().unwrap();
+            let report = items
+                .iter()
+                .find(|i| i["uri"] == uri(&cfg))
+                .expect("the unopened config is reported");
+            assert_eq!(
+                codes(report["items"].as_array().unwrap()),
+                ["DO101", "DO101"]
+            );
+            let d = c.request(
+                "textDocument/diagnostic",
+                json!({"textDocument": {"uri": uri(&cfg)}}),
+            );
+            assert_eq!(d["result"]["kind"], "full");
+            assert_eq!(d["result"]["items"].as_array().unwrap().len(), 2);
+        } else {
+            let d = c.diagnostics(&cfg, |d| codes(d).contains(&"DO101".to_string()));
+            assert_eq!(codes(&d), ["DO101", "DO101"], "{name}");
+        }
+        c.request("shutdown", json!(null));
+        c.notify("exit", json!(null));
+        let _ = c.child.wait();
+        std::fs::remove_dir_all(&root).ok();
+    }
 }

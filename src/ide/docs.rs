@@ -206,3 +206,51 @@ mod tests {
         assert!(config_keys().len() >= 15);
     }
 }
+
+/// The first paragraph of a `## <heading>` section of a rule page.
+fn section<'a>(doc: &'a str, heading: &str) -> Option<&'a str> {
+    let start = doc.find(&format!("## {heading}\n"))? + heading.len() + 4;
+    let rest = doc[start..].trim_start_matches('\n');
+    let end = rest.find("\n## ").unwrap_or(rest.len());
+    Some(rest[..end].trim())
+}
+
+/// Hover text for a finding: what the rule catches, why it matters, and the
+/// real error it prevents, from its page in docs/rules.
+pub fn rule_markdown(code: &str) -> Option<String> {
+    let rule = crate::rules::rule(code)?;
+    let mut s = format!("**{}** `{}` — {}", rule.code, rule.name, rule.summary);
+    if let Some(why) = section(rule.doc, "Why it matters") {
+        let para = why.split("\n\n").next().unwrap_or(why);
+        s.push_str(&format!("\n\n**Why:** {}", para.replace('\n', " ")));
+    }
+    if let Some(err) = section(rule.doc, "The error it prevents") {
+        // the first fenced block: the exact text
+        if let Some(i) = err.find("```") {
+            if let Some(j) = err[i + 3..].find("```") {
+                s.push_str(&format!("\n\n**Prevents:**\n{}", &err[i..i + 3 + j + 3]));
+            }
+        }
+    }
+    Some(s)
+}
+
+#[cfg(test)]
+mod rule_tests {
+    #[test]
+    fn rule_hover_has_why_and_the_real_error() {
+        let md = super::rule_markdown("DO101").unwrap();
+        assert!(md.contains("**Why:**"), "{md}");
+        assert!(
+            md.contains("Your Worker depends on the following Durable Objects"),
+            "{md}"
+        );
+        for r in crate::rules::RULES {
+            assert!(
+                super::rule_markdown(r.code).is_some_and(|m| m.contains("**Why:**")),
+                "{}",
+                r.code
+            );
+        }
+    }
+}

@@ -78,6 +78,12 @@ struct State {
     /// the editor's settings, over each Worker's durable-lsp.toml
     overrides: Settings,
     config_pull: bool,
+    /// Pull mode: the client asks for diagnostics (`textDocument/diagnostic`,
+    /// `workspace/diagnostic`) and is told to ask again after cross-file
+    /// changes; otherwise the server pushes them.
+    pull: bool,
+    /// The generation of the last committed analysis.
+    committed: u64,
 }
 
 pub struct Backend {
@@ -168,6 +174,21 @@ fn apply_change(
 }
 
 impl Backend {
+    /// The diagnostics of the latest analysis, once every change made so far
+    /// is in it (waits at most 5 s, then answers with what it has).
+    async fn settled(&self) -> HashMap<PathBuf, Vec<Diagnostic>> {
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            {
+                let st = lock(&self.state);
+                if st.committed == st.generation || std::time::Instant::now() > deadline {
+                    return st.published.clone();
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
     /// `workspace/configuration` for the section `durable-lsp`, when the
     /// client supports it; its answer replaces the editor settings.
     async fn pull_configuration(&self) {
@@ -351,7 +372,7 @@ async fn publish(
             .or_default()
             .push(convert::diagnostic(&a.ws, d, enc, DOCS_BASE));
     }
-    let (sends, versions) = {
+    let (sends, versions, refresh) = {
         let mut st = lock(state);
         if st.generation != generation {
             return; // a newer analysis is coming; its base stays the last one
@@ -360,30 +381,41 @@ async fn publish(
         st.dirty.clear();
         st.full = false;
         st.last = Some(a.clone());
-        let mut sends: Vec<(PathBuf, Vec<Diagnostic>)> = Vec::new();
-        let gone: Vec<PathBuf> = st
-            .published
-            .keys()
-            .filter(|p| !by_file.contains_key(*p))
-            .cloned()
-            .collect();
-        for p in gone {
-            st.published.remove(&p);
-            sends.push((p, Vec::new()));
-        }
-        for (p, diags) in by_file {
-            if st.published.get(&p) != Some(&diags) {
-                st.published.insert(p.clone(), diags.clone());
-                sends.push((p, diags));
+        st.committed = generation;
+        if st.pull {
+            let changed = st.published.len() != by_file.len()
+                || by_file.iter().any(|(p, d)| st.published.get(p) != Some(d));
+            st.published = by_file;
+            (Vec::new(), HashMap::new(), changed)
+        } else {
+            let mut sends: Vec<(PathBuf, Vec<Diagnostic>)> = Vec::new();
+            let gone: Vec<PathBuf> = st
+                .published
+                .keys()
+                .filter(|p| !by_file.contains_key(*p))
+                .cloned()
+                .collect();
+            for p in gone {
+                st.published.remove(&p);
+                sends.push((p, Vec::new()));
             }
+            for (p, diags) in by_file {
+                if st.published.get(&p) != Some(&diags) {
+                    st.published.insert(p.clone(), diags.clone());
+                    sends.push((p, diags));
+                }
+            }
+            let versions: HashMap<PathBuf, i32> = st
+                .docs
+                .iter()
+                .map(|(p, d)| (p.clone(), d.version))
+                .collect();
+            (sends, versions, false)
         }
-        let versions: HashMap<PathBuf, i32> = st
-            .docs
-            .iter()
-            .map(|(p, d)| (p.clone(), d.version))
-            .collect();
-        (sends, versions)
     };
+    if refresh {
+        let _ = client.workspace_diagnostic_refresh().await;
+    }
     for (p, diags) in sends {
         if let Some(u) = convert::uri(&p) {
             client
@@ -422,6 +454,19 @@ impl LanguageServer for Backend {
             .and_then(|w| w.did_change_watched_files.as_ref())
             .and_then(|d| d.dynamic_registration)
             .unwrap_or(false);
+        let pull = params
+            .capabilities
+            .text_document
+            .as_ref()
+            .and_then(|t| t.diagnostic.as_ref())
+            .is_some()
+            && params
+                .capabilities
+                .workspace
+                .as_ref()
+                .and_then(|w| w.diagnostics.as_ref())
+                .and_then(|d| d.refresh_support)
+                .unwrap_or(false);
         let config_pull = params
             .capabilities
             .workspace
@@ -434,6 +479,7 @@ impl LanguageServer for Backend {
             st.encoding = Some(enc);
             st.watch_dynamic = watch_dynamic;
             st.config_pull = config_pull;
+            st.pull = pull;
             if let Some(opts) = &params.initialization_options {
                 st.overrides = settings_from(opts);
             }
@@ -450,6 +496,14 @@ impl LanguageServer for Backend {
                     },
                 )),
                 hover_provider: Some(HoverProviderCapability::Simple(true)),
+                diagnostic_provider: pull.then(|| {
+                    DiagnosticServerCapabilities::Options(DiagnosticOptions {
+                        identifier: Some("durable-lsp".into()),
+                        inter_file_dependencies: true,
+                        workspace_diagnostics: true,
+                        work_done_progress_options: Default::default(),
+                    })
+                }),
                 ..Default::default()
             },
             server_info: Some(ServerInfo {
@@ -592,6 +646,62 @@ impl LanguageServer for Backend {
         self.changed(None);
     }
 
+    async fn diagnostic(
+        &self,
+        params: DocumentDiagnosticParams,
+    ) -> Result<DocumentDiagnosticReportResult> {
+        let items = match path_of(&params.text_document.uri) {
+            Some(p) => self.settled().await.get(&p).cloned().unwrap_or_default(),
+            None => Vec::new(),
+        };
+        Ok(DocumentDiagnosticReportResult::Report(
+            DocumentDiagnosticReport::Full(RelatedFullDocumentDiagnosticReport {
+                related_documents: None,
+                full_document_diagnostic_report: FullDocumentDiagnosticReport {
+                    result_id: None,
+                    items,
+                },
+            }),
+        ))
+    }
+
+    async fn workspace_diagnostic(
+        &self,
+        params: WorkspaceDiagnosticParams,
+    ) -> Result<WorkspaceDiagnosticReportResult> {
+        let all = self.settled().await;
+        let versions: HashMap<PathBuf, i32> = lock(&self.state)
+            .docs
+            .iter()
+            .map(|(p, d)| (p.clone(), d.version))
+            .collect();
+        // Files the client knew but that are clean now get an empty report.
+        let mut paths: BTreeSet<PathBuf> = all.keys().cloned().collect();
+        for id in &params.previous_result_ids {
+            if let Some(p) = path_of(&id.uri) {
+                paths.insert(p);
+            }
+        }
+        let items = paths
+            .into_iter()
+            .filter_map(|p| {
+                Some(WorkspaceDocumentDiagnosticReport::Full(
+                    WorkspaceFullDocumentDiagnosticReport {
+                        uri: convert::uri(&p)?,
+                        version: versions.get(&p).map(|v| *v as i64),
+                        full_document_diagnostic_report: FullDocumentDiagnosticReport {
+                            result_id: None,
+                            items: all.get(&p).cloned().unwrap_or_default(),
+                        },
+                    },
+                ))
+            })
+            .collect();
+        Ok(WorkspaceDiagnosticReportResult::Report(
+            WorkspaceDiagnosticReport { items },
+        ))
+    }
+
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
         let tdp = params.text_document_position_params;
         let Some(path) = path_of(&tdp.text_document.uri) else {
@@ -620,11 +730,11 @@ impl LanguageServer for Backend {
             .iter()
             .map(|d| {
                 format!(
-                    "**{}** `{}` ({})\n\n{}\n\n[Rule page]({})",
+                    "{} ({})\n\n{}\n\n{}\n\n[Rule page]({})",
                     d.code,
-                    d.name(),
                     d.severity.as_str(),
                     d.message,
+                    crate::ide::docs::rule_markdown(d.code).unwrap_or_default(),
                     rules::doc_url(DOCS_BASE, d.code)
                 )
             })
