@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod config;
 pub mod ide;
+pub mod log;
 pub mod lsp;
 pub mod project;
 pub mod rules;

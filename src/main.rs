@@ -30,6 +30,9 @@ struct Args {
     /// Colour for the human format: auto (only on a terminal), always, never.
     #[arg(long, value_enum, default_value = "auto")]
     color: ColorArg,
+    /// Log level on stderr: error, warn, info, debug, trace (default: RUST_LOG, else warn).
+    #[arg(long, value_name = "LEVEL")]
+    log_level: Option<String>,
     /// Paths to check (with --check), or `lsp`.
     paths: Vec<PathBuf>,
 }
@@ -56,6 +59,14 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    let level = args
+        .log_level
+        .clone()
+        .or_else(|| std::env::var("RUST_LOG").ok())
+        .and_then(|l| durable_lsp::log::Level::parse(&l));
+    if let Some(l) = level {
+        durable_lsp::log::set_level(l);
+    }
     let outcome = if let Some(code) = &args.explain {
         cli::explain(code)
     } else if args.check {

@@ -557,3 +557,45 @@ fn diagnostic_mode_follows_client_capabilities() {
         std::fs::remove_dir_all(&root).ok();
     }
 }
+
+/// The first (full) analysis reports `$/progress` when the client supports it.
+#[test]
+fn progress_for_the_first_analysis() {
+    let root = temp_project("progress", "do101-class-not-exported");
+    let mut c = Client::start();
+    c.request(
+        "initialize",
+        json!({"processId": null, "rootUri": uri(&root), "capabilities": {"window": {"workDoneProgress": true}}}),
+    );
+    c.notify("initialized", json!({}));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let kinds: Vec<String> = c
+            .seen
+            .iter()
+            .filter(|v| v["method"] == "$/progress")
+            .map(|v| {
+                v["params"]["value"]["kind"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string()
+            })
+            .collect();
+        if kinds.contains(&"end".to_string()) {
+            assert!(c
+                .seen
+                .iter()
+                .any(|v| v["method"] == "window/workDoneProgress/create"));
+            assert_eq!(kinds.first().map(String::as_str), Some("begin"));
+            break;
+        }
+        assert!(Instant::now() < deadline, "no progress: {kinds:?}");
+        if let Ok(v) = c.rx.recv_timeout(Duration::from_millis(100)) {
+            c.handle(v);
+        }
+    }
+    c.request("shutdown", json!(null));
+    c.notify("exit", json!(null));
+    let _ = c.child.wait();
+    std::fs::remove_dir_all(&root).ok();
+}

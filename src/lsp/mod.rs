@@ -84,6 +84,7 @@ struct State {
     pull: bool,
     /// The generation of the last committed analysis.
     committed: u64,
+    work_done_progress: bool,
 }
 
 pub struct Backend {
@@ -287,16 +288,60 @@ impl Backend {
                     prev,
                 )
             };
+            // A full analysis (the first one, a config or disk change) shows
+            // progress where the client supports it.
+            let progress = if prev.is_none() && lock(&state).work_done_progress {
+                let token = NumberOrString::String(format!("durable-lsp-analysis-{generation}"));
+                let created = client
+                    .send_request::<request::WorkDoneProgressCreate>(WorkDoneProgressCreateParams {
+                        token: token.clone(),
+                    })
+                    .await;
+                match created {
+                    Ok(()) => Some(
+                        client
+                            .progress(token, "durable-lsp")
+                            .with_message("Analysing Workers")
+                            .begin()
+                            .await,
+                    ),
+                    Err(_) => None,
+                }
+            } else {
+                None
+            };
+            let started = std::time::Instant::now();
+            let incremental = prev.is_some();
             let result = tokio::task::spawn_blocking(move || match prev {
                 Some(prev) => reanalyse(&prev, &roots, docs, &dirty.0, &dirty.1, &overrides),
                 None => analyse(&roots, docs, &overrides),
             })
             .await;
+            if let Some(p) = progress {
+                p.finish_with_message("Done").await;
+            }
+            if let Ok(a) = &result {
+                crate::log!(
+                    Info,
+                    "{} analysis: {} Workers, {} files, {} findings in {:.1} ms",
+                    if incremental { "incremental" } else { "full" },
+                    a.ws.workers.len(),
+                    a.ws.files.len(),
+                    a.diagnostics.len(),
+                    started.elapsed().as_secs_f64() * 1000.0
+                );
+            }
             let analysis = match result {
                 Ok(a) => Arc::new(a),
                 Err(e) => {
+                    crate::log!(Error, "analysis failed: {e}");
                     client
-                        .log_message(MessageType::ERROR, format!("analysis failed: {e}"))
+                        .log_message(
+                            MessageType::ERROR,
+                            format!(
+                                "durable-lsp: the analysis failed ({e}); the next change retries"
+                            ),
+                        )
                         .await;
                     return;
                 }
@@ -480,6 +525,12 @@ impl LanguageServer for Backend {
             st.watch_dynamic = watch_dynamic;
             st.config_pull = config_pull;
             st.pull = pull;
+            st.work_done_progress = params
+                .capabilities
+                .window
+                .as_ref()
+                .and_then(|w| w.work_done_progress)
+                .unwrap_or(false);
             if let Some(opts) = &params.initialization_options {
                 st.overrides = settings_from(opts);
             }
@@ -739,7 +790,15 @@ impl LanguageServer for Backend {
                 )
             })
             .collect();
-        let doc = crate::ide::hover::hover(&a.ws, &*a.fs, &path, at);
+        // A bug in a feature must not take the server down: a panic becomes
+        // a JSON-RPC error and the server keeps serving.
+        let doc = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            crate::ide::hover::hover(&a.ws, &*a.fs, &path, at)
+        }))
+        .map_err(|_| {
+            crate::log!(Error, "hover panicked on {}", path.display());
+            tower_lsp_server::jsonrpc::Error::internal_error()
+        })?;
         let span = doc
             .as_ref()
             .map(|h| h.span)
