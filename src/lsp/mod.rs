@@ -12,7 +12,7 @@ use crate::project::workspace::Trees;
 use crate::project::Workspace;
 use crate::rules::{self, DOCS_BASE};
 use crate::settings::Settings;
-use crate::text::{Encoding, LineIndex, Position as TextPos};
+use crate::text::{Encoding, LineIndex};
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -24,31 +24,90 @@ use tower_lsp_server::{Client, LanguageServer, LspService, Server};
 /// Time to wait for more edits before analysing.
 const DEBOUNCE: Duration = Duration::from_millis(15);
 
+/// An open document: a rope (lines break on LF, CR and CRLF only: ropey is
+/// built with `cr_lines` and without `unicode_lines`), its version, and its
+/// tree, kept current by incremental reparsing.
 struct Doc {
-    text: String,
+    text: ropey::Rope,
     version: i32,
-    /// The tree of `text` for TypeScript/JavaScript documents, kept current
-    /// by incremental reparsing with each change.
     tree: Option<tree_sitter::Tree>,
 }
 
 impl Doc {
     fn new(path: &Path, text: String, version: i32) -> Doc {
-        let tree =
-            crate::syntax::Lang::from_path(path).and_then(|l| crate::syntax::parse(l, &text, None));
+        let rope = ropey::Rope::from_str(&text);
+        let tree = crate::syntax::Lang::from_path(path).and_then(|l| parse_rope(l, &rope, None));
         Doc {
-            text,
+            text: rope,
             version,
             tree,
         }
     }
 }
 
-/// A tree-sitter point (row, byte column) of a byte offset; rows count LF.
-fn point_at(text: &str, byte: usize) -> tree_sitter::Point {
-    let before = &text.as_bytes()[..byte.min(text.len())];
-    let row = before.iter().filter(|b| **b == b'\n').count();
-    let col = before.iter().rev().take_while(|b| **b != b'\n').count();
+/// Parses a rope chunk by chunk (no copy into one string).
+fn parse_rope(
+    lang: crate::syntax::Lang,
+    rope: &ropey::Rope,
+    old: Option<&tree_sitter::Tree>,
+) -> Option<tree_sitter::Tree> {
+    let mut parser = tree_sitter::Parser::new();
+    parser.set_language(&lang.grammar()).ok()?;
+    let len = rope.len_bytes();
+    let mut read = |byte: usize, _: tree_sitter::Point| -> &[u8] {
+        if byte >= len {
+            return &[];
+        }
+        let (chunk, start, _, _) = rope.chunk_at_byte(byte);
+        &chunk.as_bytes()[byte - start..]
+    };
+    parser.parse_with_options(&mut read, old, None)
+}
+
+/// The char index of an LSP position in the negotiated encoding, clamped
+/// to the line's content (never inside its line break) and to the text.
+fn char_at(rope: &ropey::Rope, p: Position, enc: Encoding) -> usize {
+    let line = p.line as usize;
+    if line >= rope.len_lines() {
+        return rope.len_chars();
+    }
+    let start = rope.line_to_char(line);
+    let mut units = 0usize;
+    let mut idx = start;
+    for ch in rope.line(line).chars() {
+        if ch == '\n' || ch == '\r' {
+            break;
+        }
+        let w = match enc {
+            Encoding::Utf8 => ch.len_utf8(),
+            Encoding::Utf16 => ch.len_utf16(),
+            Encoding::Utf32 => 1,
+        };
+        if units + w > p.character as usize {
+            break;
+        }
+        units += w;
+        idx += 1;
+    }
+    idx
+}
+
+/// A tree-sitter point (row, byte column) of a byte offset; tree-sitter
+/// counts rows by LF only.
+fn point_at(rope: &ropey::Rope, byte: usize) -> tree_sitter::Point {
+    let byte = byte.min(rope.len_bytes());
+    let mut row = 0;
+    let mut col = 0;
+    for chunk in rope.byte_slice(..byte).chunks() {
+        for b in chunk.bytes() {
+            if b == b'\n' {
+                row += 1;
+                col = 0;
+            } else {
+                col += 1;
+            }
+        }
+    }
     tree_sitter::Point::new(row, col)
 }
 
@@ -133,44 +192,32 @@ fn settings_from(v: &serde_json::Value) -> Settings {
 /// Applies one content change; positions past the end are clamped.
 /// Returns the edit for tree-sitter.
 fn apply_change(
-    text: &mut String,
+    rope: &mut ropey::Rope,
     change: &TextDocumentContentChangeEvent,
     enc: Encoding,
 ) -> tree_sitter::InputEdit {
     let (s, e) = match change.range {
-        None => (0, text.len()),
+        None => (0, rope.len_chars()),
         Some(r) => {
-            let idx = LineIndex::new(text);
-            let s = idx.offset(
-                text,
-                TextPos {
-                    line: r.start.line,
-                    column: r.start.character,
-                },
-                enc,
-            );
-            let e = idx.offset(
-                text,
-                TextPos {
-                    line: r.end.line,
-                    column: r.end.character,
-                },
-                enc,
-            );
+            let s = char_at(rope, r.start, enc);
+            let e = char_at(rope, r.end, enc);
             (s.min(e), s.max(e))
         }
     };
-    let start_position = point_at(text, s);
-    let old_end_position = point_at(text, e);
-    text.replace_range(s..e, &change.text);
-    let new_end = s + change.text.len();
+    let start_byte = rope.char_to_byte(s);
+    let old_end_byte = rope.char_to_byte(e);
+    let start_position = point_at(rope, start_byte);
+    let old_end_position = point_at(rope, old_end_byte);
+    rope.remove(s..e);
+    rope.insert(s, &change.text);
+    let new_end_byte = start_byte + change.text.len();
     tree_sitter::InputEdit {
-        start_byte: s,
-        old_end_byte: e,
-        new_end_byte: new_end,
+        start_byte,
+        old_end_byte,
+        new_end_byte,
         start_position,
         old_end_position,
-        new_end_position: point_at(text, new_end),
+        new_end_position: point_at(rope, new_end_byte),
     }
 }
 
@@ -211,7 +258,7 @@ impl Backend {
     /// API hover on an open document that no Worker reaches.
     fn standalone_hover(&self, path: &Path, pos: Position, enc: Encoding) -> Option<Hover> {
         let lang = crate::syntax::Lang::from_path(path)?;
-        let text = lock(&self.state).docs.get(path)?.text.clone();
+        let text = lock(&self.state).docs.get(path)?.text.to_string();
         let idx = LineIndex::new(&text);
         let at = convert::offset(&text, &idx, pos, enc);
         let h = crate::ide::hover::source_hover(lang, &text, at)?;
@@ -268,7 +315,7 @@ impl Backend {
                 let docs: Vec<(PathBuf, String)> = st
                     .docs
                     .iter()
-                    .map(|(p, d)| (p.clone(), d.text.clone()))
+                    .map(|(p, d)| (p.clone(), d.text.to_string()))
                     .collect();
                 let prev = if st.full { None } else { st.last.clone() };
                 let trees: Trees = st
@@ -276,7 +323,7 @@ impl Backend {
                     .iter()
                     .filter(|(p, _)| st.dirty.contains(*p))
                     .filter_map(|(p, d)| {
-                        Some((p.clone(), (Arc::from(d.text.as_str()), d.tree.clone()?)))
+                        Some((p.clone(), (Arc::from(d.text.to_string()), d.tree.clone()?)))
                     })
                     .collect();
                 (
@@ -646,7 +693,7 @@ impl LanguageServer for Backend {
             }
             // Reparse with the edited old tree: only the changed part is redone.
             if let Some(lang) = crate::syntax::Lang::from_path(&path) {
-                doc.tree = crate::syntax::parse(lang, &doc.text, doc.tree.as_ref());
+                doc.tree = parse_rope(lang, &doc.text, doc.tree.as_ref());
             }
             doc.version = params.text_document.version;
         }
@@ -857,7 +904,7 @@ mod tests {
 
     #[test]
     fn incremental_changes_apply_in_order_with_the_negotiated_encoding() {
-        let mut t = String::from("a😀b\nline two\r\nend");
+        let mut t = ropey::Rope::from_str("a😀b\nline two\r\nend");
         // utf-16: 😀 is two units; replace "b" (column 3..4)
         let edit = apply_change(&mut t, &change(0, 3, 0, 4, "B"), Encoding::Utf16);
         assert_eq!(
@@ -876,6 +923,13 @@ mod tests {
         // out of range positions clamp
         apply_change(&mut t, &change(9, 9, 12, 0, "?"), Encoding::Utf16);
         assert_eq!(t, "a😀!B\nline-end?");
+        // a lone CR breaks a line too (ropey's cr_lines), and a column past
+        // the end of a line stops before its break
+        let mut t = ropey::Rope::from_str("ab\rcd");
+        apply_change(&mut t, &change(1, 0, 1, 1, "C"), Encoding::Utf16);
+        assert_eq!(t, "ab\rCd");
+        apply_change(&mut t, &change(0, 9, 0, 9, "!"), Encoding::Utf16);
+        assert_eq!(t, "ab!\rCd");
     }
 
     #[test]
@@ -910,10 +964,10 @@ mod incremental_tests {
         let edit = apply_change(&mut doc.text, &ch, Encoding::Utf16);
         let mut old = doc.tree.take().unwrap();
         old.edit(&edit);
-        let inc =
-            crate::syntax::parse(crate::syntax::Lang::TypeScript, &doc.text, Some(&old)).unwrap();
-        let fresh = crate::syntax::parse(crate::syntax::Lang::TypeScript, &doc.text, None).unwrap();
+        let inc = parse_rope(crate::syntax::Lang::TypeScript, &doc.text, Some(&old)).unwrap();
+        let text = doc.text.to_string();
+        let fresh = crate::syntax::parse(crate::syntax::Lang::TypeScript, &text, None).unwrap();
         assert_eq!(inc.root_node().to_sexp(), fresh.root_node().to_sexp());
-        assert!(doc.text.starts_with("export class A"));
+        assert!(text.starts_with("export class A"));
     }
 }
