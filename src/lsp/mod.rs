@@ -12,7 +12,7 @@ use crate::project::workspace::Trees;
 use crate::project::Workspace;
 use crate::rules::{self, DOCS_BASE};
 use crate::settings::Settings;
-use crate::text::{Encoding, LineIndex};
+use crate::text::{Encoding, LineIndex, Position as TextPos};
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -62,53 +62,6 @@ fn parse_rope(
         &chunk.as_bytes()[byte - start..]
     };
     parser.parse_with_options(&mut read, old, None)
-}
-
-/// The char index of an LSP position in the negotiated encoding, clamped
-/// to the line's content (never inside its line break) and to the text.
-fn char_at(rope: &ropey::Rope, p: Position, enc: Encoding) -> usize {
-    let line = p.line as usize;
-    if line >= rope.len_lines() {
-        return rope.len_chars();
-    }
-    let start = rope.line_to_char(line);
-    let mut units = 0usize;
-    let mut idx = start;
-    for ch in rope.line(line).chars() {
-        if ch == '\n' || ch == '\r' {
-            break;
-        }
-        let w = match enc {
-            Encoding::Utf8 => ch.len_utf8(),
-            Encoding::Utf16 => ch.len_utf16(),
-            Encoding::Utf32 => 1,
-        };
-        if units + w > p.character as usize {
-            break;
-        }
-        units += w;
-        idx += 1;
-    }
-    idx
-}
-
-/// A tree-sitter point (row, byte column) of a byte offset; tree-sitter
-/// counts rows by LF only.
-fn point_at(rope: &ropey::Rope, byte: usize) -> tree_sitter::Point {
-    let byte = byte.min(rope.len_bytes());
-    let mut row = 0;
-    let mut col = 0;
-    for chunk in rope.byte_slice(..byte).chunks() {
-        for b in chunk.bytes() {
-            if b == b'\n' {
-                row += 1;
-                col = 0;
-            } else {
-                col += 1;
-            }
-        }
-    }
-    tree_sitter::Point::new(row, col)
 }
 
 /// The result of one analysis, kept for hover.
@@ -199,15 +152,29 @@ fn apply_change(
     let (s, e) = match change.range {
         None => (0, rope.len_chars()),
         Some(r) => {
-            let s = char_at(rope, r.start, enc);
-            let e = char_at(rope, r.end, enc);
+            let s = crate::text::rope::char_at(
+                rope,
+                TextPos {
+                    line: r.start.line,
+                    column: r.start.character,
+                },
+                enc,
+            );
+            let e = crate::text::rope::char_at(
+                rope,
+                TextPos {
+                    line: r.end.line,
+                    column: r.end.character,
+                },
+                enc,
+            );
             (s.min(e), s.max(e))
         }
     };
     let start_byte = rope.char_to_byte(s);
     let old_end_byte = rope.char_to_byte(e);
-    let start_position = point_at(rope, start_byte);
-    let old_end_position = point_at(rope, old_end_byte);
+    let start_position = crate::text::rope::point_at(rope, start_byte);
+    let old_end_position = crate::text::rope::point_at(rope, old_end_byte);
     rope.remove(s..e);
     rope.insert(s, &change.text);
     let new_end_byte = start_byte + change.text.len();
@@ -217,7 +184,7 @@ fn apply_change(
         new_end_byte,
         start_position,
         old_end_position,
-        new_end_position: point_at(rope, new_end_byte),
+        new_end_position: crate::text::rope::point_at(rope, new_end_byte),
     }
 }
 
@@ -677,13 +644,15 @@ impl LanguageServer for Backend {
             return;
         };
         let enc = self.encoding();
-        {
+        // A panic while applying a change must not end the server: the
+        // document is dropped (the next full sync or reopen restores it).
+        let applied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             let mut st = lock(&self.state);
             let Some(doc) = st.docs.get_mut(&path) else {
-                return;
+                return false;
             };
             if params.text_document.version < doc.version {
-                return; // stale
+                return false; // stale
             }
             for change in &params.content_changes {
                 let edit = apply_change(&mut doc.text, change, enc);
@@ -696,8 +665,21 @@ impl LanguageServer for Backend {
                 doc.tree = parse_rope(lang, &doc.text, doc.tree.as_ref());
             }
             doc.version = params.text_document.version;
+            true
+        }));
+        match applied {
+            Ok(true) => self.changed(Some(path)),
+            Ok(false) => {}
+            Err(_) => {
+                crate::log!(
+                    Error,
+                    "applying a change to {} panicked; the document is dropped",
+                    path.display()
+                );
+                lock(&self.state).docs.remove(&path);
+                self.changed(Some(path));
+            }
         }
-        self.changed(Some(path));
     }
 
     async fn did_save(&self, _: DidSaveTextDocumentParams) {

@@ -160,6 +160,88 @@ fn count_units(s: &str, enc: Encoding) -> usize {
     }
 }
 
+/// The same conversions on a rope (the server's open documents). ropey is
+/// built with `cr_lines` and without `unicode_lines`, so its lines are the
+/// protocol's: LF, CR and CRLF.
+pub mod rope {
+    use super::{Encoding, Position};
+
+    /// The char index of a position, clamped to the line's content (never
+    /// inside its line break) and to the text.
+    pub fn char_at(rope: &ropey::Rope, p: Position, enc: Encoding) -> usize {
+        let line = p.line as usize;
+        if line >= rope.len_lines() {
+            return rope.len_chars();
+        }
+        let mut idx = rope.line_to_char(line);
+        let mut units = 0usize;
+        for ch in rope.line(line).chars() {
+            if ch == '\n' || ch == '\r' {
+                break;
+            }
+            let w = super::unit_len(ch, enc);
+            if units + w > p.column as usize {
+                break;
+            }
+            units += w;
+            idx += 1;
+        }
+        idx
+    }
+
+    /// A tree-sitter point (row, byte column) of a byte offset: tree-sitter
+    /// counts rows by LF only.
+    pub fn point_at(rope: &ropey::Rope, byte: usize) -> tree_sitter::Point {
+        let byte = byte.min(rope.len_bytes());
+        let mut row = 0;
+        let mut col = 0;
+        for chunk in rope.byte_slice(..byte).chunks() {
+            for b in chunk.bytes() {
+                if b == b'\n' {
+                    row += 1;
+                    col = 0;
+                } else {
+                    col += 1;
+                }
+            }
+        }
+        tree_sitter::Point::new(row, col)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn rope_positions_match_the_line_index() {
+            for text in ["é中😀x\nab", "a\r\nb\rc", "", "😀😀\n\n😀"] {
+                let rope = ropey::Rope::from_str(text);
+                let idx = super::super::LineIndex::new(text);
+                for enc in [Encoding::Utf8, Encoding::Utf16, Encoding::Utf32] {
+                    for line in 0..4u32 {
+                        for column in 0..10u32 {
+                            let p = Position { line, column };
+                            let from_rope = rope.char_to_byte(char_at(&rope, p, enc));
+                            assert_eq!(
+                                from_rope,
+                                idx.offset(text, p, enc),
+                                "{text:?} {p:?} {enc:?}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+
+        #[test]
+        fn points_count_lf_only() {
+            let rope = ropey::Rope::from_str("ab\r\ncd\ref");
+            assert_eq!(point_at(&rope, 5), tree_sitter::Point::new(1, 1));
+            assert_eq!(point_at(&rope, 9), tree_sitter::Point::new(1, 5));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
