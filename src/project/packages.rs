@@ -156,12 +156,17 @@ impl<'a> Modules<'a> {
                     .collect(),
                 _ => vec![],
             };
-            for p in parents.iter().filter(|p| p.starts_with('.')) {
-                let mut f = normalize(&dir.join(p));
-                if f.extension().is_none() {
-                    f.set_extension("json");
-                }
-                if let Some(parent) = self.load_tsconfig(&f, depth + 1) {
+            for p in &parents {
+                let f = if p.starts_with('.') || p.starts_with('/') {
+                    let mut f = normalize(&dir.join(p));
+                    if f.extension().is_none() {
+                        f.set_extension("json");
+                    }
+                    Some(f)
+                } else {
+                    self.package_tsconfig(&dir, p)
+                };
+                if let Some(parent) = f.and_then(|f| self.load_tsconfig(&f, depth + 1)) {
                     cfg = parent;
                 }
             }
@@ -193,6 +198,43 @@ impl<'a> Modules<'a> {
             }
         }
         Some(cfg)
+    }
+
+    /// `"extends": "@acme/tsconfig/base.json"` or `"agents/tsconfig"`: a
+    /// tsconfig file inside a package (a workspace package or node_modules).
+    fn package_tsconfig(&self, dir: &Path, spec: &str) -> Option<PathBuf> {
+        let name = package_name(spec);
+        let sub = spec[name.len()..].trim_start_matches('/');
+        let pdir = self.workspace_package(dir, &name).or_else(|| {
+            let mut d = Some(dir);
+            while let Some(cur) = d {
+                let p = cur.join("node_modules").join(&name);
+                if self.fs.is_dir(&p) {
+                    return Some(p);
+                }
+                d = cur.parent();
+            }
+            None
+        })?;
+        // a subpath the package exports (`"./tsconfig": "./tsconfig.base.json"`)
+        if !sub.is_empty() {
+            if let Some(exports) = self
+                .package_json(&pdir)
+                .and_then(|p| p.root.get("exports").cloned())
+            {
+                if let Some(t) = match_subpath_exports(&exports, &format!("./{sub}")).first() {
+                    let f = normalize(&pdir.join(t));
+                    if self.fs.is_file(&f) {
+                        return Some(f);
+                    }
+                }
+            }
+        }
+        let mut f = pdir.join(if sub.is_empty() { "tsconfig.json" } else { sub });
+        if !self.fs.is_file(&f) && f.extension().is_none() {
+            f.set_extension("json");
+        }
+        self.fs.is_file(&f).then_some(f)
     }
 
     // ---- package.json ------------------------------------------------------
@@ -570,6 +612,16 @@ mod tests {
   } } }
 //- /app/tsconfig.json
 { "extends": "../tsconfig.base.json" }
+//- /web/tsconfig.json
+{ "extends": "@acme/config/tsconfig" }
+//- /packages/config/package.json
+{ "name": "@acme/config", "exports": { "./tsconfig": "./tsconfig.shared.json" } }
+//- /packages/config/tsconfig.shared.json
+{ "compilerOptions": { "paths": { "~lib/*": ["./lib/*"] } } }
+//- /packages/config/lib/x.ts
+export const x = 1;
+//- /web/src/index.ts
+export {};
 //- /app/src/index.ts
 export {};
 //- /app/src/objects/room.ts
