@@ -137,6 +137,46 @@ fn root_for(file: &Path) -> PathBuf {
     file.parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
+/// What the client can do, read once from its capabilities.
+struct ClientFeatures {
+    /// It registers file watchers when asked (`workspace/didChangeWatchedFiles`).
+    watch_dynamic: bool,
+    /// It answers `workspace/configuration`.
+    config_pull: bool,
+    /// It pulls diagnostics and can be told to pull again: without refresh
+    /// support a client cannot learn of cross-file changes, so it gets push.
+    pull: bool,
+    /// It shows `$/progress`.
+    work_done_progress: bool,
+}
+
+impl ClientFeatures {
+    fn of(c: &ClientCapabilities) -> ClientFeatures {
+        let ws = c.workspace.as_ref();
+        ClientFeatures {
+            watch_dynamic: ws
+                .and_then(|w| w.did_change_watched_files.as_ref())
+                .and_then(|d| d.dynamic_registration)
+                .unwrap_or(false),
+            config_pull: ws.and_then(|w| w.configuration).unwrap_or(false),
+            pull: c
+                .text_document
+                .as_ref()
+                .and_then(|t| t.diagnostic.as_ref())
+                .is_some()
+                && ws
+                    .and_then(|w| w.diagnostics.as_ref())
+                    .and_then(|d| d.refresh_support)
+                    .unwrap_or(false),
+            work_done_progress: c
+                .window
+                .as_ref()
+                .and_then(|w| w.work_done_progress)
+                .unwrap_or(false),
+        }
+    }
+}
+
 /// Editor settings: `{"rules": {…}}`, or the same under `"durable-lsp"`.
 fn settings_from(v: &serde_json::Value) -> Settings {
     Settings::from_json(v.get("durable-lsp").unwrap_or(v))
@@ -506,45 +546,16 @@ impl LanguageServer for Backend {
                 roots.push(p);
             }
         }
-        let watch_dynamic = params
-            .capabilities
-            .workspace
-            .as_ref()
-            .and_then(|w| w.did_change_watched_files.as_ref())
-            .and_then(|d| d.dynamic_registration)
-            .unwrap_or(false);
-        let pull = params
-            .capabilities
-            .text_document
-            .as_ref()
-            .and_then(|t| t.diagnostic.as_ref())
-            .is_some()
-            && params
-                .capabilities
-                .workspace
-                .as_ref()
-                .and_then(|w| w.diagnostics.as_ref())
-                .and_then(|d| d.refresh_support)
-                .unwrap_or(false);
-        let config_pull = params
-            .capabilities
-            .workspace
-            .as_ref()
-            .and_then(|w| w.configuration)
-            .unwrap_or(false);
+        let client = ClientFeatures::of(&params.capabilities);
+        let pull = client.pull;
         {
             let mut st = lock(&self.state);
             st.roots = roots;
             st.encoding = Some(enc);
-            st.watch_dynamic = watch_dynamic;
-            st.config_pull = config_pull;
-            st.pull = pull;
-            st.work_done_progress = params
-                .capabilities
-                .window
-                .as_ref()
-                .and_then(|w| w.work_done_progress)
-                .unwrap_or(false);
+            st.watch_dynamic = client.watch_dynamic;
+            st.config_pull = client.config_pull;
+            st.pull = client.pull;
+            st.work_done_progress = client.work_done_progress;
             if let Some(opts) = &params.initialization_options {
                 st.overrides = settings_from(opts);
             }

@@ -256,37 +256,33 @@ impl<'a> Ctx<'a> {
                         .severity(sev),
                     );
                 }
-                Some(Status::Deleted) => {
-                    let r = &lc.classes[name];
-                    let ended = r.ended.clone().unwrap();
-                    self.out.push(
-                        Diagnostic::new("DO108", self.cfg_path(), class.span, format!(
-                            "Class `{name}` is bound but {} deleted it; the deploy fails with API error 10061.",
-                            ended.label
-                        ))
-                        .related(self.cfg_path(), ended.span, "deleted here"),
-                    );
-                }
-                Some(Status::RenamedTo(to)) => {
-                    let r = &lc.classes[name];
-                    let ended = r.ended.clone().unwrap();
-                    self.out.push(
-                        Diagnostic::new("DO109", self.cfg_path(), class.span, format!(
+                Some(
+                    status @ (Status::Deleted | Status::RenamedTo(_) | Status::TransferredOut(_)),
+                ) => {
+                    let ended = lc.classes[name]
+                        .ended
+                        .clone()
+                        .unwrap_or(lc.classes[name].created.clone());
+                    let (code, msg, here) = match status {
+                        Status::RenamedTo(to) => ("DO109", format!(
                             "Class `{name}` was renamed to `{to}` by {}; bind `{to}` instead (a binding to the old name fails with API error 10061).",
                             ended.label
-                        ))
-                        .related(self.cfg_path(), ended.span, "renamed here"),
-                    );
-                }
-                Some(Status::TransferredOut(to)) => {
-                    let r = &lc.classes[name];
-                    let ended = r.ended.clone().unwrap();
-                    self.out.push(
-                        Diagnostic::new("DO108", self.cfg_path(), class.span, format!(
+                        ), "renamed here"),
+                        Status::TransferredOut(to) => ("DO108", format!(
                             "Class `{name}` is bound but {} transferred it to `{to}`; the deploy fails with API error 10061.",
                             ended.label
-                        ))
-                        .related(self.cfg_path(), ended.span, "transferred here"),
+                        ), "transferred here"),
+                        _ => ("DO108", format!(
+                            "Class `{name}` is bound but {} deleted it; the deploy fails with API error 10061.",
+                            ended.label
+                        ), "deleted here"),
+                    };
+                    self.out.push(
+                        Diagnostic::new(code, self.cfg_path(), class.span, msg).related(
+                            self.cfg_path(),
+                            ended.span,
+                            here,
+                        ),
                     );
                 }
                 Some(Status::Live) => {}
