@@ -399,12 +399,28 @@ impl Workspace {
         }
         self.load_files(fs, &modules, sources.clone(), trees);
         let reshaped = self.compute_graphs();
-        self.workers
+        let mut affected: BTreeSet<usize> = self
+            .workers
             .iter()
             .enumerate()
             .filter(|(i, w)| reshaped[*i] || w.graph.iter().any(|p| sources.contains(p)))
             .map(|(i, _)| i)
-            .collect()
+            .collect();
+        // A Worker that binds another's class through `script_name` reads
+        // that Worker's entry (DO119): check it again whenever any changed.
+        if !affected.is_empty() {
+            for (i, w) in self.workers.iter().enumerate() {
+                let cross = w
+                    .config
+                    .variants()
+                    .iter()
+                    .any(|v| v.durable_objects().iter().any(|b| b.external));
+                if cross {
+                    affected.insert(i);
+                }
+            }
+        }
+        affected
     }
 }
 
@@ -691,4 +707,42 @@ fn source_entry_for(fs: &dyn FileSystem, dir: &Path) -> Option<PathBuf> {
 pub struct Location {
     pub file: PathBuf,
     pub span: Span,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::project::fs::MemFs;
+
+    const TWO: &str = "//- /api/wrangler.toml\nname = \"api\"\nmain = \"src/index.ts\"\n[[durable_objects.bindings]]\nname = \"S\"\nclass_name = \"Sessions\"\nscript_name = \"objects\"\n//- /api/src/index.ts\nexport default {};\n//- /objects/wrangler.toml\nname = \"objects\"\nmain = \"src/index.ts\"\n//- /objects/src/index.ts\nexport default {};\n";
+
+    #[test]
+    fn an_edit_rechecks_the_workers_that_reach_the_file_and_cross_worker_bindings() {
+        let root = PathBuf::from("/w");
+        let fs = MemFs::from_fixture(&root, TWO);
+        let mut ws = Workspace::load(&fs, std::slice::from_ref(&root));
+        let api = ws
+            .workers
+            .iter()
+            .position(|w| w.config.path.starts_with("/w/api"))
+            .unwrap();
+        let objects = 1 - api;
+        let mut fs2 = MemFs::from_fixture(&root, TWO);
+        fs2.insert(
+            "/w/objects/src/index.ts",
+            "export class Sessions {}\nexport default {};\n",
+        );
+        let changed: BTreeSet<PathBuf> = [PathBuf::from("/w/objects/src/index.ts")].into();
+        let affected = ws.update_sources(&fs2, &changed, None);
+        assert!(
+            affected.contains(&objects),
+            "the Worker whose graph holds the file"
+        );
+        assert!(
+            affected.contains(&api),
+            "the Worker that binds its class by script_name"
+        );
+        let f = ws.file(Path::new("/w/objects/src/index.ts")).unwrap();
+        assert_eq!(f.facts.classes.len(), 1, "the file was re-read");
+    }
 }
