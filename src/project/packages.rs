@@ -314,30 +314,34 @@ impl<'a> Modules<'a> {
     /// The file a package's subpath names.
     fn entry(&self, pdir: &Path, subpath: &str, source_fallback: bool) -> Option<PathBuf> {
         let pkg = self.package_json(pdir)?;
-        let mut targets: Vec<String> = Vec::new();
-        if let Some(exports) = pkg.root.get("exports") {
-            targets.extend(match_subpath_exports(exports, subpath));
-        } else if subpath == "." {
-            for k in ["module", "main", "types", "typings"] {
-                if let Some(t) = pkg.root.get(k).and_then(Node::as_str) {
-                    targets.push(t.to_string());
-                }
-            }
-            targets.push("index".into());
-        } else {
-            targets.push(subpath.to_string());
-        }
-        for t in &targets {
-            let p = normalize(&pdir.join(t));
-            if let Some(found) = probe_with_dts(self.fs, &p) {
+        // Runtime targets first; `types` (declaration files) only when no
+        // runtime file or its source can be found.
+        let (runtime, types): (Vec<String>, Vec<String>) =
+            if let Some(exports) = pkg.root.get("exports") {
+                match_subpath_exports_split(exports, subpath)
+            } else if subpath == "." {
+                let get = |keys: &[&str]| -> Vec<String> {
+                    keys.iter()
+                        .filter_map(|k| pkg.root.get(k).and_then(Node::as_str).map(String::from))
+                        .collect()
+                };
+                let mut run = get(&["module", "main"]);
+                run.push("index".into());
+                (run, get(&["types", "typings"]))
+            } else {
+                (vec![subpath.to_string()], vec![])
+            };
+        for t in &runtime {
+            if let Some(found) = probe(self.fs, &normalize(&pdir.join(t))) {
                 return Some(found);
             }
         }
         if source_fallback {
+            let all: Vec<&String> = runtime.iter().chain(&types).collect();
             // Build output not there. First the package's own tsconfig
             // (`outDir` → `rootDir`), then the same path under src/, as .ts.
             if let Some((out, root)) = self.out_root(pdir) {
-                for t in &targets {
+                for t in &all {
                     let p = normalize(&pdir.join(t));
                     if let Ok(rest) = p.strip_prefix(&out) {
                         if let Some(found) = probe(self.fs, &strip_js_ext(&root.join(rest))) {
@@ -346,24 +350,30 @@ impl<'a> Modules<'a> {
                     }
                 }
             }
-            for t in &targets {
+            for t in &all {
                 let rel = Path::new(t.trim_start_matches("./"));
                 let mut comps = rel.components();
-                let first = comps.next()?.as_os_str().to_string_lossy().to_string();
+                let Some(first) = comps.next() else { continue };
+                let first = first.as_os_str().to_string_lossy().to_string();
                 let rest: PathBuf = comps.collect();
-                if OUTPUT_DIRS.contains(&first.as_str()) {
+                if OUTPUT_DIRS.contains(&first.as_str()) || first == "types" {
                     let src = strip_js_ext(&pdir.join("src").join(&rest));
                     if let Some(found) = probe(self.fs, &src) {
                         return Some(found);
                     }
                 }
             }
-            if subpath == "." {
-                for c in ["src/index.ts", "src/index.tsx", "src/index.js", "index.ts"] {
-                    let p = pdir.join(c);
-                    if self.fs.is_file(&p) {
-                        return Some(p);
-                    }
+        }
+        for t in &types {
+            if let Some(found) = probe_with_dts(self.fs, &normalize(&pdir.join(t))) {
+                return Some(found);
+            }
+        }
+        if source_fallback && subpath == "." {
+            for c in ["src/index.ts", "src/index.tsx", "src/index.js", "index.ts"] {
+                let p = pdir.join(c);
+                if self.fs.is_file(&p) {
+                    return Some(p);
                 }
             }
         }
@@ -433,6 +443,10 @@ impl<'a> Modules<'a> {
 
     fn workspace_members(&self, root: &Path, patterns: &[String]) -> HashMap<String, PathBuf> {
         let mut out = HashMap::new();
+        // The root can be a package too (`"name"` beside `"workspaces"`).
+        if let Some(name) = self.package_json(root).and_then(|p| p.name.clone()) {
+            out.insert(name, root.to_path_buf());
+        }
         let manifests = self.fs.find_files(root, &|n| n == "package.json");
         for pat in patterns.iter().filter(|p| !p.starts_with('!')) {
             let pat = pat.trim_start_matches("./").trim_end_matches('/');
@@ -543,17 +557,24 @@ fn match_subpath(map: &Node, key: &str) -> Option<String> {
 
 /// The targets an `exports` field gives a subpath, best first.
 fn match_subpath_exports(exports: &Node, subpath: &str) -> Vec<String> {
+    let (mut run, types) = match_subpath_exports_split(exports, subpath);
+    run.extend(types);
+    run
+}
+
+/// (runtime targets, `types` targets) an `exports` field gives a subpath.
+fn match_subpath_exports_split(exports: &Node, subpath: &str) -> (Vec<String>, Vec<String>) {
     let keyed = exports.props().iter().any(|p| p.key.starts_with('.'));
     if !keyed {
         return if subpath == "." {
-            conditions(exports)
+            split_conditions(exports)
         } else {
-            vec![]
+            (vec![], vec![])
         };
     }
     for p in exports.props() {
         if p.key == subpath {
-            return conditions(&p.value);
+            return split_conditions(&p.value);
         }
     }
     for p in exports.props() {
@@ -563,37 +584,54 @@ fn match_subpath_exports(exports: &Node, subpath: &str) -> Vec<String> {
                 && subpath.len() >= pre.len() + post.len()
             {
                 let star = &subpath[pre.len()..subpath.len() - post.len()];
-                return conditions(&p.value)
-                    .into_iter()
-                    .map(|t| t.replace('*', star))
-                    .collect();
+                let (r, t) = split_conditions(&p.value);
+                let sub = |v: Vec<String>| v.into_iter().map(|x| x.replace('*', star)).collect();
+                return (sub(r), sub(t));
             }
         }
     }
-    vec![]
+    (vec![], vec![])
 }
 
 /// The paths a conditional target can name, runtime conditions first and
 /// `types` last.
 fn conditions(n: &Node) -> Vec<String> {
+    let (mut run, types) = split_conditions(n);
+    run.extend(types);
+    run
+}
+
+/// (runtime targets, `types` targets) of a conditional target.
+fn split_conditions(n: &Node) -> (Vec<String>, Vec<String>) {
     match &n.kind {
-        Kind::Str(s) => vec![s.clone()],
-        Kind::Array(items) => items.iter().flat_map(conditions).collect(),
-        Kind::Object(props) => {
-            let mut out: Vec<String> = props
-                .iter()
-                .filter(|p| CONDITIONS.contains(&p.key.as_str()))
-                .flat_map(|p| conditions(&p.value))
-                .collect();
-            out.extend(
-                props
-                    .iter()
-                    .filter(|p| p.key == "types")
-                    .flat_map(|p| conditions(&p.value)),
-            );
-            out
+        Kind::Str(s) => (vec![s.clone()], vec![]),
+        Kind::Array(items) => {
+            let mut run = Vec::new();
+            let mut types = Vec::new();
+            for it in items {
+                let (r, t) = split_conditions(it);
+                run.extend(r);
+                types.extend(t);
+            }
+            (run, types)
         }
-        _ => vec![],
+        Kind::Object(props) => {
+            let mut run = Vec::new();
+            let mut types = Vec::new();
+            for p in props {
+                if CONDITIONS.contains(&p.key.as_str()) {
+                    let (r, t) = split_conditions(&p.value);
+                    run.extend(r);
+                    types.extend(t);
+                } else if p.key == "types" {
+                    let (r, t) = split_conditions(&p.value);
+                    types.extend(r);
+                    types.extend(t);
+                }
+            }
+            (run, types)
+        }
+        _ => (vec![], vec![]),
     }
 }
 
@@ -610,6 +648,8 @@ mod tests {
 //- /tsconfig.base.json
 { "compilerOptions": { "baseUrl": ".", "paths": { "@/*": ["app/src/*"], // comment
   } } }
+//- /index.ts
+export {};
 //- /app/tsconfig.json
 { "extends": "../tsconfig.base.json" }
 //- /web/tsconfig.json
@@ -632,6 +672,12 @@ export const u = 1;
 { "name": "@acme/sdk", "exports": { ".": { "types": "./dist/index.d.ts", "import": "./dist/index.js" }, "./do/*": "./dist/do/*.js" } }
 //- /packages/sdk/src/index.ts
 export class Base {}
+//- /packages/typed/package.json
+{ "name": "@acme/typed", "exports": { ".": { "types": "./types/index.d.ts", "import": "./dist/index.js" } } }
+//- /packages/typed/types/index.d.ts
+export declare class SpaceDO {}
+//- /packages/typed/src/index.ts
+export class SpaceDO {}
 //- /packages/sdk/src/do/counter.ts
 export class Counter {}
 //- /app/node_modules/partyserver/package.json
@@ -681,6 +727,16 @@ export declare class Thing {}
             m.resolve(from, "typesonly"),
             file("/r/app/node_modules/typesonly/index.d.ts"),
             "types"
+        );
+        assert_eq!(
+            m.resolve(from, "@acme/typed"),
+            file("/r/packages/typed/src/index.ts"),
+            "source before a types-only target"
+        );
+        assert_eq!(
+            m.resolve(from, "root"),
+            file("/r/index.ts"),
+            "the root package"
         );
         assert_eq!(
             m.resolve(from, "agents"),

@@ -47,6 +47,9 @@ pub enum Entry {
     },
     /// `main` names a file the engine does not read (a `.wasm`, a `.py`).
     Unsupported { path: PathBuf },
+    /// `main` is a module id a Vite plugin resolves (`virtual:…`, or one the
+    /// engine could not find), not a path.
+    ViteModule { spec: String },
     /// No `main`.
     None,
 }
@@ -140,6 +143,7 @@ impl Workspace {
     pub fn load(fs: &dyn FileSystem, roots: &[PathBuf]) -> Workspace {
         let mut configs: Vec<PathBuf> = Vec::new();
         let mut harness: BTreeSet<PathBuf> = BTreeSet::new();
+        let mut harness_main: HashMap<PathBuf, PathBuf> = HashMap::new();
         let pred = |n: &str| is_config_name(n) || is_vite_config_name(n);
         for r in roots {
             for f in fs.find_files(r, &pred) {
@@ -157,10 +161,24 @@ impl Workspace {
                     continue;
                 };
                 let dir = f.parent().unwrap_or(Path::new(""));
+                // The workers pool's own `main` replaces the config's.
+                let pool_main = literals_after_key(&text, "main")
+                    .into_iter()
+                    .map(|m| super::resolve::normalize(&dir.join(m)))
+                    .find_map(|p| {
+                        if fs.is_file(&p) {
+                            Some(p)
+                        } else {
+                            super::resolve::probe(fs, &p)
+                        }
+                    });
                 for lit in config_paths_in_vite_config(&text) {
                     let p = super::resolve::normalize(&dir.join(&lit));
                     if fs.is_file(&p) {
                         harness.insert(p.clone());
+                        if let Some(m) = &pool_main {
+                            harness_main.insert(p.clone(), m.clone());
+                        }
                         if !configs.contains(&p) {
                             configs.push(p);
                         }
@@ -168,7 +186,7 @@ impl Workspace {
                 }
             }
         }
-        let mut ws = Self::from_configs_in(fs, configs, &harness, roots);
+        let mut ws = Self::from_configs_in(fs, configs, &harness, roots, &harness_main);
         ws.workers.retain(|w| !w.settings.ignores(&w.config.path));
         ws
     }
@@ -178,7 +196,7 @@ impl Workspace {
         configs: Vec<PathBuf>,
         harness: &BTreeSet<PathBuf>,
     ) -> Workspace {
-        Self::from_configs_in(fs, configs, harness, &[])
+        Self::from_configs_in(fs, configs, harness, &[], &HashMap::new())
     }
 
     fn from_configs_in(
@@ -186,6 +204,7 @@ impl Workspace {
         configs: Vec<PathBuf>,
         harness: &BTreeSet<PathBuf>,
         roots: &[PathBuf],
+        harness_main: &HashMap<PathBuf, PathBuf>,
     ) -> Workspace {
         let mut ws = Workspace::default();
         let mut settings_cache: HashMap<PathBuf, Option<(PathBuf, Settings)>> = HashMap::new();
@@ -249,13 +268,14 @@ impl Workspace {
             let entries = config
                 .variants()
                 .iter()
-                .map(|v| {
-                    find_entry(
+                .map(|v| match harness_main.get(&path) {
+                    Some(m) => Entry::File(m.clone()),
+                    None => find_entry(
                         fs,
                         &config,
                         v.main().map(|m| m.value.as_str()),
                         v.build_command().is_some(),
-                    )
+                    ),
                 })
                 .collect();
             ws.workers.push(Worker {
@@ -550,6 +570,23 @@ pub fn find_entry(
         return Entry::None;
     };
     let path = super::resolve::normalize(&dir.join(main));
+    // `main = "./src/index"`: wrangler tries the usual extensions.
+    let path = if fs.is_file(&path) {
+        path
+    } else {
+        super::resolve::probe(fs, &path).unwrap_or(path)
+    };
+    // With @cloudflare/vite-plugin, `main` is a module id: a path, a package
+    // export or a virtual module.
+    if !fs.is_file(&path) && uses_vite_plugin(fs, dir) {
+        let from = dir.join("vite.config.ts");
+        return match super::packages::Modules::new(fs).resolve(&from, main) {
+            Resolved::File(p) if Lang::from_path(&p).is_some() => Entry::File(p),
+            _ => Entry::ViteModule {
+                spec: main.to_string(),
+            },
+        };
+    }
     if fs.is_file(&path) {
         if Lang::from_path(&path).is_some() {
             return Entry::File(path);
@@ -590,6 +627,19 @@ pub fn find_entry(
         };
     }
     Entry::Missing { path }
+}
+
+/// Whether a vite config in `dir` uses `@cloudflare/vite-plugin`.
+fn uses_vite_plugin(fs: &dyn FileSystem, dir: &Path) -> bool {
+    [
+        "vite.config.ts",
+        "vite.config.mts",
+        "vite.config.js",
+        "vite.config.mjs",
+    ]
+    .iter()
+    .filter_map(|n| read_text(fs, &dir.join(n), MAX_CONFIG_BYTES).ok())
+    .any(|t| t.contains("@cloudflare/vite-plugin"))
 }
 
 /// Toolchain configs that state a source entry, and the keys that hold it.

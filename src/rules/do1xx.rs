@@ -69,7 +69,7 @@ pub fn check_worker(
             s.clone(),
             Span::default(),
             format!(
-                "wrangler does not read this file: {} in the same folder takes precedence (json > jsonc > toml).",
+                "wrangler does not read this file unless a command names it with --config: {} in the same folder takes precedence (json > jsonc > toml).",
                 cfg.file_name()
             ),
         ));
@@ -176,6 +176,9 @@ impl<'a> Ctx<'a> {
             Entry::Unsupported { path } => Fact::Unknown(format!(
                 "`{name}`: the entry {} is not TypeScript or JavaScript",
                 rel(self.dir(), path)
+            )),
+            Entry::ViteModule { spec } => Fact::Unknown(format!(
+                "`{name}`: `main` is \"{spec}\", a module a Vite plugin resolves"
             )),
             Entry::None => Fact::Unknown(format!(
                 "`{name}`: the config has no `main`, so the entry is given elsewhere (the command line, a framework or a test harness)"
@@ -535,12 +538,26 @@ impl<'a> Ctx<'a> {
         match entry {
             Entry::Missing { .. } => {
                 let m = main.unwrap();
-                self.out.push(Diagnostic::new(
+                let mut d = Diagnostic::new(
                     "DO115",
                     self.cfg_path(),
                     m.span,
                     format!("The entry-point file at \"{}\" was not found.", m.value),
-                ));
+                );
+                if self.worker.harness {
+                    d.severity = Severity::Info;
+                    d.message.push_str(" This config serves a test harness, which loads `main` only when a test uses it.");
+                }
+                self.out.push(d);
+            }
+            Entry::ViteModule { spec } if has_do => {
+                let m = main.unwrap();
+                self.out.push(
+                    Diagnostic::new("DO115", self.cfg_path(), m.span, format!(
+                        "`main` is \"{spec}\", a module @cloudflare/vite-plugin resolves (a virtual module, or one not found on disk); class exports are not checked."
+                    ))
+                    .severity(Severity::Info),
+                );
             }
             Entry::BuildOutput {
                 path,
@@ -809,13 +826,31 @@ impl<'a> Ctx<'a> {
             return;
         }
         let mut seen = BTreeSet::new();
+        // Other sources under the Worker's folder (tests reach bindings
+        // through `import { env } from "cloudflare:workers"`), read only
+        // when a binding looks unused.
+        let mut others: Option<Vec<std::sync::Arc<str>>> = None;
         for v in w.config.variants() {
             for b in v.durable_objects() {
                 let Some(n) = &b.name else { continue };
                 if !seen.insert((n.value.clone(), n.span)) {
                     continue;
                 }
-                let used = files.iter().any(|f| contains_word(&f.text, &n.value));
+                let mut used = files.iter().any(|f| contains_word(&f.text, &n.value));
+                if !used {
+                    let texts = others.get_or_insert_with(|| {
+                        let fs = self.res.fs;
+                        fs.find_files(w.dir(), &|name| {
+                            crate::syntax::Lang::from_path(Path::new(name)).is_some()
+                        })
+                        .into_iter()
+                        .filter(|p| !w.graph.contains(p))
+                        .take(2000)
+                        .filter_map(|p| crate::project::fs::read_text(fs, &p, 1024 * 1024).ok())
+                        .collect()
+                    });
+                    used = texts.iter().any(|t| contains_word(t, &n.value));
+                }
                 if !used {
                     self.out.push(Diagnostic::new(
                         "DO111",

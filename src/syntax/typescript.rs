@@ -362,12 +362,21 @@ fn declaration(f: &mut FileFacts, n: Node, src: &[u8]) -> Vec<(String, Span)> {
             }
             out
         }
+        // `declare class X …`, `declare const X: …` (declaration files): what
+        // they declare exists at run time in the matching JavaScript.
+        "ambient_declaration" => {
+            let mut c = n.walk();
+            let inner: Vec<Node> = n.named_children(&mut c).collect();
+            inner
+                .into_iter()
+                .flat_map(|d| declaration(f, d, src))
+                .collect()
+        }
         "interface_declaration"
         | "type_alias_declaration"
         | "enum_declaration"
         | "module"
-        | "internal_module"
-        | "ambient_declaration" => match n.child_by_field_name("name") {
+        | "internal_module" => match n.child_by_field_name("name") {
             Some(name) if n.kind() != "enum_declaration" => {
                 let s = text_of(name, src).to_string();
                 f.decls.entry(s.clone()).or_insert((Decl::Type, span(name)));
@@ -735,6 +744,25 @@ export default class Main {}
             Some(Base::Member("cf".into(), "DurableObject".into()))
         );
         assert!(matches!(f.classes[1].base, Some(Base::Expr(_))));
+    }
+
+    #[test]
+    fn declaration_files_declare_classes() {
+        let f = facts_of(
+            Lang::TypeScript,
+            "import { DurableObject } from 'cloudflare:workers';\nexport declare class SpaceDO extends DurableObject {}\ndeclare class Other {}\nexport { Other };\nexport declare const value: number;\nexport declare function make(): void;\n",
+        );
+        assert!(
+            matches!(f.decls["SpaceDO"].0, Decl::Class(_)),
+            "{:?}",
+            f.decls
+        );
+        assert!(matches!(f.decls["Other"].0, Decl::Class(_)));
+        assert_eq!(f.classes[0].base, Some(Base::Ident("DurableObject".into())));
+        let names = export_names(&f);
+        for n in ["SpaceDO", "Other", "value", "make"] {
+            assert!(names.contains(&n.to_string()), "{n}: {names:?}");
+        }
     }
 
     #[test]
