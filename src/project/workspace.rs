@@ -570,8 +570,9 @@ pub fn find_entry(
         return Entry::None;
     };
     let path = super::resolve::normalize(&dir.join(main));
-    // `main = "./src/index"`: wrangler tries the usual extensions.
-    let path = if fs.is_file(&path) {
+    // `main = "./src/index"`: wrangler tries the usual extensions, but only
+    // when `main` has none (an explicit `src/index.js` must exist as is).
+    let path = if fs.is_file(&path) || Path::new(main).extension().is_some() {
         path
     } else {
         super::resolve::probe(fs, &path).unwrap_or(path)
