@@ -572,7 +572,16 @@ pub fn find_entry(
     let path = super::resolve::normalize(&dir.join(main));
     // `main = "./src/index"`: wrangler tries the usual extensions, but only
     // when `main` has none (an explicit `src/index.js` must exist as is).
-    let path = if fs.is_file(&path) || Path::new(main).extension().is_some() {
+    let explicit = Path::new(main)
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| {
+            matches!(
+                e,
+                "js" | "mjs" | "cjs" | "jsx" | "ts" | "mts" | "cts" | "tsx" | "py" | "wasm"
+            )
+        });
+    let path = if fs.is_file(&path) || explicit {
         path
     } else {
         super::resolve::probe(fs, &path).unwrap_or(path)
@@ -766,6 +775,28 @@ mod tests {
     use crate::project::fs::MemFs;
 
     const TWO: &str = "//- /api/wrangler.toml\nname = \"api\"\nmain = \"src/index.ts\"\n[[durable_objects.bindings]]\nname = \"S\"\nclass_name = \"Sessions\"\nscript_name = \"objects\"\n//- /api/src/index.ts\nexport default {};\n//- /objects/wrangler.toml\nname = \"objects\"\nmain = \"src/index.ts\"\n//- /objects/src/index.ts\nexport default {};\n";
+
+    #[test]
+    fn main_is_probed_only_without_a_source_extension() {
+        let fs = MemFs::from_fixture(
+            Path::new("/m"),
+            "//- /m/src/waku.server.tsx\nexport default {};\n//- /m/src/index.ts\nexport default {};\n",
+        );
+        let cfg = Config::parse(PathBuf::from("/m/wrangler.toml"), "");
+        let e = |main: &str| find_entry(&fs, &cfg, Some(main), false);
+        assert_eq!(
+            e("./src/waku.server"),
+            Entry::File(PathBuf::from("/m/src/waku.server.tsx"))
+        );
+        assert_eq!(
+            e("./src/index"),
+            Entry::File(PathBuf::from("/m/src/index.ts"))
+        );
+        assert!(
+            matches!(e("src/index.js"), Entry::Missing { .. }),
+            "wrangler checks an explicit path as is"
+        );
+    }
 
     #[test]
     fn an_edit_rechecks_the_workers_that_reach_the_file_and_cross_worker_bindings() {
