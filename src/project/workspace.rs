@@ -780,7 +780,7 @@ mod tests {
     fn main_is_probed_only_without_a_source_extension() {
         let fs = MemFs::from_fixture(
             Path::new("/m"),
-            "//- /m/src/waku.server.tsx\nexport default {};\n//- /m/src/index.ts\nexport default {};\n",
+            "//- /src/waku.server.tsx\nexport default {};\n//- /src/index.ts\nexport default {};\n",
         );
         let cfg = Config::parse(PathBuf::from("/m/wrangler.toml"), "");
         let e = |main: &str| find_entry(&fs, &cfg, Some(main), false);
