@@ -28,7 +28,22 @@
     object: (call_expression
       function: (member_expression
         object: (member_expression
+          object: (identifier) @stub.env
           property: (property_identifier) @stub.binding)
         property: (property_identifier) @stub.getter))
     property: (property_identifier) @stub.method)
+  (#eq? @stub.env "env")
+  (#any-of? @stub.getter "get" "getByName"))
+
+(call_expression
+  function: (member_expression
+    object: (call_expression
+      function: (member_expression
+        object: (member_expression
+          object: (member_expression
+            property: (property_identifier) @stub.env)
+          property: (property_identifier) @stub.binding)
+        property: (property_identifier) @stub.getter))
+    property: (property_identifier) @stub.method)
+  (#eq? @stub.env "env")
   (#any-of? @stub.getter "get" "getByName"))

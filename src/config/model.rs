@@ -307,7 +307,9 @@ impl Config {
 }
 
 /// Binding lists of other types: (config key, wrangler's friendly name, the
-/// field that holds the binding name).
+/// field that holds the binding name). wrangler's uniqueness check reads the
+/// `binding` field only, so `send_email` and `ratelimits` (named by `name`)
+/// are not compared.
 const OTHER_BINDINGS: &[(&str, &str, &str)] = &[
     ("kv_namespaces", "KV Namespace", "binding"),
     ("r2_buckets", "R2 Bucket", "binding"),
@@ -325,9 +327,7 @@ const OTHER_BINDINGS: &[(&str, &str, &str)] = &[
     ("workflows", "Workflow", "binding"),
     ("pipelines", "Pipeline", "binding"),
     ("secrets_store_secrets", "Secrets Store Secret", "binding"),
-    ("send_email", "Send Email", "name"),
     ("worker_loaders", "Worker Loader", "binding"),
-    ("ratelimits", "Rate Limit", "name"),
 ];
 
 /// Single-object bindings: (key, friendly name).

@@ -142,6 +142,19 @@ impl<'a> Modules<'a> {
     }
 
     fn load_tsconfig(&self, file: &Path, depth: usize) -> Option<TsConfig> {
+        self.load_tsconfig_seen(file, depth, &mut Vec::new())
+    }
+
+    fn load_tsconfig_seen(
+        &self,
+        file: &Path,
+        depth: usize,
+        seen: &mut Vec<PathBuf>,
+    ) -> Option<TsConfig> {
+        if seen.iter().any(|s| s == file) {
+            return None; // `extends` cycle
+        }
+        seen.push(file.to_path_buf());
         let text = read_text(self.fs, file, MAX_META_BYTES).ok()?;
         let root = parse_jsonc(&text).ok()?;
         let dir = file.parent()?.to_path_buf();
@@ -166,7 +179,7 @@ impl<'a> Modules<'a> {
                 } else {
                     self.package_tsconfig(&dir, p)
                 };
-                if let Some(parent) = f.and_then(|f| self.load_tsconfig(&f, depth + 1)) {
+                if let Some(parent) = f.and_then(|f| self.load_tsconfig_seen(&f, depth + 1, seen)) {
                     cfg = parent;
                 }
             }

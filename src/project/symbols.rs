@@ -50,6 +50,9 @@ pub enum ClassBase {
 
 const MAX_DEPTH: usize = 32;
 
+/// (module, name) pairs already looked up in one search.
+type Seen = std::collections::HashSet<(PathBuf, String)>;
+
 pub struct Resolver<'a> {
     pub ws: &'a Workspace,
     pub fs: &'a dyn super::fs::FileSystem,
@@ -68,7 +71,7 @@ impl<'a> Resolver<'a> {
 
     /// The export `name` of module `file`.
     pub fn export(&self, file: &Path, name: &str) -> Fact<Symbol> {
-        self.export_at(file, name, 0)
+        self.export_at(file, name, 0, &mut Seen::default())
     }
 
     fn module(&self, from: &Path, spec: &str) -> Result<PathBuf, String> {
@@ -83,9 +86,14 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    fn export_at(&self, file: &Path, name: &str, depth: usize) -> Fact<Symbol> {
+    fn export_at(&self, file: &Path, name: &str, depth: usize, seen: &mut Seen) -> Fact<Symbol> {
         if depth > MAX_DEPTH {
             return Fact::Unknown(format!("re-exports of `{name}` nest too deeply"));
+        }
+        // Cycles of `export *` (a → b → a) end here: what was already looked
+        // up in this search adds nothing. This also keeps the search linear.
+        if !seen.insert((file.to_path_buf(), name.to_string())) {
+            return Fact::Absent;
         }
         let Some(sf) = self.ws.file(file) else {
             return Fact::Unknown(format!("{} could not be read", file.display()));
@@ -96,11 +104,11 @@ impl<'a> Resolver<'a> {
                 ExportItem::Local {
                     exported, local, ..
                 } if exported == name => {
-                    return self.local(file, local, depth + 1);
+                    return self.local(file, local, depth + 1, seen);
                 }
                 ExportItem::Default { local, span } if name == "default" => {
                     return match local {
-                        Some(l) => self.local(file, l, depth + 1),
+                        Some(l) => self.local(file, l, depth + 1, seen),
                         None => Fact::Known(Symbol {
                             file: file.to_path_buf(),
                             name: "default".into(),
@@ -116,7 +124,7 @@ impl<'a> Resolver<'a> {
                     ..
                 } if exported == name => {
                     return match self.module(file, source) {
-                        Ok(target) => self.export_at(&target, imported, depth + 1),
+                        Ok(target) => self.export_at(&target, imported, depth + 1, seen),
                         Err(why) => Fact::Unknown(format!("`{name}` is re-exported and {why}")),
                     };
                 }
@@ -137,7 +145,7 @@ impl<'a> Resolver<'a> {
             for e in &f.exports {
                 if let ExportItem::Star { source, .. } = e {
                     match self.module(file, source) {
-                        Ok(target) => match self.export_at(&target, name, depth + 1) {
+                        Ok(target) => match self.export_at(&target, name, depth + 1, seen) {
                             Fact::Known(s) => return Fact::Known(s),
                             Fact::Unknown(why) => unknown.push(why),
                             Fact::Absent => {}
@@ -177,7 +185,7 @@ impl<'a> Resolver<'a> {
     }
 
     /// A top-level name of `file`.
-    fn local(&self, file: &Path, name: &str, depth: usize) -> Fact<Symbol> {
+    fn local(&self, file: &Path, name: &str, depth: usize, seen: &mut Seen) -> Fact<Symbol> {
         if depth > MAX_DEPTH {
             return Fact::Unknown(format!("`{name}` is aliased too deeply"));
         }
@@ -205,11 +213,14 @@ impl<'a> Resolver<'a> {
             Decl::Type => Fact::Absent,
             Decl::Value(v) => match v {
                 ValueKind::Class(i) => sym(SymbolKind::Class(*i)),
-                ValueKind::Alias(other) if other != name => self.local(file, other, depth + 1),
+                ValueKind::Alias(other) if other != name => {
+                    self.local(file, other, depth + 1, seen)
+                }
                 ValueKind::Alias(_) => sym(SymbolKind::Opaque("a self-reference".into())),
                 ValueKind::Call(c) => sym(SymbolKind::Opaque(format!("the result of `{c}(…)`"))),
                 ValueKind::Destructured => sym(SymbolKind::Opaque("a destructured value".into())),
                 ValueKind::Function => sym(SymbolKind::Function),
+                ValueKind::Arrow => sym(SymbolKind::NotAClass),
                 ValueKind::Literal => sym(SymbolKind::NotAClass),
                 ValueKind::Other => sym(SymbolKind::Opaque("an expression".into())),
             },
@@ -217,8 +228,8 @@ impl<'a> Resolver<'a> {
                 let imp = &f.imports[*i];
                 match self.module(file, &imp.source) {
                     Ok(target) => match &imp.imported {
-                        Imported::Named(n) => self.export_at(&target, n, depth + 1),
-                        Imported::Default => self.export_at(&target, "default", depth + 1),
+                        Imported::Named(n) => self.export_at(&target, n, depth + 1, seen),
+                        Imported::Default => self.export_at(&target, "default", depth + 1, seen),
                         Imported::Namespace => sym(SymbolKind::Namespace),
                     },
                     Err(why) => Fact::Unknown(format!("`{name}` is imported and {why}")),
@@ -244,6 +255,15 @@ impl<'a> Resolver<'a> {
             return Fact::Unknown("the class could not be read".into());
         };
         let (ident, member) = match &class.base {
+            // A declaration file may leave the base out: it says nothing.
+            None if file.to_string_lossy().ends_with(".d.ts")
+                || file.to_string_lossy().ends_with(".d.mts") =>
+            {
+                return Fact::Unknown(format!(
+                    "it is declared in {} without its base",
+                    self.rel(file)
+                ))
+            }
             None => return Fact::Known(ClassBase::Nothing),
             Some(Base::Ident(n)) => (n.as_str(), None),
             Some(Base::Member(ns, prop)) => (ns.as_str(), Some(prop.as_str())),
@@ -273,7 +293,7 @@ impl<'a> Resolver<'a> {
                 };
             }
         }
-        match self.local(file, ident, depth + 1) {
+        match self.local(file, ident, depth + 1, &mut Seen::default()) {
             Fact::Known(Symbol {
                 file: f2,
                 kind: SymbolKind::Class(i),
@@ -296,5 +316,34 @@ fn builtin_base(name: &str) -> Fact<ClassBase> {
         "WorkerEntrypoint" => Fact::Known(ClassBase::WorkerEntrypoint),
         "WorkflowEntrypoint" => Fact::Known(ClassBase::WorkflowEntrypoint),
         other => Fact::Unknown(format!("it extends `{other}` from cloudflare:workers")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::project::fs::MemFs;
+
+    /// Three barrels that `export *` each other: a lookup of a missing name
+    /// ends quickly (it was exponential in the depth limit).
+    #[test]
+    fn cyclic_star_exports_end_quickly() {
+        let fs = MemFs::from_fixture(
+            Path::new("/c"),
+            "//- /wrangler.toml\nname = \"w\"\nmain = \"a.ts\"\n//- /a.ts\nexport * from \"./b\";\nexport * from \"./c\";\nexport class Found {}\n//- /b.ts\nexport * from \"./a\";\nexport * from \"./c\";\n//- /c.ts\nexport * from \"./a\";\nexport * from \"./b\";\n",
+        );
+        let ws = Workspace::load(&fs, &[PathBuf::from("/c")]);
+        let r = Resolver::new(&ws, &fs);
+        let t = std::time::Instant::now();
+        assert_eq!(r.export(Path::new("/c/b.ts"), "Missing"), Fact::Absent);
+        assert!(matches!(
+            r.export(Path::new("/c/c.ts"), "Found"),
+            Fact::Known(_)
+        ));
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(1),
+            "{:?}",
+            t.elapsed()
+        );
     }
 }

@@ -625,7 +625,11 @@ pub fn find_entry(
         } else {
             "it sits in a build output folder".to_string()
         };
-        let (source, stated_by) = match toolchain_entry(fs, dir) {
+        let output = Path::new(main)
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("");
+        let (source, stated_by) = match toolchain_entry(fs, dir, output) {
             Some((p, by)) => (Some(p), Some(by)),
             None => (source_entry_for(fs, dir), None),
         };
@@ -665,13 +669,20 @@ const TOOLCHAIN_CONFIGS: &[(&str, &[&str])] = &[
 
 /// The source entry a bundler or framework config in `dir` states, as
 /// (file, "rollup.config.js `input`"); also an `esbuild <file>` build script.
-pub fn toolchain_entry(fs: &dyn FileSystem, dir: &Path) -> Option<(PathBuf, String)> {
+///
+/// A config counts only when it also names `output` (the file name of
+/// `main`): a bundler config for a browser bundle or another Worker says
+/// nothing about this one.
+pub fn toolchain_entry(fs: &dyn FileSystem, dir: &Path, output: &str) -> Option<(PathBuf, String)> {
     for (stem, keys) in TOOLCHAIN_CONFIGS {
         for ext in ["js", "mjs", "cjs", "ts", "mts"] {
             let f = dir.join(format!("{stem}.{ext}"));
             let Ok(text) = read_text(fs, &f, MAX_CONFIG_BYTES) else {
                 continue;
             };
+            if output.is_empty() || !text.contains(output) {
+                continue;
+            }
             for key in *keys {
                 for lit in literals_after_key(&text, key) {
                     if let Some(p) =
@@ -692,6 +703,9 @@ pub fn toolchain_entry(fs: &dyn FileSystem, dir: &Path) -> Option<(PathBuf, Stri
         let Some(cmd) = script.value.as_str() else {
             continue;
         };
+        if output.is_empty() || !cmd.contains(output) {
+            continue;
+        }
         let mut words = cmd
             .split_whitespace()
             .skip_while(|w| !w.ends_with("esbuild"));

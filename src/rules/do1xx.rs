@@ -208,10 +208,12 @@ impl<'a> Ctx<'a> {
         self.env_bindings(v);
 
         // DO120: service-worker format with Durable Objects.
-        let sw = entry
-            .source()
-            .and_then(|p| service_worker(self.ws, p))
-            .unwrap_or(false);
+        // Only the file `main` names is judged: a source entry found for build
+        // output may not be what the bundler turns into `main`.
+        let sw = match entry {
+            Entry::File(p) => service_worker(self.ws, p).unwrap_or(false),
+            _ => false,
+        };
         if sw {
             let e = entry.source().unwrap();
             for b in &sw_local {
@@ -454,7 +456,7 @@ impl<'a> Ctx<'a> {
             .iter()
             .filter_map(|b| b.name.as_ref().map(|n| n.value.as_str()))
             .collect();
-        for p in &self.worker.graph {
+        for p in self.worker.graph.iter().filter(|p| !in_node_modules(p)) {
             let Some(f) = self.ws.file(p) else { continue };
             for c in f
                 .facts
@@ -495,9 +497,11 @@ impl<'a> Ctx<'a> {
             )
         };
         match &sym.kind {
+            // `export function Counter(state, env) {}`: a constructor function
+            // runs as a legacy Durable Object, like a class that extends nothing.
             SymbolKind::Function => self.out.push(at(Diagnostic::new("DO117", self.cfg_path(), span, format!(
-                "`{name}` is exported as a function, not a class; a Durable Object must be a class that extends `DurableObject` from \"cloudflare:workers\"."
-            )))),
+                "`{name}` is exported as a constructor function, so it runs as a legacy Durable Object at best: RPC calls on its stub fail. Declare it as `class {name} extends DurableObject` from \"cloudflare:workers\"."
+            ))).severity(Severity::Info)),
             SymbolKind::NotAClass | SymbolKind::Namespace => self.out.push(at(Diagnostic::new("DO117", self.cfg_path(), span, format!(
                 "`{name}` is exported as a value that is not a class; a Durable Object must be a class that extends `DurableObject` from \"cloudflare:workers\"."
             )))),
@@ -844,7 +848,7 @@ impl<'a> Ctx<'a> {
                             crate::syntax::Lang::from_path(Path::new(name)).is_some()
                         })
                         .into_iter()
-                        .filter(|p| !w.graph.contains(p))
+                        .filter(|p| !w.graph.contains(p) && !in_node_modules(p))
                         .take(2000)
                         .filter_map(|p| crate::project::fs::read_text(fs, &p, 1024 * 1024).ok())
                         .collect()
@@ -884,7 +888,7 @@ impl<'a> Ctx<'a> {
             .flat_map(|v| v.other_bindings().iter().map(|o| o.name.as_str()))
             .collect();
         let dir = self.dir().to_path_buf();
-        for file in &self.worker.graph {
+        for file in self.worker.graph.iter().filter(|p| !in_node_modules(p)) {
             let Some(sf) = self.ws.file(file) else {
                 continue;
             };
@@ -957,6 +961,11 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// Files of installed packages: read for export names only.
+fn in_node_modules(p: &Path) -> bool {
+    p.components().any(|c| c.as_os_str() == "node_modules")
+}
+
 /// Whether `word` occurs in `text` as an identifier, not inside a longer one.
 fn contains_word(text: &str, word: &str) -> bool {
     let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '$';
@@ -990,6 +999,8 @@ fn next_tag(v: &Variant<'_>) -> String {
         return format!("after tag \"{t}\"");
     }
     let (head, num) = t.split_at(t.len() - digits);
-    let n: u64 = num.parse().unwrap_or(0);
-    format!("tag = \"{head}{}\"", n + 1)
+    match num.parse::<u64>().ok().and_then(|n| n.checked_add(1)) {
+        Some(n) => format!("tag = \"{head}{n}\""),
+        None => format!("after tag \"{t}\""),
+    }
 }

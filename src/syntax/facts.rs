@@ -103,8 +103,10 @@ pub enum ValueKind {
     Call(String),
     /// a destructured name from some expression
     Destructured,
-    /// a function expression or arrow function
+    /// a function expression (constructible, like a `function` declaration)
     Function,
+    /// an arrow function: never constructible
+    Arrow,
     /// a literal: object, array, string, number, boolean, null, template
     Literal,
     /// any other expression (a member access, a conditional…): not traced

@@ -33,6 +33,7 @@ pub const CAPTURE_NAMES: &[&str] = &[
     "env.object",
     "env.binding",
     "env.method",
+    "stub.env",
     "stub.binding",
     "stub.getter",
     "stub.method",

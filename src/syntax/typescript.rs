@@ -437,9 +437,8 @@ fn value_kind(f: &mut FileFacts, v: Node, src: &[u8]) -> ValueKind {
                 .unwrap_or_else(|| short(text_of(v, src)));
             ValueKind::Call(callee)
         }
-        "arrow_function" | "function_expression" | "function" | "generator_function" => {
-            ValueKind::Function
-        }
+        "arrow_function" => ValueKind::Arrow,
+        "function_expression" | "function" | "generator_function" => ValueKind::Function,
         "object" | "array" | "string" | "number" | "template_string" | "true" | "false"
         | "null" | "undefined" | "regex" => ValueKind::Literal,
         _ => ValueKind::Other,
@@ -722,6 +721,17 @@ export default class Main {}
             .map(|c| (c.binding.as_str(), c.method.as_str()))
             .collect();
         assert_eq!(calls, vec![("A", "increment"), ("A", "fetch")]);
+        // a Map field named like a binding is not a namespace
+        let f = facts_of(
+            Lang::TypeScript,
+            "this.ROOMS.get(k).send(x); this.env.ROOMS.getByName('a').hello();",
+        );
+        let calls: Vec<_> = f
+            .stub_calls
+            .iter()
+            .map(|c| (c.binding.as_str(), c.method.as_str()))
+            .collect();
+        assert_eq!(calls, vec![("ROOMS", "hello")]);
     }
 
     #[test]
