@@ -9,7 +9,7 @@ pub mod convert;
 use crate::cli::Outcome;
 use crate::project::fs::{FileSystem, MemFs, OsFs};
 use crate::project::workspace::Trees;
-use crate::project::Workspace;
+use crate::project::{Entry, Workspace};
 use crate::rules::{self, DOCS_BASE};
 use crate::settings::Settings;
 use crate::text::{Encoding, LineIndex, Position as TextPos};
@@ -102,18 +102,37 @@ struct State {
 pub struct Backend {
     client: Client,
     state: Arc<Mutex<State>>,
+    /// Held from commit to the last notification sent, so that an older
+    /// analysis's pushes never land after a newer one's.
+    publishing: Arc<tokio::sync::Mutex<()>>,
 }
 
 fn lock(m: &Mutex<State>) -> std::sync::MutexGuard<'_, State> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// Files whose change can alter discovery, entries or resolution: a full
+/// analysis follows.
 fn is_config_path(p: &Path) -> bool {
     p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
         crate::config::is_config_name(n)
+            || crate::config::is_vite_config_name(n)
             || n == crate::settings::FILE_NAME
             || n == "package.json"
+            || n == "pnpm-workspace.yaml"
+            || n == ".gitignore"
             || n.starts_with("tsconfig")
+            || n.starts_with("jsconfig")
+            || [
+                "rollup.config.",
+                "remix.config.",
+                "tsup.config.",
+                "tsdown.config.",
+                "webpack.config.",
+                "esbuild.config.",
+            ]
+            .iter()
+            .any(|pre| n.starts_with(pre))
     })
 }
 
@@ -294,8 +313,21 @@ impl Backend {
     fn changed(&self, path: Option<PathBuf>) {
         {
             let mut st = lock(&self.state);
+            // A file some Worker names as `main` but which was missing, or
+            // one the last analysis never read, can change entries: full.
+            let entry_target = |p: &Path| {
+                st.last.as_ref().is_some_and(|a| {
+                    a.ws.workers.iter().any(|w| {
+                        w.entries.iter().any(|e| match e {
+                            Entry::Missing { path } => path == p,
+                            Entry::BuildOutput { path, .. } => path == p,
+                            _ => false,
+                        })
+                    })
+                })
+            };
             match path {
-                Some(p) if !is_config_path(&p) => {
+                Some(p) if !is_config_path(&p) && !entry_target(&p) => {
                     st.dirty.insert(p);
                 }
                 _ => st.full = true,
@@ -312,6 +344,7 @@ impl Backend {
         };
         let state = self.state.clone();
         let client = self.client.clone();
+        let publishing = self.publishing.clone();
         tokio::spawn(async move {
             tokio::time::sleep(DEBOUNCE).await;
             let (roots, docs, enc, overrides, dirty, prev) = {
@@ -389,6 +422,14 @@ impl Backend {
                 Ok(a) => Arc::new(a),
                 Err(e) => {
                     crate::log!(Error, "analysis failed: {e}");
+                    // Pull requests must not wait for an analysis that will
+                    // not come: this generation is done, with the last results.
+                    {
+                        let mut st = lock(&state);
+                        if st.generation == generation {
+                            st.committed = generation;
+                        }
+                    }
                     client
                         .log_message(
                             MessageType::ERROR,
@@ -400,6 +441,7 @@ impl Backend {
                     return;
                 }
             };
+            let _order = publishing.lock().await;
             publish(&client, &state, generation, analysis, enc).await;
         });
     }
@@ -598,6 +640,10 @@ impl LanguageServer for Backend {
                 "**/*wrangler*.{toml,json,jsonc}",
                 "**/package.json",
                 "**/tsconfig*.json",
+                "**/jsconfig*.json",
+                "**/durable-lsp.toml",
+                "**/pnpm-workspace.yaml",
+                "**/{vite,vitest,rollup,remix,tsup,tsdown,webpack}.config.*",
                 "**/*.{ts,tsx,mts,cts,js,jsx,mjs,cjs}",
             ]
             .iter()
@@ -874,6 +920,7 @@ pub fn run() -> Outcome {
         let (service, socket) = LspService::new(|client| Backend {
             client,
             state: Arc::new(Mutex::new(State::default())),
+            publishing: Arc::default(),
         });
         Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
             .serve(service)

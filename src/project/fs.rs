@@ -16,6 +16,11 @@ pub trait FileSystem: Send + Sync {
     /// ignores, `node_modules`, `.git` and `.wrangler`. A file root is
     /// returned as it is.
     fn find_files(&self, root: &Path, pred: &dyn Fn(&str) -> bool) -> Vec<PathBuf>;
+    /// Whether git ignores `path` (by the `.gitignore` files from its root
+    /// down). Generated files are usually ignored.
+    fn is_ignored(&self, _path: &Path) -> bool {
+        false
+    }
 }
 
 /// Why a file was not read as text.
@@ -102,6 +107,24 @@ impl OsFs {
 }
 
 impl FileSystem for OsFs {
+    fn is_ignored(&self, path: &Path) -> bool {
+        let Some(root) = self.roots.iter().find(|r| path.starts_with(r)) else {
+            return false;
+        };
+        // every .gitignore from the root down to the file's folder
+        let mut b = ignore::gitignore::GitignoreBuilder::new(root);
+        b.add(root.join(".gitignore"));
+        let mut dir = root.to_path_buf();
+        let rel = path.strip_prefix(root).unwrap_or(path);
+        for c in rel.parent().into_iter().flat_map(|p| p.components()) {
+            dir.push(c);
+            b.add(dir.join(".gitignore"));
+        }
+        b.build()
+            .map(|g| g.matched_path_or_any_parents(path, false).is_ignore())
+            .unwrap_or(false)
+    }
+
     fn read(&self, path: &Path) -> io::Result<Arc<[u8]>> {
         let real = self.inside(path).ok_or_else(|| {
             io::Error::new(io::ErrorKind::PermissionDenied, "outside the workspace")
@@ -230,5 +253,24 @@ impl FileSystem for MemFs {
         }
         out.sort();
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gitignored_paths() {
+        let dir = std::env::temp_dir().join(format!("durable-lsp-gi-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("app")).unwrap();
+        std::fs::write(dir.join(".gitignore"), "dist/\n").unwrap();
+        std::fs::write(dir.join("app/.gitignore"), "worker/\n").unwrap();
+        let fs = OsFs::new(std::slice::from_ref(&dir));
+        let root = dir.canonicalize().unwrap();
+        assert!(fs.is_ignored(&root.join("dist/index.js")));
+        assert!(fs.is_ignored(&root.join("app/worker/index.js")));
+        assert!(!fs.is_ignored(&root.join("app/src/index.ts")));
+        std::fs::remove_dir_all(&dir).ok();
     }
 }

@@ -357,6 +357,10 @@ impl Workspace {
                         sf.edges = edges;
                         self.files.insert(path, Arc::new(sf));
                     }
+                    Err(_) if !fs.is_file(&path) => {
+                        // gone (an unsaved buffer closed, a file deleted): nothing to say
+                        self.files.remove(&path);
+                    }
                     Err(skip) => {
                         self.files.remove(&path);
                         self.skipped.push(Skipped {
@@ -419,13 +423,20 @@ impl Workspace {
         }
         self.load_files(fs, &modules, sources.clone(), trees);
         let reshaped = self.compute_graphs();
-        let mut affected: BTreeSet<usize> = self
-            .workers
-            .iter()
-            .enumerate()
-            .filter(|(i, w)| reshaped[*i] || w.graph.iter().any(|p| sources.contains(p)))
-            .map(|(i, _)| i)
-            .collect();
+        // A graph that changed shape can change what other Workers sharing
+        // its files may say (DO110 looks at every Worker reaching a file):
+        // then everything is checked again; otherwise only the Workers that
+        // reach an edited file.
+        let mut affected: BTreeSet<usize> = if reshaped.iter().any(|r| *r) {
+            (0..self.workers.len()).collect()
+        } else {
+            self.workers
+                .iter()
+                .enumerate()
+                .filter(|(_, w)| w.graph.iter().any(|p| sources.contains(p)))
+                .map(|(i, _)| i)
+                .collect()
+        };
         // A Worker that binds another's class through `script_name` reads
         // that Worker's entry (DO119): check it again whenever any changed.
         if !affected.is_empty() {
@@ -619,8 +630,11 @@ pub fn find_entry(
             .to_str()
             .is_some_and(|s| BUILD_DIRS.contains(&s))
     });
-    if has_build || in_build_dir {
-        let reason = if has_build {
+    let ignored = fs.is_ignored(&path);
+    if has_build || in_build_dir || ignored {
+        let reason = if ignored && !has_build && !in_build_dir {
+            "git ignores it, so it is generated".to_string()
+        } else if has_build {
             "it is written by the `build.command`".to_string()
         } else {
             "it sits in a build output folder".to_string()

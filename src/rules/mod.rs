@@ -122,6 +122,12 @@ pub fn check_with(ws: &Workspace, fs: &dyn FileSystem, overrides: &Settings) -> 
     assemble(ws, &per_worker)
 }
 
+/// Whether the editor's settings exclude a Worker (its own durable-lsp.toml
+/// `ignore` is applied at discovery).
+pub fn editor_ignores(ws: &Workspace, i: usize, overrides: &Settings) -> bool {
+    overrides.ignores(&ws.workers[i].config.path)
+}
+
 /// The findings of Worker `i`.
 pub fn check_one(
     ws: &Workspace,
@@ -129,6 +135,9 @@ pub fn check_one(
     i: usize,
     overrides: &Settings,
 ) -> WorkerResult {
+    if editor_ignores(ws, i, overrides) {
+        return (Vec::new(), 0);
+    }
     let settings = ws.workers[i].settings.overridden_by(overrides);
     let (diags, unknowns) = do1xx::check_worker(ws, fs, i, &settings);
     let mut out = Vec::with_capacity(diags.len());
