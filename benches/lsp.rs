@@ -12,12 +12,13 @@
 
 #[path = "gen.rs"]
 mod gen;
+#[path = "../tests/support/stdio.rs"]
+mod stdio;
 
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{channel, Receiver};
+use std::process::{Child, ChildStdin};
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 struct Server {
@@ -29,41 +30,7 @@ struct Server {
 
 impl Server {
     fn start() -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_durable-lsp"))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdin = child.stdin.take().unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = channel();
-        std::thread::spawn(move || {
-            let mut r = BufReader::new(stdout);
-            loop {
-                let mut len = 0;
-                loop {
-                    let mut line = String::new();
-                    if r.read_line(&mut line).unwrap_or(0) == 0 {
-                        return;
-                    }
-                    let l = line.trim_end();
-                    if l.is_empty() {
-                        break;
-                    }
-                    if let Some(v) = l.strip_prefix("Content-Length: ") {
-                        len = v.parse().unwrap();
-                    }
-                }
-                let mut buf = vec![0; len];
-                if r.read_exact(&mut buf).is_err() {
-                    return;
-                }
-                if tx.send(serde_json::from_slice(&buf).unwrap()).is_err() {
-                    return;
-                }
-            }
-        });
+        let stdio::Spawned { child, stdin, rx } = stdio::spawn(env!("CARGO_BIN_EXE_durable-lsp"));
         Server {
             child,
             stdin,
@@ -72,9 +39,7 @@ impl Server {
         }
     }
     fn send(&mut self, v: Value) {
-        let s = v.to_string();
-        write!(self.stdin, "Content-Length: {}\r\n\r\n{}", s.len(), s).unwrap();
-        self.stdin.flush().unwrap();
+        stdio::send(&mut self.stdin, &v);
     }
     fn request(&mut self, method: &str, params: Value) -> Value {
         self.id += 1;

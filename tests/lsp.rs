@@ -1,10 +1,12 @@
 //! The language server end to end: the real binary over framed stdio.
 
+#[path = "support/stdio.rs"]
+mod stdio;
+
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{channel, Receiver};
+use std::process::{Child, ChildStdin};
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 struct Client {
@@ -20,42 +22,7 @@ struct Client {
 
 impl Client {
     fn start() -> Client {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_durable-lsp"))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdin = child.stdin.take().unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = channel();
-        std::thread::spawn(move || {
-            let mut r = BufReader::new(stdout);
-            loop {
-                let mut len = 0usize;
-                loop {
-                    let mut line = String::new();
-                    if r.read_line(&mut line).unwrap_or(0) == 0 {
-                        return;
-                    }
-                    let line = line.trim_end();
-                    if line.is_empty() {
-                        break;
-                    }
-                    if let Some(v) = line.strip_prefix("Content-Length: ") {
-                        len = v.parse().unwrap();
-                    }
-                }
-                let mut buf = vec![0; len];
-                if r.read_exact(&mut buf).is_err() {
-                    return;
-                }
-                let v: Value = serde_json::from_slice(&buf).expect("stdout carries only JSON-RPC");
-                if tx.send(v).is_err() {
-                    return;
-                }
-            }
-        });
+        let stdio::Spawned { child, stdin, rx } = stdio::spawn(env!("CARGO_BIN_EXE_durable-lsp"));
         Client {
             child,
             stdin,
@@ -67,9 +34,7 @@ impl Client {
     }
 
     fn send(&mut self, v: Value) {
-        let s = v.to_string();
-        write!(self.stdin, "Content-Length: {}\r\n\r\n{}", s.len(), s).unwrap();
-        self.stdin.flush().unwrap();
+        stdio::send(&mut self.stdin, &v);
     }
 
     fn notify(&mut self, method: &str, params: Value) {

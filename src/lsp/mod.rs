@@ -457,20 +457,28 @@ fn overlay(roots: &[PathBuf], docs: Vec<(PathBuf, String)>) -> Arc<dyn FileSyste
     Arc::new(mem)
 }
 
+impl Analysis {
+    fn new(
+        ws: Workspace,
+        fs: Arc<dyn FileSystem>,
+        per_worker: Vec<rules::WorkerResult>,
+    ) -> Analysis {
+        let diagnostics = rules::assemble(&ws, &per_worker).diagnostics;
+        Analysis {
+            ws,
+            fs,
+            per_worker,
+            diagnostics,
+        }
+    }
+}
+
 /// A full analysis of the roots, with open documents over the disk.
 fn analyse(roots: &[PathBuf], docs: Vec<(PathBuf, String)>, overrides: &Settings) -> Analysis {
     let fs = overlay(roots, docs);
     let ws = Workspace::load(&*fs, roots);
-    let per_worker: Vec<rules::WorkerResult> = (0..ws.workers.len())
-        .map(|i| rules::check_one(&ws, &*fs, i, overrides))
-        .collect();
-    let diagnostics = rules::assemble(&ws, &per_worker).diagnostics;
-    Analysis {
-        ws,
-        fs,
-        per_worker,
-        diagnostics,
-    }
+    let per_worker = rules::check_workers(&ws, &*fs, overrides);
+    Analysis::new(ws, fs, per_worker)
 }
 
 /// The previous analysis with the changed source documents re-read: only
@@ -490,13 +498,7 @@ fn reanalyse(
     for i in affected {
         per_worker[i] = rules::check_one(&ws, &*fs, i, overrides);
     }
-    let diagnostics = rules::assemble(&ws, &per_worker).diagnostics;
-    Analysis {
-        ws,
-        fs,
-        per_worker,
-        diagnostics,
-    }
+    Analysis::new(ws, fs, per_worker)
 }
 
 async fn publish(

@@ -116,10 +116,18 @@ pub type WorkerResult = (Vec<Diagnostic>, usize);
 /// Runs every rule, with each Worker's `durable-lsp.toml` and `overrides`
 /// (the editor's settings) over it.
 pub fn check_with(ws: &Workspace, fs: &dyn FileSystem, overrides: &Settings) -> Report {
-    let per_worker: Vec<WorkerResult> = (0..ws.workers.len())
+    assemble(ws, &check_workers(ws, fs, overrides))
+}
+
+/// Every Worker's findings, in workspace order.
+pub fn check_workers(
+    ws: &Workspace,
+    fs: &dyn FileSystem,
+    overrides: &Settings,
+) -> Vec<WorkerResult> {
+    (0..ws.workers.len())
         .map(|i| check_one(ws, fs, i, overrides))
-        .collect();
-    assemble(ws, &per_worker)
+        .collect()
 }
 
 /// Whether the editor's settings exclude a Worker (its own durable-lsp.toml

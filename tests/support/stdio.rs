@@ -1,0 +1,63 @@
+//! The server over framed stdio, for the end-to-end tests and the server
+//! benchmark: spawn it, write messages, read every message it sends.
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{channel, Receiver};
+
+pub struct Spawned {
+    pub child: Child,
+    pub stdin: ChildStdin,
+    /// every message the server sent, in order
+    pub rx: Receiver<Value>,
+}
+
+/// Starts the server; a thread parses its stdout, which must carry only
+/// JSON-RPC frames.
+pub fn spawn(bin: &str) -> Spawned {
+    let mut child = Command::new(bin)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the server starts");
+    let stdin = child.stdin.take().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = channel();
+    std::thread::spawn(move || {
+        let mut r = BufReader::new(stdout);
+        loop {
+            let mut len = 0usize;
+            loop {
+                let mut line = String::new();
+                if r.read_line(&mut line).unwrap_or(0) == 0 {
+                    return;
+                }
+                let line = line.trim_end();
+                if line.is_empty() {
+                    break;
+                }
+                if let Some(v) = line.strip_prefix("Content-Length: ") {
+                    len = v.parse().expect("a Content-Length");
+                }
+            }
+            let mut buf = vec![0; len];
+            if r.read_exact(&mut buf).is_err() {
+                return;
+            }
+            let v: Value = serde_json::from_slice(&buf).expect("stdout carries only JSON-RPC");
+            if tx.send(v).is_err() {
+                return;
+            }
+        }
+    });
+    Spawned { child, stdin, rx }
+}
+
+/// Writes one message with its header.
+pub fn send(stdin: &mut ChildStdin, v: &Value) {
+    let s = v.to_string();
+    write!(stdin, "Content-Length: {}\r\n\r\n{}", s.len(), s).unwrap();
+    stdin.flush().unwrap();
+}
