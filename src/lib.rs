@@ -10,5 +10,6 @@ pub mod lsp;
 pub mod project;
 pub mod rules;
 pub mod settings;
+pub mod suppress;
 pub mod syntax;
 pub mod text;

@@ -8,7 +8,7 @@
 //! DO111 = "off"                 # off | hint | info | warning | error
 //! ```
 
-use crate::rules::{self, Severity};
+use crate::rules::{Code, Severity};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -36,7 +36,7 @@ impl Level {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Settings {
-    pub rules: BTreeMap<String, Level>,
+    pub rules: BTreeMap<Code, Level>,
     pub ignore: Vec<String>,
     pub envs: Option<Vec<String>>,
     /// The folder `ignore` globs are relative to.
@@ -77,12 +77,11 @@ impl Settings {
     fn read_json(&mut self, v: &serde_json::Value) {
         if let Some(rules) = v.get("rules").and_then(|r| r.as_object()) {
             for (code, level) in rules {
-                let code_up = code.to_ascii_uppercase();
-                if rules::rule(&code_up).is_none() {
+                let Some(code_up) = Code::parse(code) else {
                     self.problems
                         .push(format!("unknown rule `{code}` in [rules]"));
                     continue;
-                }
+                };
                 match level.as_str().and_then(Level::parse) {
                     Some(l) => {
                         self.rules.insert(code_up, l);
@@ -112,7 +111,7 @@ impl Settings {
     pub fn overridden_by(&self, other: &Settings) -> Settings {
         let mut s = self.clone();
         for (k, v) in &other.rules {
-            s.rules.insert(k.clone(), *v);
+            s.rules.insert(*k, *v);
         }
         if !other.ignore.is_empty() {
             s.ignore = other.ignore.clone();
@@ -126,8 +125,8 @@ impl Settings {
     }
 
     /// The severity of a finding, or `None` when its rule is off.
-    pub fn severity(&self, code: &str, default: Severity) -> Option<Severity> {
-        match self.rules.get(code) {
+    pub fn severity(&self, code: Code, default: Severity) -> Option<Severity> {
+        match self.rules.get(&code) {
             Some(Level::Off) => None,
             Some(Level::On(s)) => Some(*s),
             None => Some(default),
@@ -212,9 +211,15 @@ mod tests {
             "ignore = [\"legacy/**\"]\nenvs = [\"production\"]\n[rules]\nDO111 = \"off\"\ndo104 = \"warning\"\nDO999 = \"error\"\nDO101 = \"loud\"\n",
             Path::new("/w"),
         );
-        assert_eq!(s.severity("DO111", Severity::Hint), None);
-        assert_eq!(s.severity("DO104", Severity::Info), Some(Severity::Warning));
-        assert_eq!(s.severity("DO101", Severity::Error), Some(Severity::Error));
+        assert_eq!(s.severity(Code::DO111, Severity::Hint), None);
+        assert_eq!(
+            s.severity(Code::DO104, Severity::Info),
+            Some(Severity::Warning)
+        );
+        assert_eq!(
+            s.severity(Code::DO101, Severity::Error),
+            Some(Severity::Error)
+        );
         assert_eq!(s.problems.len(), 2, "{:?}", s.problems);
         assert!(s.ignores(Path::new("/w/legacy/a/wrangler.toml")));
         assert!(!s.ignores(Path::new("/w/app/wrangler.toml")));
@@ -233,7 +238,13 @@ mod tests {
         );
         let editor = Settings::from_json(&serde_json::json!({"rules": {"DO111": "hint"}}));
         let s = file.overridden_by(&editor);
-        assert_eq!(s.severity("DO111", Severity::Hint), Some(Severity::Hint));
-        assert_eq!(s.severity("DO104", Severity::Info), Some(Severity::Warning));
+        assert_eq!(
+            s.severity(Code::DO111, Severity::Hint),
+            Some(Severity::Hint)
+        );
+        assert_eq!(
+            s.severity(Code::DO104, Severity::Info),
+            Some(Severity::Warning)
+        );
     }
 }

@@ -137,10 +137,9 @@ fn binary_and_huge_files_are_skipped_with_a_reason() {
     );
     let ws = Workspace::load(&fs, &[PathBuf::from("/p")]);
     let report = rules::check(&ws, &fs);
-    let skip = report
-        .diagnostics
-        .iter()
-        .find(|d| d.code == "DO100" && d.file == Path::new("/p/src/index.ts"));
+    let skip = report.diagnostics.iter().find(|d| {
+        d.code == durable_lsp::rules::Code::DO100 && d.file == Path::new("/p/src/index.ts")
+    });
     assert!(
         skip.is_some_and(|d| d.message.contains("not a text file")),
         "{:?}",

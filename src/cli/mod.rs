@@ -162,7 +162,7 @@ pub fn explain(code: &str) -> Outcome {
                 "error: no rule has the code `{code}`; the codes are {}",
                 rules::RULES
                     .iter()
-                    .map(|r| r.code)
+                    .map(|r| r.code.as_str())
                     .collect::<Vec<_>>()
                     .join(", ")
             );

@@ -1,6 +1,7 @@
 //! Wrangler configs: parsing into a spanned model, env inheritance and the
 //! Durable Object lifecycle.
 
+pub mod classes;
 pub mod lifecycle;
 pub mod model;
 pub mod tree;

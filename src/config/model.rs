@@ -156,6 +156,8 @@ pub struct Config {
     pub pages: bool,
     pub problems: Vec<Problem>,
     pub syntax_error: Option<SyntaxError>,
+    /// Its `durable-lsp-ignore` comments.
+    pub suppressions: Vec<crate::suppress::Suppression>,
 }
 
 /// One deployable variant: the top level or an env with inheritance applied.
@@ -266,6 +268,13 @@ impl Config {
             pages: false,
             problems: Vec::new(),
             syntax_error: None,
+            suppressions: crate::suppress::find(
+                text,
+                match format {
+                    Format::Toml => crate::suppress::CommentStyle::Hash,
+                    _ => crate::suppress::CommentStyle::Slash,
+                },
+            ),
         };
         let root = match parsed {
             Ok(root) => root,

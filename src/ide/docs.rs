@@ -247,7 +247,7 @@ mod rule_tests {
         );
         for r in crate::rules::RULES {
             assert!(
-                super::rule_markdown(r.code).is_some_and(|m| m.contains("**Why:**")),
+                super::rule_markdown(r.code.as_str()).is_some_and(|m| m.contains("**Why:**")),
                 "{}",
                 r.code
             );

@@ -94,8 +94,26 @@ pub fn diagnostic(
         message: d.message.clone(),
         related_information: (!related.is_empty()).then_some(related),
         tags: None,
-        data: None,
+        data: d.fix.as_ref().map(|f| fix_data(ws, f, enc)),
     }
+}
+
+/// A finding's fix as `Diagnostic.data`, in the client's positions, so that
+/// a code action needs no new analysis:
+/// `{"fix": {"title", "safe", "edits": [{"uri", "range", "newText"}]}}`.
+pub fn fix_data(ws: &Workspace, f: &rules::Fix, enc: Encoding) -> serde_json::Value {
+    let edits: Vec<serde_json::Value> = f
+        .edits
+        .iter()
+        .filter_map(|e| {
+            Some(serde_json::json!({
+                "uri": uri(&e.file)?.as_str(),
+                "range": range(ws, &e.file, e.span, enc),
+                "newText": e.text,
+            }))
+        })
+        .collect();
+    serde_json::json!({"fix": {"title": f.title, "safe": f.safe, "edits": edits}})
 }
 
 /// Converts a client position to a byte offset (clamped, never a panic).

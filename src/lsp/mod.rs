@@ -462,8 +462,9 @@ impl Analysis {
         ws: Workspace,
         fs: Arc<dyn FileSystem>,
         per_worker: Vec<rules::WorkerResult>,
+        overrides: &Settings,
     ) -> Analysis {
-        let diagnostics = rules::assemble(&ws, &per_worker).diagnostics;
+        let diagnostics = rules::assemble(&ws, &per_worker, overrides).diagnostics;
         Analysis {
             ws,
             fs,
@@ -478,7 +479,7 @@ fn analyse(roots: &[PathBuf], docs: Vec<(PathBuf, String)>, overrides: &Settings
     let fs = overlay(roots, docs);
     let ws = Workspace::load(&*fs, roots);
     let per_worker = rules::check_workers(&ws, &*fs, overrides);
-    Analysis::new(ws, fs, per_worker)
+    Analysis::new(ws, fs, per_worker, overrides)
 }
 
 /// The previous analysis with the changed source documents re-read: only
@@ -498,7 +499,7 @@ fn reanalyse(
     for i in affected {
         per_worker[i] = rules::check_one(&ws, &*fs, i, overrides);
     }
-    Analysis::new(ws, fs, per_worker)
+    Analysis::new(ws, fs, per_worker, overrides)
 }
 
 async fn publish(
@@ -873,7 +874,7 @@ impl LanguageServer for Backend {
                     d.code,
                     d.severity.as_str(),
                     d.message,
-                    crate::ide::docs::rule_markdown(d.code).unwrap_or_default(),
+                    crate::ide::docs::rule_markdown(d.code.as_str()).unwrap_or_default(),
                     rules::doc_url(DOCS_BASE, d.code)
                 )
             })

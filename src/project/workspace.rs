@@ -25,6 +25,8 @@ pub struct SourceFile {
     pub facts: Arc<FileFacts>,
     /// How each of its module specifiers resolved.
     pub edges: HashMap<String, Resolved>,
+    /// Its `durable-lsp-ignore` comments.
+    pub suppressions: Vec<crate::suppress::Suppression>,
 }
 
 /// Where a Worker variant's code starts.
@@ -556,6 +558,7 @@ pub fn load_source_with(
             .ok_or_else(|| Skip::Unreadable("the parser gave up".into()))?,
     };
     let facts = syntax::typescript::facts(lang, &text, &tree);
+    let suppressions = crate::suppress::find(&text, crate::suppress::CommentStyle::Slash);
     Ok(SourceFile {
         path: path.to_path_buf(),
         lang,
@@ -563,6 +566,7 @@ pub fn load_source_with(
         text,
         facts: Arc::new(facts),
         edges: HashMap::new(),
+        suppressions,
     })
 }
 

@@ -1,7 +1,13 @@
-//! Rules: the registry and the checks. Pure functions of a [`Workspace`].
+//! Rules: the registry, the framework that runs rule families over each
+//! Worker, and the checks. Pure functions of a [`Workspace`].
 
-pub mod do1xx;
+pub mod bindings;
+pub mod context;
+pub mod entry;
+pub mod lifecycle;
 pub mod registry;
+pub mod suppressions;
+pub mod worker;
 
 use crate::project::fs::FileSystem;
 use crate::project::Workspace;
@@ -10,12 +16,13 @@ use crate::text::Span;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-pub use registry::{rule, Rule, RULES};
+pub use context::{Family, Run, VariantCx, WorkerCx, FAMILIES};
+pub use registry::{rule, Code, Kind, Needs, Rule, RULES};
 
 /// The base of every rule's documentation link: `<base>/DO101`.
 pub const DOCS_BASE: &str = "https://durable-lsp.dev/rules";
 
-pub fn doc_url(base: &str, code: &str) -> String {
+pub fn doc_url(base: &str, code: Code) -> String {
     format!("{}/{code}", base.trim_end_matches('/'))
 }
 
@@ -45,37 +52,64 @@ pub struct Related {
     pub message: String,
 }
 
+/// One text edit of a fix: replace `span` of `file` with `text`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Edit {
+    pub file: PathBuf,
+    pub span: Span,
+    pub text: String,
+}
+
+/// The quick fix of a finding: its edits, computed with the finding so that
+/// applying it needs no new analysis.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Fix {
+    pub title: String,
+    pub edits: Vec<Edit>,
+    /// Whether the fix may be applied without review (`--fix`).
+    pub safe: bool,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Diagnostic {
     pub file: PathBuf,
     pub span: Span,
-    pub code: &'static str,
+    pub code: Code,
     pub severity: Severity,
     pub message: String,
     pub related: Vec<Related>,
     /// The environments this applies to, when not the top level.
     pub envs: Vec<String>,
+    pub fix: Option<Fix>,
 }
 
 impl Diagnostic {
+    /// A finding at its rule's default severity.
     pub fn new(
-        code: &'static str,
+        code: Code,
         file: impl Into<PathBuf>,
         span: Span,
         message: impl Into<String>,
     ) -> Self {
-        let severity = rule(code).map(|r| r.severity).unwrap_or(Severity::Error);
         Diagnostic {
             file: file.into(),
             span,
             code,
-            severity,
+            severity: code.rule().severity,
             message: message.into(),
             related: Vec::new(),
             envs: Vec::new(),
+            fix: None,
         }
     }
+    /// One of the other severities the registry declares for the rule.
     pub fn severity(mut self, s: Severity) -> Self {
+        debug_assert!(
+            self.code.rule().allows(s),
+            "{} does not declare severity {}",
+            self.code,
+            s.as_str()
+        );
         self.severity = s;
         self
     }
@@ -92,8 +126,12 @@ impl Diagnostic {
         });
         self
     }
+    pub fn fix(mut self, fix: Fix) -> Self {
+        self.fix = Some(fix);
+        self
+    }
     pub fn name(&self) -> &'static str {
-        rule(self.code).map(|r| r.name).unwrap_or("")
+        self.code.rule().name
     }
 }
 
@@ -116,7 +154,7 @@ pub type WorkerResult = (Vec<Diagnostic>, usize);
 /// Runs every rule, with each Worker's `durable-lsp.toml` and `overrides`
 /// (the editor's settings) over it.
 pub fn check_with(ws: &Workspace, fs: &dyn FileSystem, overrides: &Settings) -> Report {
-    assemble(ws, &check_workers(ws, fs, overrides))
+    assemble(ws, &check_workers(ws, fs, overrides), overrides)
 }
 
 /// Every Worker's findings, in workspace order.
@@ -136,7 +174,7 @@ pub fn editor_ignores(ws: &Workspace, i: usize, overrides: &Settings) -> bool {
     overrides.ignores(&ws.workers[i].config.path)
 }
 
-/// The findings of Worker `i`.
+/// The findings of Worker `i`: every rule family, then its settings.
 pub fn check_one(
     ws: &Workspace,
     fs: &dyn FileSystem,
@@ -147,24 +185,26 @@ pub fn check_one(
         return (Vec::new(), 0);
     }
     let settings = ws.workers[i].settings.overridden_by(overrides);
-    let (diags, unknowns) = do1xx::check_worker(ws, fs, i, &settings);
-    let mut out = Vec::with_capacity(diags.len());
-    for mut d in diags {
-        let default = d.severity;
-        if let Some(sev) = settings.severity(d.code, default) {
-            // A level set by the user replaces the rule's own choice.
-            if settings.rules.contains_key(d.code) {
-                d.severity = sev;
-            }
-            out.push(d);
-        }
-    }
-    (out, unknowns)
+    let (diags, unknowns) = context::run(ws, fs, i, &settings);
+    (apply_levels(diags, &settings), unknowns)
+}
+
+/// The one place severities change after a rule: a level the user set
+/// replaces the rule's, and `off` drops the finding.
+pub fn apply_levels(diags: Vec<Diagnostic>, settings: &Settings) -> Vec<Diagnostic> {
+    diags
+        .into_iter()
+        .filter_map(|mut d| {
+            d.severity = settings.severity(d.code, d.severity)?;
+            Some(d)
+        })
+        .collect()
 }
 
 /// The report from every Worker's findings, the settings files' problems
-/// and the skipped files: merged across environments and sorted.
-pub fn assemble(ws: &Workspace, per_worker: &[WorkerResult]) -> Report {
+/// and the skipped files: merged across environments, filtered by
+/// suppression comments, and sorted.
+pub fn assemble(ws: &Workspace, per_worker: &[WorkerResult], overrides: &Settings) -> Report {
     let mut report = Report::default();
     let mut settings_reported = std::collections::BTreeSet::new();
     for (w, (diags, unknowns)) in ws.workers.iter().zip(per_worker) {
@@ -174,7 +214,7 @@ pub fn assemble(ws: &Workspace, per_worker: &[WorkerResult]) -> Report {
             if settings_reported.insert(f.clone()) {
                 for p in &w.settings.problems {
                     report.diagnostics.push(
-                        Diagnostic::new("DO116", f.clone(), Span::default(), p.clone())
+                        Diagnostic::new(Code::DO116, f.clone(), Span::default(), p.clone())
                             .severity(Severity::Warning),
                     );
                 }
@@ -183,13 +223,15 @@ pub fn assemble(ws: &Workspace, per_worker: &[WorkerResult]) -> Report {
     }
     for s in &ws.skipped {
         report.diagnostics.push(Diagnostic::new(
-            "DO100",
+            Code::DO100,
             s.path.clone(),
             Span::default(),
             format!("Not analysed: {}.", s.reason),
         ));
     }
     report.diagnostics = merge_envs(std::mem::take(&mut report.diagnostics));
+    report.diagnostics =
+        suppressions::apply(ws, overrides, std::mem::take(&mut report.diagnostics));
     report.diagnostics.sort_by(|a, b| {
         (&a.file, a.span.start, a.code, &a.message).cmp(&(
             &b.file,
@@ -205,8 +247,7 @@ pub fn assemble(ws: &Workspace, per_worker: &[WorkerResult]) -> Report {
 /// variants is reported once, naming the environments unless the top level
 /// has it too.
 fn merge_envs(diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
-    let mut map: BTreeMap<(PathBuf, Span, &'static str, String), (Diagnostic, bool)> =
-        BTreeMap::new();
+    let mut map: BTreeMap<(PathBuf, Span, Code, String), (Diagnostic, bool)> = BTreeMap::new();
     for d in diags {
         let key = (d.file.clone(), d.span, d.code, d.message.clone());
         let top = d.envs.is_empty();

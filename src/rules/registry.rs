@@ -1,58 +1,149 @@
-//! The rule registry: one sorted table of codes, names, default severities.
+//! The rule registry: one sorted table. Each row declares a rule's code,
+//! name, kind, default severity (and the others it may take in context),
+//! the facts it reads, its summary and its page.
+//!
+//! Codes are a type: `Code::DO101`. A code that is not in the table does not
+//! compile.
 
 use super::Severity;
 
+/// What a rule reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// What fails at deploy or at run time.
+    Failure,
+    /// A pitfall that costs money or breaks under some conditions; its page
+    /// says what it cannot see.
+    Practice,
+    /// About the analysis itself: unverified facts, suppressions.
+    Meta,
+}
+
+/// The facts a rule reads. The framework computes each once per Worker
+/// variant and only when some enabled rule needs it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Needs {
+    /// The config file alone.
+    Config,
+    /// The replayed `migrations` and `exports` (`Lifecycle`).
+    Lifecycle,
+    /// The entry's exports, resolved through the module graph.
+    Exports,
+    /// Facts of the Worker's source files (`env.X` uses, stub calls).
+    Source,
+    /// Other Workers of the workspace (`script_name`, shared files).
+    Workspace,
+    /// Files outside the module graph (tests that use a binding).
+    Neighbours,
+}
+
 #[derive(Clone, Copy, Debug)]
 pub struct Rule {
-    pub code: &'static str,
+    pub code: Code,
     pub name: &'static str,
+    pub kind: Kind,
+    /// The default severity.
     pub severity: Severity,
+    /// Other severities the rule takes in context (its page says when).
+    pub also: &'static [Severity],
+    pub needs: &'static [Needs],
     pub summary: &'static str,
     /// The rule's page, `docs/rules/<code>.md`.
     pub doc: &'static str,
 }
 
+impl Rule {
+    /// Whether the rule may report at `s` before settings apply.
+    pub fn allows(&self, s: Severity) -> bool {
+        self.severity == s || self.also.contains(&s)
+    }
+}
+
 macro_rules! rules {
-    ($( $code:literal $name:literal $sev:ident $summary:literal ;)*) => {
+    ($( $code:ident $name:literal $kind:ident $sev:ident [$($also:ident),*] [$($need:ident),*] $summary:literal ;)*) => {
+        /// A rule code.
+        #[allow(clippy::upper_case_acronyms)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code { $($code,)* }
+
+        impl Code {
+            pub const ALL: &'static [Code] = &[$(Code::$code,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$code => stringify!($code),)* }
+            }
+
+            /// The code named by `s`, in any case.
+            pub fn parse(s: &str) -> Option<Code> {
+                let up = s.to_ascii_uppercase();
+                match up.as_str() {
+                    $(stringify!($code) => Some(Code::$code),)*
+                    _ => None,
+                }
+            }
+
+            pub fn rule(self) -> &'static Rule {
+                &RULES[self as usize]
+            }
+        }
+
         pub const RULES: &[Rule] = &[
             $( Rule {
-                code: $code,
+                code: Code::$code,
                 name: $name,
+                kind: Kind::$kind,
                 severity: Severity::$sev,
+                also: &[$(Severity::$also),*],
+                needs: &[$(Needs::$need),*],
                 summary: $summary,
-                doc: include_str!(concat!("../../docs/rules/", $code, ".md")),
+                doc: include_str!(concat!("../../docs/rules/", stringify!($code), ".md")),
             }, )*
         ];
     };
 }
 
-rules! {
-    "DO100" "unverified-facts" Info "what could not be verified in a Worker, and why";
-    "DO101" "class-not-exported" Error "a bound class is not exported by the Worker's entry";
-    "DO102" "class-without-lifecycle" Error "a bound class is created by no migration and no exports entry";
-    "DO103" "lifecycle-class-not-exported" Error "a class that migrations or exports leave live is not exported";
-    "DO104" "kv-storage-backend" Info "a class is created with the legacy KV storage backend";
-    "DO105" "kv-to-sqlite-conversion" Error "a KV-backed class is re-declared in new_sqlite_classes";
-    "DO106" "migration-replay" Error "the migrations do not replay: a class is deleted, renamed or created twice";
-    "DO107" "duplicate-migration-tag" Error "two migrations share a tag";
-    "DO108" "deleted-class-bound" Error "a binding names a class the migrations deleted";
-    "DO109" "renamed-class-bound" Error "a binding names the old name of a renamed class";
-    "DO110" "unknown-binding" Error "code uses a Durable Object binding the Worker does not have";
-    "DO111" "unused-binding" Hint "a Durable Object binding no code uses";
-    "DO112" "duplicate-binding-name" Error "a binding name is used twice";
-    "DO113" "env-missing-durable-objects" Warning "an environment lacks the top level's Durable Object bindings";
-    "DO114" "migrations-and-exports" Error "migrations and exports are both set";
-    "DO115" "entry-not-found" Error "main names no file";
-    "DO116" "invalid-config" Error "the Durable Object parts of the config are malformed";
-    "DO117" "bound-class-not-durable-object" Error "a bound export is not a Durable Object class";
-    "DO118" "rpc-needs-compat-date" Warning "code calls RPC methods on a stub while RPC is off";
-    "DO119" "cross-worker-class-not-exported" Error "script_name names a Worker here that does not export the class";
-    "DO120" "service-worker-durable-objects" Error "Durable Objects in a service-worker format Worker";
-    "DO121" "shadowed-config" Info "a config wrangler ignores because another one in its folder wins";
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
+impl serde::Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+rules! {
+    DO001 "suppression-without-reason" Meta Warning [] [] "a durable-lsp-ignore comment gives no reason";
+    DO002 "unused-suppression" Meta Warning [] [] "a durable-lsp-ignore comment suppresses nothing";
+    DO100 "unverified-facts" Meta Info [] [Exports, Source] "what could not be verified in a Worker, and why";
+    DO101 "class-not-exported" Failure Error [] [Config, Exports] "a bound class is not exported by the Worker's entry";
+    DO102 "class-without-lifecycle" Failure Error [Info] [Config, Lifecycle] "a bound class is created by no migration and no exports entry";
+    DO103 "lifecycle-class-not-exported" Failure Error [Info] [Lifecycle, Exports] "a class that migrations or exports leave live is not exported";
+    DO104 "kv-storage-backend" Failure Info [] [Lifecycle] "a class is created with the legacy KV storage backend";
+    DO105 "kv-to-sqlite-conversion" Failure Error [] [Lifecycle] "a KV-backed class is re-declared in new_sqlite_classes";
+    DO106 "migration-replay" Failure Error [] [Lifecycle] "the migrations do not replay: a class is deleted, renamed or created twice";
+    DO107 "duplicate-migration-tag" Failure Error [] [Lifecycle] "two migrations share a tag";
+    DO108 "deleted-class-bound" Failure Error [] [Config, Lifecycle] "a binding names a class the migrations deleted";
+    DO109 "renamed-class-bound" Failure Error [] [Config, Lifecycle] "a binding names the old name of a renamed class";
+    DO110 "unknown-binding" Failure Error [] [Config, Source, Workspace] "code uses a Durable Object binding the Worker does not have";
+    DO111 "unused-binding" Practice Hint [] [Config, Source, Neighbours] "a Durable Object binding no code uses";
+    DO112 "duplicate-binding-name" Failure Error [] [Config] "a binding name is used twice";
+    DO113 "env-missing-durable-objects" Failure Warning [] [Config] "an environment lacks the top level's Durable Object bindings";
+    DO114 "migrations-and-exports" Failure Error [] [Config] "migrations and exports are both set";
+    DO115 "entry-not-found" Failure Error [Info] [Config] "main names no file";
+    DO116 "invalid-config" Failure Error [Warning, Info] [Config] "the Durable Object parts of the config are malformed";
+    DO117 "bound-class-not-durable-object" Failure Error [Warning, Info] [Config, Exports, Source] "a bound export is not a Durable Object class";
+    DO118 "rpc-needs-compat-date" Failure Warning [] [Config, Source] "code calls RPC methods on a stub while RPC is off";
+    DO119 "cross-worker-class-not-exported" Failure Error [] [Config, Exports, Workspace] "script_name names a Worker here that does not export the class";
+    DO120 "service-worker-durable-objects" Failure Error [] [Config, Source] "Durable Objects in a service-worker format Worker";
+    DO121 "shadowed-config" Meta Info [] [Config] "a config wrangler ignores because another one in its folder wins";
+}
+
+/// The rule of a code written as text (settings, `--explain`, suppressions).
 pub fn rule(code: &str) -> Option<&'static Rule> {
-    RULES.iter().find(|r| r.code.eq_ignore_ascii_case(code))
+    Code::parse(code).map(Code::rule)
 }
 
 #[cfg(test)]
@@ -62,12 +153,22 @@ mod tests {
     #[test]
     fn codes_and_names_are_unique_and_sorted() {
         for w in RULES.windows(2) {
-            assert!(w[0].code < w[1].code, "{} before {}", w[0].code, w[1].code);
+            assert!(
+                w[0].code.as_str() < w[1].code.as_str(),
+                "{} before {}",
+                w[0].code,
+                w[1].code
+            );
         }
         let mut names: Vec<_> = RULES.iter().map(|r| r.name).collect();
         names.sort();
         names.dedup();
         assert_eq!(names.len(), RULES.len());
+        for (i, r) in RULES.iter().enumerate() {
+            assert_eq!(r.code as usize, i, "{} indexes its own row", r.code);
+            assert_eq!(Code::parse(&r.code.as_str().to_lowercase()), Some(r.code));
+        }
+        assert_eq!(Code::parse("DO999"), None);
     }
 
     #[test]
@@ -80,6 +181,21 @@ mod tests {
                 "docs/rules/{}.md",
                 r.code
             );
+        }
+    }
+
+    #[test]
+    fn every_page_names_the_severities_its_rule_can_take() {
+        for r in RULES {
+            let head: String = r.doc.lines().take(4).collect::<Vec<_>>().join("\n");
+            for s in std::iter::once(&r.severity).chain(r.also) {
+                assert!(
+                    head.contains(s.as_str()),
+                    "docs/rules/{}.md does not name the severity {} near its top",
+                    r.code,
+                    s.as_str()
+                );
+            }
         }
     }
 }

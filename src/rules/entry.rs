@@ -1,0 +1,368 @@
+//! The Worker's entry: whether it exists (DO115), its module format
+//! (DO120), and the classes it exports (DO101, DO103, DO117).
+
+use super::context::{rel, VariantCx, WorkerCx};
+use super::{closest, Code, Diagnostic, Severity};
+use crate::project::symbols::{ClassBase, Fact, Resolver, Symbol, SymbolKind};
+use crate::project::{Entry, Workspace};
+use crate::syntax::facts::ExportItem;
+use crate::text::Span;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+/// Whether an entry is service-worker format (wrangler 4.164's guess):
+/// `Some(true)` when it is, `None` when that cannot be known.
+pub fn is_service_worker(ws: &Workspace, entry: &Path) -> Option<bool> {
+    let f = &ws.file(entry)?.facts;
+    let esm = !f.exports.is_empty();
+    if f.has_default_export() {
+        return Some(false);
+    }
+    if f.commonjs.is_some() && !esm {
+        return Some(true);
+    }
+    if !esm {
+        return if f.has_errors { None } else { Some(true) };
+    }
+    Some(f.add_event_listener)
+}
+
+/// Whether the entry exports `name`, for a variant whose entry is `entry`
+/// in a Worker whose config sits in `dir`.
+pub fn entry_export(res: &Resolver, dir: &Path, entry: &Entry, name: &str) -> Fact<Symbol> {
+    match entry {
+        Entry::File(p) => res.export(p, name),
+        Entry::BuildOutput { source: Some(src), stated_by: Some(_), .. } => res.export(src, name),
+        Entry::BuildOutput { source: Some(src), path, .. } => match res.export(src, name) {
+            Fact::Absent => Fact::Unknown(format!(
+                "`{name}`: `main` names build output ({}), and {} was taken as the source entry by convention, which does not export it",
+                rel(dir, path),
+                rel(dir, src)
+            )),
+            other => other,
+        },
+        Entry::BuildOutput { path, .. } => Fact::Unknown(format!(
+            "`{name}`: `main` names build output ({}) and no source entry was found",
+            rel(dir, path)
+        )),
+        Entry::Missing { .. } => Fact::Unknown(format!("`{name}`: the entry does not exist (see DO115)")),
+        Entry::Unsupported { path } => Fact::Unknown(format!(
+            "`{name}`: the entry {} is not TypeScript or JavaScript",
+            rel(dir, path)
+        )),
+        Entry::ViteModule { spec } => Fact::Unknown(format!(
+            "`{name}`: `main` is \"{spec}\", a module a Vite plugin resolves"
+        )),
+        Entry::None => Fact::Unknown(format!(
+            "`{name}`: the config has no `main`, so the entry is given elsewhere (the command line, a framework or a test harness)"
+        )),
+    }
+}
+
+/// DO115: the entry `main` names.
+pub fn entry_found(cx: &mut WorkerCx, vc: &VariantCx) {
+    let main = vc.v.main();
+    let dir = cx.dir().to_path_buf();
+    let has_do = vc.has_do;
+    match vc.entry {
+        Entry::Missing { .. } => {
+            let m = main.unwrap();
+            let mut d = Diagnostic::new(
+                Code::DO115,
+                cx.cfg_path(),
+                m.span,
+                format!("The entry-point file at \"{}\" was not found.", m.value),
+            );
+            if cx.worker.harness {
+                d = d.severity(Severity::Info);
+                d.message.push_str(" This config serves a test harness, which loads `main` only when a test uses it.");
+            }
+            cx.emit(d);
+        }
+        Entry::ViteModule { spec } if has_do => {
+            let m = main.unwrap();
+            cx.emit(
+                Diagnostic::new(Code::DO115, cx.cfg_path(), m.span, format!(
+                    "`main` is \"{spec}\", a module @cloudflare/vite-plugin resolves (a virtual module, or one not found on disk); class exports are not checked."
+                ))
+                .severity(Severity::Info),
+            );
+        }
+        Entry::BuildOutput {
+            path,
+            reason,
+            source,
+            stated_by,
+        } if has_do => {
+            let m = main.unwrap();
+            let msg = match source {
+                Some(s) => format!(
+                    "`main` names {} , which is build output ({reason}) and is not there yet; the source entry {} ({}) is checked in its place.",
+                    rel(&dir, path),
+                    rel(&dir, s),
+                    match stated_by {
+                        Some(by) => format!("from {by}"),
+                        None => "by convention".to_string(),
+                    }
+                ),
+                None => format!(
+                    "`main` names {}, which is build output ({reason}) and is not there yet; no source entry was found, so class exports are not checked.",
+                    rel(&dir, path)
+                ),
+            };
+            cx.emit(
+                Diagnostic::new(Code::DO115, cx.cfg_path(), m.span, msg.replace(" ,", ","))
+                    .severity(Severity::Info),
+            );
+        }
+        Entry::Unsupported { path } if has_do => {
+            let m = main.unwrap();
+            cx.emit(Diagnostic::new(Code::DO115, cx.cfg_path(), m.span, format!(
+                "`main` names {}, which is not TypeScript or JavaScript; class exports are not checked.",
+                rel(&dir, path)
+            )).severity(Severity::Info));
+        }
+        Entry::None if has_do => {
+            let span = cx
+                .worker
+                .config
+                .top
+                .name
+                .as_ref()
+                .map(|n| n.span)
+                .unwrap_or_default();
+            cx.emit(Diagnostic::new(Code::DO115, cx.cfg_path(), span,
+                "This config has no `main`: the entry is given on the command line, by a framework or by a test harness, so class exports are not checked."
+            ).severity(Severity::Info));
+        }
+        _ => {}
+    }
+}
+
+/// DO120: Durable Objects in a service-worker format Worker. Only the file
+/// `main` names is judged: a source entry found for build output may not be
+/// what the bundler turns into `main`.
+pub fn service_worker(cx: &mut WorkerCx, vc: &VariantCx) {
+    if !vc.service_worker {
+        return;
+    }
+    let Some(e) = vc.entry.source() else { return };
+    // wrangler counts a `script_name` equal to this Worker's own name as
+    // local (R-ENT-02).
+    let own = vc.v.worker_name();
+    let bindings = vc.v.durable_objects().iter().filter(|b| {
+        !b.external || (own.is_some() && b.script_name.as_ref().map(|s| &s.value) == own.as_ref())
+    });
+    let listener = cx.ws.file(e).is_some_and(|f| f.facts.add_event_listener);
+    for b in bindings {
+        let span = b.class_name.as_ref().map(|c| c.span).unwrap_or(b.span);
+        cx.emit(
+            Diagnostic::new(Code::DO120, cx.cfg_path(), span, format!(
+                "You seem to be trying to use Durable Objects in a Worker written as a service-worker: {} has no default export{}. Add `export default {{ fetch() {{ … }} }}` to make it an ES module Worker, or set `script_name` to the Worker that implements the class.",
+                rel(cx.dir(), e),
+                if listener { " and calls addEventListener" } else { "" }
+            ))
+            .related(e.to_path_buf(), Span::default(), "the service-worker format entry"),
+        );
+    }
+    if let Some(m) = vc.v.migrations().filter(|m| !m.items.is_empty()) {
+        cx.emit(
+            Diagnostic::new(Code::DO120, cx.cfg_path(), m.key_span, "Durable Object migrations require ES Module format Workers, but yours is being built as service-worker format. Migrations cannot be applied to service-worker format Workers.")
+                .related(e.to_path_buf(), Span::default(), "the service-worker format entry"),
+        );
+    }
+}
+
+/// DO101 (a bound class the entry does not export), DO117 (a bound export
+/// that is not a Durable Object class) and DO103 (a live class the entry
+/// does not export).
+pub fn exports(cx: &mut WorkerCx, vc: &VariantCx) {
+    if vc.service_worker {
+        return; // DO120 stands for these
+    }
+    let dir = cx.dir();
+    let mut reported_101: BTreeSet<&str> = BTreeSet::new();
+    for b in &vc.local {
+        let Some(class) = &b.class_name else { continue };
+        let name = class.value.as_str();
+        match entry_export(&cx.res, dir, vc.entry, name) {
+            Fact::Absent => {
+                reported_101.insert(name);
+                let d = not_exported(cx, Code::DO101, vc.entry, name, class.span);
+                cx.emit(d);
+            }
+            // A missing or absent entry is DO115's finding already.
+            Fact::Unknown(why) => {
+                if vc.entry.source().is_some() {
+                    cx.unknown(why);
+                }
+            }
+            Fact::Known(sym) => {
+                let binding = b.name.as_ref().map(|n| n.value.as_str()).unwrap_or("");
+                is_durable_object(cx, name, binding, class.span, &sym)
+            }
+        }
+    }
+    let Some(source) = vc.entry.source() else {
+        return;
+    };
+    for r in vc.lc.live() {
+        if reported_101.contains(r.name.as_str()) {
+            continue;
+        }
+        let name = r.name.as_str();
+        match entry_export(&cx.res, dir, vc.entry, name) {
+            Fact::Absent => {
+                let mut d = not_exported(cx, Code::DO103, vc.entry, name, r.created.span);
+                if cx.worker.harness {
+                    d = d.severity(Severity::Info);
+                }
+                d.message = format!(
+                    "{} leaves class `{name}` live, but the entry {} does not export it; the deploy fails (API error 10070 for a new class, 10064 for an existing one) and `wrangler dev` crashes at startup.",
+                    r.created.label,
+                    rel(dir, source)
+                );
+                cx.emit(d);
+            }
+            Fact::Unknown(why) => cx.unknown(why),
+            Fact::Known(_) => {}
+        }
+    }
+}
+
+/// A DO101/DO103 diagnostic with the source side as related information.
+fn not_exported(cx: &WorkerCx, code: Code, entry: &Entry, name: &str, span: Span) -> Diagnostic {
+    let e = entry.source().unwrap_or(Path::new("")).to_path_buf();
+    let entry_rel = rel(cx.dir(), &e);
+    let facts = cx.ws.file(&e).map(|f| f.facts.clone());
+    let default_is_it = facts.as_ref().is_some_and(|f| {
+        f.exports
+            .iter()
+            .any(|x| matches!(x, ExportItem::Default { local: Some(l), .. } if l == name))
+    });
+    // `export { X } from "./m"` where ./m has no X: esbuild drops the
+    // re-export from TypeScript silently (it may be a type), so wrangler's
+    // export check passes and only the deploy fails.
+    let reexported_from = facts.as_ref().and_then(|f| {
+        f.exports.iter().find_map(|x| match x {
+            ExportItem::ReExport {
+                exported, source, ..
+            } if exported == name => Some(source.clone()),
+            _ => None,
+        })
+    });
+    let mut msg = match &reexported_from {
+        Some(src) if e.extension().is_some_and(|x| x == "ts" || x == "tsx" || x == "mts") => format!(
+            "Class `{name}` is bound here, and the entry {entry_rel} re-exports `{name}` from \"{src}\", but that module does not export it. esbuild drops such a re-export from TypeScript without a word (it takes it for a type), so wrangler's check passes and the deploy fails: the uploaded script does not export `{name}` (API error 10070 for a new class, 10061 or 10064 otherwise)."
+        ),
+        _ => format!(
+            "Class `{name}` is bound here, but the entry {entry_rel} does not export it by that name; wrangler fails with \"Your Worker depends on the following Durable Objects, which are not exported in your entrypoint file: {name}.\""
+        ),
+    };
+    if default_is_it {
+        msg.push_str(&format!(
+            " `export default class {name}` exports `default`, not `{name}`: use a named export."
+        ));
+    } else if let Some(s) = closest(name, exported_names(cx.ws, &e).iter().map(String::as_str)) {
+        msg.push_str(&format!(" Did you mean `{s}`?"));
+    }
+    let d = Diagnostic::new(code, cx.cfg_path(), span, msg);
+    // Point at the class if it is declared somewhere in the graph.
+    let decl = cx.worker.graph.iter().find_map(|p| {
+        let f = cx.ws.file(p)?;
+        f.facts
+            .classes
+            .iter()
+            .find(|c| c.name.as_deref() == Some(name))
+            .map(|c| (p.clone(), c.name_span))
+    });
+    match decl {
+        Some((p, s)) => d.related(
+            p,
+            s,
+            format!("class `{name}` is declared here but is not exported from {entry_rel}"),
+        ),
+        None => d.related(e, Span::default(), format!("the entry {entry_rel}")),
+    }
+}
+
+/// The names an entry exports directly (for suggestions).
+fn exported_names(ws: &Workspace, entry: &Path) -> Vec<String> {
+    let Some(f) = ws.file(entry) else {
+        return vec![];
+    };
+    f.facts
+        .exports
+        .iter()
+        .filter_map(|e| match e {
+            ExportItem::Local { exported, .. } | ExportItem::ReExport { exported, .. } => {
+                Some(exported.clone())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// The first method other than `fetch` called on a stub of `binding`.
+fn rpc_call_on(cx: &WorkerCx, binding: &str) -> Option<(String, PathBuf, Span)> {
+    cx.worker.graph.iter().find_map(|p| {
+        let f = cx.ws.file(p)?;
+        f.facts
+            .stub_calls
+            .iter()
+            .find(|c| c.binding == binding && c.method != "fetch")
+            .map(|c| (c.method.clone(), p.clone(), c.span))
+    })
+}
+
+/// DO117: the bound export is a class that extends DurableObject.
+fn is_durable_object(cx: &mut WorkerCx, name: &str, binding: &str, span: Span, sym: &Symbol) {
+    let dir = cx.dir().to_path_buf();
+    let at = |d: Diagnostic| {
+        d.related(
+            sym.file.clone(),
+            sym.span,
+            format!("`{name}` is defined here"),
+        )
+    };
+    match &sym.kind {
+        // `export function Counter(state, env) {}`: a constructor function
+        // runs as a legacy Durable Object, like a class that extends nothing.
+        SymbolKind::Function => cx.emit(at(Diagnostic::new(Code::DO117, cx.cfg_path(), span, format!(
+            "`{name}` is exported as a constructor function, so it runs as a legacy Durable Object at best: RPC calls on its stub fail. Declare it as `class {name} extends DurableObject` from \"cloudflare:workers\"."
+        ))).severity(Severity::Info)),
+        SymbolKind::NotAClass | SymbolKind::Namespace => cx.emit(at(Diagnostic::new(Code::DO117, cx.cfg_path(), span, format!(
+            "`{name}` is exported as a value that is not a class; a Durable Object must be a class that extends `DurableObject` from \"cloudflare:workers\"."
+        )))),
+        SymbolKind::Opaque(what) => {
+            cx.unknown(format!("`{name}` is {what} in {}, so whether it is a Durable Object class is not known", rel(&dir, &sym.file)));
+        }
+        SymbolKind::Class(i) => match cx.res.class_base(&sym.file, *i) {
+            Fact::Known(ClassBase::DurableObject) => {}
+            Fact::Known(b @ (ClassBase::WorkerEntrypoint | ClassBase::WorkflowEntrypoint)) => {
+                let base = if b == ClassBase::WorkerEntrypoint { "WorkerEntrypoint" } else { "WorkflowEntrypoint" };
+                cx.emit(at(Diagnostic::new(Code::DO117, cx.cfg_path(), span, format!(
+                    "`{name}` extends `{base}`, so the runtime does not treat it as a Durable Object class; extend `DurableObject` from \"cloudflare:workers\"."
+                ))));
+            }
+            Fact::Known(ClassBase::Nothing) => {
+                let rpc = rpc_call_on(cx, binding);
+                let mut d = at(Diagnostic::new(Code::DO117, cx.cfg_path(), span, format!(
+                    "`{name}` extends nothing, so it runs as a legacy Durable Object: `fetch` works, but RPC calls on its stub fail with \"The receiving Durable Object does not support RPC, because its class was not declared with `extends DurableObject`.\"{}",
+                    rpc.as_ref().map(|(m, _, _)| format!(" Code calls `{m}()` on its stub.")).unwrap_or_default()
+                )));
+                d = match rpc {
+                    Some((m, file, s)) => d
+                        .severity(Severity::Warning)
+                        .related(file, s, format!("`{m}()` is an RPC call")),
+                    None => d.severity(Severity::Info),
+                };
+                cx.emit(d);
+            }
+            Fact::Unknown(why) => {
+                cx.unknown(format!("whether `{name}` is a Durable Object class: {why}"));
+            }
+            Fact::Absent => {}
+        },
+    }
+}

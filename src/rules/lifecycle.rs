@@ -1,0 +1,131 @@
+//! The lifecycle of one variant: replay errors and tags (DO104–DO107,
+//! DO114), and what the bindings name (DO102, DO108, DO109).
+
+use super::context::{VariantCx, WorkerCx};
+use super::{Code, Diagnostic, Severity};
+use crate::config::lifecycle::{ReplayKind, Status};
+use crate::config::model::Variant;
+
+/// DO104–DO107 and DO114.
+pub fn replay(cx: &mut WorkerCx, vc: &VariantCx) {
+    let path = cx.cfg_path();
+    let lc = vc.lc;
+    for e in &lc.errors {
+        let mut d = match e.kind {
+            ReplayKind::KvToSqlite => Diagnostic::new(Code::DO105, path.clone(), e.span, format!(
+                "{}: a class created with the KV backend cannot be converted to SQLite in place (wrangler's replay fails with this message; the deploy API fails with 10074). Create a new class with new_sqlite_classes and move the data.",
+                e.message
+            )),
+            ReplayKind::Replay => Diagnostic::new(Code::DO106, path.clone(), e.span, e.message.clone()),
+        };
+        if let Some(o) = &e.related {
+            d = d.related(path.clone(), o.span, format!("created by {}", o.label));
+        }
+        cx.emit(d);
+    }
+    for t in &lc.duplicate_tags {
+        cx.emit(
+            Diagnostic::new(Code::DO107, path.clone(), t.again, format!(
+                "Migration tag \"{}\" is used twice. wrangler accepts it, but it finds the deployed tag by name, so a later deploy can send migrations again and fail with API error 10074.",
+                t.tag
+            ))
+            .related(path.clone(), t.first, "first used here"),
+        );
+    }
+    // DO104: classes still live on the KV backend.
+    for r in lc.live().filter(|r| !r.sqlite) {
+        cx.emit(Diagnostic::new(Code::DO104, path.clone(), r.created.span, format!(
+            "Class `{}` is created with the legacy KV storage backend: it has no SQL API, and the free plan rejects it (API error 10097). Use new_sqlite_classes for new classes.",
+            r.name
+        )));
+    }
+    // DO114: migrations and exports both.
+    if let (Some(m), Some(e)) = (vc.v.migrations(), vc.v.exports()) {
+        if !m.items.is_empty() && e.items.iter().any(|x| x.is_durable_object()) {
+            cx.emit(
+                Diagnostic::new(Code::DO114, path.clone(), e.key_span,
+                    "`migrations` and `exports` are mutually exclusive. Choose one or the other to declare your Durable Object lifecycle, but not both.")
+                .related(path.clone(), m.key_span, "migrations are declared here"),
+            );
+        }
+    }
+}
+
+/// DO102 (no lifecycle), DO108 (deleted or transferred away) and DO109
+/// (renamed) for every class a local binding names.
+pub fn bound_classes(cx: &mut WorkerCx, vc: &VariantCx) {
+    if vc.service_worker {
+        return; // DO120 stands for these
+    }
+    for b in &vc.local {
+        let Some(class) = &b.class_name else { continue };
+        let name = class.value.as_str();
+        match vc.classes.get(name).and_then(|c| c.record) {
+            None => {
+                let (sev, note) = if cx.worker.harness {
+                    (Severity::Info, " (this config serves a test harness, where local tests need no migrations; a deploy of it would fail)")
+                } else if vc.lc.declared {
+                    (Severity::Error, "")
+                } else {
+                    (
+                        Severity::Error,
+                        " (wrangler only warns about this when there are no migrations at all)",
+                    )
+                };
+                let tag = next_tag(&vc.v);
+                let d = Diagnostic::new(Code::DO102, cx.cfg_path(), class.span, format!(
+                    "Class `{name}` is bound but no migration or `exports` entry creates it{note}; the deploy fails with \"Cannot create binding for class '{name}' because it is not currently configured to implement Durable Objects\" (API error 10061). Add a migration {tag} with new_sqlite_classes = [\"{name}\"]."
+                ));
+                cx.emit(if sev == Severity::Error {
+                    d
+                } else {
+                    d.severity(sev)
+                });
+            }
+            Some(r) => {
+                let ended = r.ended.clone().unwrap_or(r.created.clone());
+                let (code, msg, here) = match &r.status {
+                    Status::Live => continue,
+                    Status::RenamedTo(to) => (Code::DO109, format!(
+                        "Class `{name}` was renamed to `{to}` by {}; bind `{to}` instead (a binding to the old name fails with API error 10061).",
+                        ended.label
+                    ), "renamed here"),
+                    Status::TransferredOut(to) => (Code::DO108, format!(
+                        "Class `{name}` is bound but {} transferred it to `{to}`; the deploy fails with API error 10061.",
+                        ended.label
+                    ), "transferred here"),
+                    Status::Deleted => (Code::DO108, format!(
+                        "Class `{name}` is bound but {} deleted it; the deploy fails with API error 10061.",
+                        ended.label
+                    ), "deleted here"),
+                };
+                let d = Diagnostic::new(code, cx.cfg_path(), class.span, msg).related(
+                    cx.cfg_path(),
+                    ended.span,
+                    here,
+                );
+                cx.emit(d);
+            }
+        }
+    }
+}
+
+/// The next migration tag, following the style of the last one (`v3` → `v4`).
+pub fn next_tag(v: &Variant<'_>) -> String {
+    let Some(last) = v
+        .migrations()
+        .and_then(|m| m.items.iter().rev().find_map(|x| x.tag.as_ref()))
+    else {
+        return "tag = \"v1\"".into();
+    };
+    let t = &last.value;
+    let digits = t.chars().rev().take_while(|c| c.is_ascii_digit()).count();
+    if digits == 0 {
+        return format!("after tag \"{t}\"");
+    }
+    let (head, num) = t.split_at(t.len() - digits);
+    match num.parse::<u64>().ok().and_then(|n| n.checked_add(1)) {
+        Some(n) => format!("tag = \"{head}{n}\""),
+        None => format!("after tag \"{t}\""),
+    }
+}
