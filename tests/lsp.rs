@@ -564,3 +564,139 @@ fn progress_for_the_first_analysis() {
     let _ = c.child.wait();
     std::fs::remove_dir_all(&root).ok();
 }
+
+fn write(root: &Path, rel: &str, text: &str) {
+    let p = root.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+/// The LSP ordering rule: a request answers against the documents as of the
+/// last change before it. `didChange` then, with no wait, `hover` at a
+/// position that exists only in the new text, while another Worker's config
+/// keeps a full analysis in flight: every answer is for the new text.
+#[test]
+fn hover_answers_from_the_latest_text_while_another_worker_is_analysed() {
+    let root = std::env::temp_dir().join(format!("durable-lsp-e2e-live-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let a_cfg = "name = \"a\"\nmain = \"src/index.ts\"\ncompatibility_date = \"2025-01-01\"\n\n[[durable_objects.bindings]]\nname = \"ROOM\"\nclass_name = \"Room\"\n\n[[durable_objects.bindings]]\nname = \"SPARE\"\nclass_name = \"Room\"\n\n[[migrations]]\ntag = \"v1\"\nnew_sqlite_classes = [\"Room\"]\n";
+    write(&root, "a/wrangler.toml", a_cfg);
+    let a_src = "import { DurableObject } from \"cloudflare:workers\";\n\nexport class Room extends DurableObject {\n  async run() {\n    const ctx = this.ctx;\n  }\n}\n\nexport default { fetch(_r: Request, env: any) { return env.ROOM.getByName(\"x\").fetch(_r); } };\n";
+    write(&root, "a/src/index.ts", a_src);
+    // Worker b: enough files that its full analysis takes a while.
+    let b_cfg = "name = \"b\"\nmain = \"src/index.ts\"\ncompatibility_date = \"2025-01-01\"\n";
+    write(&root, "b/wrangler.toml", b_cfg);
+    let mut index = String::new();
+    for i in 0..150 {
+        index.push_str(&format!("export * from \"./m{i}\";\n"));
+        let body: String = (0..40)
+            .map(|j| {
+                format!("export function f{i}_{j}(env: any) {{ return env.KV.get(\"k{j}\"); }}\n")
+            })
+            .collect();
+        write(&root, &format!("b/src/m{i}.ts"), &body);
+    }
+    index.push_str("export default { fetch() { return new Response(\"b\"); } };\n");
+    write(&root, "b/src/index.ts", &index);
+    let root = root.canonicalize().unwrap();
+
+    let mut c = Client::start();
+    initialize(&mut c, &root, &["utf-16"]);
+    let a_path = root.join("a/src/index.ts");
+    let b_path = root.join("b/wrangler.toml");
+    c.notify("textDocument/didOpen", json!({"textDocument": {"uri": uri(&a_path), "languageId": "typescript", "version": 1, "text": a_src}}));
+    c.notify("textDocument/didOpen", json!({"textDocument": {"uri": uri(&b_path), "languageId": "toml", "version": 1, "text": b_cfg}}));
+    // The first analysis is committed (DO111 on the unused SPARE).
+    c.diagnostics(&root.join("a/wrangler.toml"), |d| {
+        codes(d).contains(&"DO111".to_string())
+    });
+    let base_lines = a_src.lines().count();
+    // Each round adds a line: the hovered one never exists in older text.
+    let mut added = String::new();
+    for i in 0..200 {
+        let v = i + 2;
+        c.notify(
+            "textDocument/didChange",
+            json!({
+                "textDocument": {"uri": uri(&b_path), "version": v},
+                "contentChanges": [{"text": format!("{b_cfg}# edit {i}\n")}]
+            }),
+        );
+        let line = format!("const probe{i} = this.ctx.storage.setAlarm;");
+        added.push_str(&line);
+        added.push('\n');
+        c.notify(
+            "textDocument/didChange",
+            json!({
+                "textDocument": {"uri": uri(&a_path), "version": v},
+                "contentChanges": [{"text": format!("{a_src}{added}")}]
+            }),
+        );
+        let col = line.find("setAlarm").unwrap() + 3;
+        let h = c.request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri(&a_path)}, "position": {"line": base_lines + i, "character": col}}),
+        );
+        let text = h["result"]["contents"]["value"]
+            .as_str()
+            .unwrap_or_else(|| panic!("round {i}: no hover: {h}"));
+        assert!(text.contains("setAlarm"), "round {i}: {text}");
+        assert_eq!(
+            h["result"]["range"]["start"]["line"],
+            base_lines + i,
+            "round {i}"
+        );
+    }
+    c.request("shutdown", json!(null));
+    c.notify("exit", json!(null));
+    let _ = c.child.wait();
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+/// DO111 reads files outside the module graph (a test that uses the
+/// binding): opening one re-checks the Worker without a full analysis.
+#[test]
+fn opening_a_file_that_uses_an_unused_binding_clears_do111() {
+    let root = temp_project("do111", "do111-unused-binding");
+    let mut c = Client::start();
+    initialize(&mut c, &root, &["utf-16"]);
+    let cfg = root.join("wrangler.toml");
+    c.diagnostics(&cfg, |d| codes(d).contains(&"DO111".to_string()));
+    let test = root.join("test/forgotten.test.ts");
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri(&test), "languageId": "typescript", "version": 1,
+        "text": "import { env } from \"cloudflare:workers\";\nenv.FORGOTTEN.getByName(\"t\");\n"}}),
+    );
+    c.diagnostics(&cfg, |d| !codes(d).contains(&"DO111".to_string()));
+    // Closing it (it is not on disk) brings the finding back.
+    c.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": uri(&test)}}),
+    );
+    c.diagnostics(&cfg, |d| codes(d).contains(&"DO111".to_string()));
+    c.request("shutdown", json!(null));
+    c.notify("exit", json!(null));
+    let _ = c.child.wait();
+}
+
+/// A fix rides in `Diagnostic.data`, in the client's positions.
+#[test]
+fn fixes_ride_in_diagnostic_data() {
+    let root = temp_project("fixdata", "suppressions");
+    let mut c = Client::start();
+    initialize(&mut c, &root, &["utf-16"]);
+    let cfg = root.join("wrangler.toml");
+    let d = c.diagnostics(&cfg, |d| codes(d).contains(&"DO002".to_string()));
+    let unused = d.iter().find(|x| x["code"] == "DO002").unwrap();
+    let fix = &unused["data"]["fix"];
+    assert_eq!(fix["title"], "Remove the unused suppression");
+    assert_eq!(fix["edits"][0]["uri"], uri(&cfg));
+    assert_eq!(fix["edits"][0]["newText"], "");
+    let r = &fix["edits"][0]["range"];
+    assert_eq!(r["start"]["line"], 18);
+    assert_eq!(r["end"]["line"], 18);
+    c.request("shutdown", json!(null));
+    c.notify("exit", json!(null));
+    let _ = c.child.wait();
+}

@@ -259,7 +259,7 @@ fn class_info(
     if !bindings.is_empty() {
         s.push_str(&format!("\n- bound as {}", bindings.join(", ")));
     }
-    if let Some(entry) = worker.entries[0].source() {
+    if let Some(entry) = worker.entries.first().and_then(|e| e.source()) {
         let res = Resolver::new(ws, fs);
         match res.export(entry, class) {
             Fact::Known(sym) => {

@@ -274,3 +274,120 @@ mod tests {
         std::fs::remove_dir_all(&dir).ok();
     }
 }
+
+/// What an analysis read through a [`FileSystem`]: files read, paths probed
+/// (that existed or not), folders listed. A change to any of them can change
+/// the result.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReadSet {
+    pub files: std::collections::BTreeSet<PathBuf>,
+    pub probed: std::collections::BTreeSet<PathBuf>,
+    pub listed: std::collections::BTreeSet<PathBuf>,
+}
+
+impl ReadSet {
+    /// Whether creating, changing or deleting `path` can change what was read.
+    pub fn touches(&self, path: &Path) -> bool {
+        self.files.contains(path)
+            || self.probed.contains(path)
+            || self.listed.iter().any(|d| path.starts_with(d))
+    }
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty() && self.probed.is_empty() && self.listed.is_empty()
+    }
+}
+
+/// A [`FileSystem`] that records every access into a [`ReadSet`].
+pub struct Recording<'a> {
+    inner: &'a dyn FileSystem,
+    set: std::sync::Mutex<ReadSet>,
+}
+
+impl<'a> Recording<'a> {
+    pub fn new(inner: &'a dyn FileSystem) -> Self {
+        Recording {
+            inner,
+            set: Default::default(),
+        }
+    }
+    pub fn into_reads(self) -> ReadSet {
+        self.set.into_inner().unwrap_or_else(|e| e.into_inner())
+    }
+    fn note(&self, f: impl FnOnce(&mut ReadSet)) {
+        f(&mut self.set.lock().unwrap_or_else(|e| e.into_inner()));
+    }
+}
+
+impl FileSystem for Recording<'_> {
+    fn read(&self, path: &Path) -> io::Result<Arc<[u8]>> {
+        self.note(|s| {
+            s.files.insert(path.to_path_buf());
+        });
+        self.inner.read(path)
+    }
+    fn is_file(&self, path: &Path) -> bool {
+        self.note(|s| {
+            s.probed.insert(path.to_path_buf());
+        });
+        self.inner.is_file(path)
+    }
+    fn is_dir(&self, path: &Path) -> bool {
+        self.note(|s| {
+            s.probed.insert(path.to_path_buf());
+        });
+        self.inner.is_dir(path)
+    }
+    fn find_files(&self, root: &Path, pred: &dyn Fn(&str) -> bool) -> Vec<PathBuf> {
+        self.note(|s| {
+            s.listed.insert(root.to_path_buf());
+        });
+        self.inner.find_files(root, pred)
+    }
+    fn is_ignored(&self, path: &Path) -> bool {
+        self.inner.is_ignored(path)
+    }
+}
+
+/// A [`FileSystem`] whose reads fail once `cancelled` is set: an analysis
+/// that a newer change made useless stops reading and parsing at once, and
+/// its result is thrown away.
+pub struct Cancellable {
+    inner: Arc<dyn FileSystem>,
+    cancelled: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Cancellable {
+    pub fn new(inner: Arc<dyn FileSystem>, cancelled: Arc<std::sync::atomic::AtomicBool>) -> Self {
+        Cancellable { inner, cancelled }
+    }
+    fn is_cancelled(&self) -> bool {
+        self.cancelled.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+impl FileSystem for Cancellable {
+    fn read(&self, path: &Path) -> io::Result<Arc<[u8]>> {
+        if self.is_cancelled() {
+            return Err(io::Error::new(
+                io::ErrorKind::Interrupted,
+                "the analysis was cancelled",
+            ));
+        }
+        self.inner.read(path)
+    }
+    fn is_file(&self, path: &Path) -> bool {
+        !self.is_cancelled() && self.inner.is_file(path)
+    }
+    fn is_dir(&self, path: &Path) -> bool {
+        !self.is_cancelled() && self.inner.is_dir(path)
+    }
+    fn find_files(&self, root: &Path, pred: &dyn Fn(&str) -> bool) -> Vec<PathBuf> {
+        if self.is_cancelled() {
+            return Vec::new();
+        }
+        self.inner.find_files(root, pred)
+    }
+    fn is_ignored(&self, path: &Path) -> bool {
+        self.inner.is_ignored(path)
+    }
+}

@@ -552,22 +552,68 @@ pub fn load_source_with(
         .and_then(|t| t.get(path))
         .filter(|(t, _)| **t == *text)
         .map(|(_, tree)| tree.clone());
-    let tree = match ready {
-        Some(t) => t,
-        None => syntax::parse(lang, &text, None)
-            .ok_or_else(|| Skip::Unreadable("the parser gave up".into()))?,
-    };
-    let facts = syntax::typescript::facts(lang, &text, &tree);
-    let suppressions = crate::suppress::find(&text, crate::suppress::CommentStyle::Slash);
-    Ok(SourceFile {
-        path: path.to_path_buf(),
-        lang,
-        lines: LineIndex::new(&text),
-        text,
-        facts: Arc::new(facts),
-        edges: HashMap::new(),
-        suppressions,
-    })
+    SourceFile::from_text(path, lang, text, ready)
+}
+
+impl SourceFile {
+    /// A file's facts from its text, with its tree when the caller has one.
+    pub fn from_text(
+        path: &Path,
+        lang: Lang,
+        text: Arc<str>,
+        tree: Option<tree_sitter::Tree>,
+    ) -> Result<SourceFile, Skip> {
+        let tree = match tree {
+            Some(t) => t,
+            None => syntax::parse(lang, &text, None)
+                .ok_or_else(|| Skip::Unreadable("the parser gave up".into()))?,
+        };
+        let facts = syntax::typescript::facts(lang, &text, &tree);
+        let suppressions = crate::suppress::find(&text, crate::suppress::CommentStyle::Slash);
+        Ok(SourceFile {
+            path: path.to_path_buf(),
+            lang,
+            lines: LineIndex::new(&text),
+            text,
+            facts: Arc::new(facts),
+            edges: HashMap::new(),
+            suppressions,
+        })
+    }
+}
+
+impl Workspace {
+    /// This workspace with one document's text as the editor has it now:
+    /// the file's own facts are recomputed, every cross-file fact (graphs,
+    /// edges, other files) stays as analysed. `None` when the workspace does
+    /// not know the file or already has this text.
+    pub fn with_document(
+        &self,
+        path: &Path,
+        text: &str,
+        tree: Option<tree_sitter::Tree>,
+    ) -> Option<Workspace> {
+        if let Some(f) = self.file(path) {
+            if *f.text == *text || text.len() > syntax::MAX_SOURCE_BYTES {
+                return None;
+            }
+            let mut nf = SourceFile::from_text(path, f.lang, Arc::from(text), tree).ok()?;
+            nf.edges = f.edges.clone();
+            let mut ws = self.clone();
+            ws.files.insert(path.to_path_buf(), Arc::new(nf));
+            return Some(ws);
+        }
+        let i = self.workers.iter().position(|w| w.config.path == path)?;
+        if *self.workers[i].text == *text {
+            return None;
+        }
+        let mut ws = self.clone();
+        let w = &mut ws.workers[i];
+        w.config = Config::parse(path.to_path_buf(), text);
+        w.text = Arc::from(text);
+        w.lines = LineIndex::new(text);
+        Some(ws)
+    }
 }
 
 /// Trees an editor keeps for its open documents: path → (text, tree).

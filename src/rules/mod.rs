@@ -148,8 +148,15 @@ pub fn check(ws: &Workspace, fs: &dyn FileSystem) -> Report {
     check_with(ws, fs, &Settings::default())
 }
 
-/// One Worker's findings, with its settings applied, and its unknowns.
-pub type WorkerResult = (Vec<Diagnostic>, usize);
+/// One Worker's findings, with its settings applied, its unknowns, and
+/// what its rules read beyond the workspace's files (a change there must
+/// re-check it).
+#[derive(Clone, Debug, Default)]
+pub struct WorkerResult {
+    pub diagnostics: Vec<Diagnostic>,
+    pub unknowns: usize,
+    pub reads: crate::project::fs::ReadSet,
+}
 
 /// Runs every rule, with each Worker's `durable-lsp.toml` and `overrides`
 /// (the editor's settings) over it.
@@ -182,11 +189,16 @@ pub fn check_one(
     overrides: &Settings,
 ) -> WorkerResult {
     if editor_ignores(ws, i, overrides) {
-        return (Vec::new(), 0);
+        return WorkerResult::default();
     }
     let settings = ws.workers[i].settings.overridden_by(overrides);
-    let (diags, unknowns) = context::run(ws, fs, i, &settings);
-    (apply_levels(diags, &settings), unknowns)
+    let rec = crate::project::fs::Recording::new(fs);
+    let (diags, unknowns) = context::run(ws, &rec, i, &settings);
+    WorkerResult {
+        diagnostics: apply_levels(diags, &settings),
+        unknowns,
+        reads: rec.into_reads(),
+    }
 }
 
 /// The one place severities change after a rule: a level the user set
@@ -207,9 +219,9 @@ pub fn apply_levels(diags: Vec<Diagnostic>, settings: &Settings) -> Vec<Diagnost
 pub fn assemble(ws: &Workspace, per_worker: &[WorkerResult], overrides: &Settings) -> Report {
     let mut report = Report::default();
     let mut settings_reported = std::collections::BTreeSet::new();
-    for (w, (diags, unknowns)) in ws.workers.iter().zip(per_worker) {
-        report.unknowns += unknowns;
-        report.diagnostics.extend(diags.iter().cloned());
+    for (w, r) in ws.workers.iter().zip(per_worker) {
+        report.unknowns += r.unknowns;
+        report.diagnostics.extend(r.diagnostics.iter().cloned());
         if let Some(f) = &w.settings_file {
             if settings_reported.insert(f.clone()) {
                 for p in &w.settings.problems {

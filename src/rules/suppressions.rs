@@ -19,8 +19,11 @@ fn all(ws: &Workspace) -> BTreeMap<&Path, (&[Suppression], &str)> {
             out.insert(&w.config.path, (w.config.suppressions.as_slice(), &*w.text));
         }
     }
+    // Only files some Worker reaches: the editor may hold others (an open
+    // test file) that `--check` never reads.
+    let reached = |p: &Path| ws.workers.iter().any(|w| w.graph.contains(p));
     for f in ws.files.values() {
-        if !f.suppressions.is_empty() && !in_node_modules(&f.path) {
+        if !f.suppressions.is_empty() && !in_node_modules(&f.path) && reached(&f.path) {
             out.insert(&f.path, (f.suppressions.as_slice(), &*f.text));
         }
     }

@@ -15,7 +15,9 @@ pub struct Spawned {
 
 /// Starts the server; a thread parses its stdout, which must carry only
 /// JSON-RPC frames.
+/// `DURABLE_LSP_TEST_BIN` runs the tests against another build.
 pub fn spawn(bin: &str) -> Spawned {
+    let bin = std::env::var("DURABLE_LSP_TEST_BIN").unwrap_or_else(|_| bin.to_string());
     let mut child = Command::new(bin)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -1,0 +1,209 @@
+//! Request handlers. Each answers against the documents as of the last
+//! change received before it: the live text of its document, plus the
+//! cross-file facts of the committed analysis. A request waits for an
+//! analysis only when another file of the same Worker, a config or the
+//! settings changed since that analysis.
+
+use super::convert;
+use super::scheduler::Analysis;
+use super::session::{lock, path_of};
+use super::Backend;
+use crate::rules::{self, DOCS_BASE};
+use crate::text::{Encoding, LineIndex};
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tower_lsp_server::jsonrpc::Result;
+use tower_lsp_server::ls_types::*;
+
+/// How long a request waits for the analysis it needs before it answers
+/// with what it has.
+const WAIT: Duration = Duration::from_secs(2);
+/// Pull diagnostics wait longer: they are the analysis's result.
+const PULL_WAIT: Duration = Duration::from_secs(5);
+
+impl Backend {
+    /// Waits, when `path`'s answer depends on a change not analysed yet:
+    /// the first analysis, a full one (configs, settings, files created or
+    /// deleted), or another changed file of a Worker that reaches `path`.
+    async fn facts_for(&self, path: &Path) {
+        let wait_for = {
+            let st = lock(&self.state);
+            st.pending_for(path).then_some(st.revision)
+        };
+        if let Some(rev) = wait_for {
+            self.sched.committed(rev, WAIT).await;
+        }
+    }
+
+    /// The published diagnostics once every change made so far is analysed
+    /// (at most [`PULL_WAIT`]).
+    async fn settled(&self) -> HashMap<PathBuf, Vec<Diagnostic>> {
+        let rev = lock(&self.state).revision;
+        if !self.sched.committed(rev, PULL_WAIT).await {
+            crate::log!(
+                Warn,
+                "pull diagnostics answered before revision {rev} was analysed"
+            );
+        }
+        lock(&self.state).published.clone()
+    }
+
+    pub(super) async fn handle_hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        let tdp = params.text_document_position_params;
+        let Some(path) = path_of(&tdp.text_document.uri) else {
+            return Ok(None);
+        };
+        self.facts_for(&path).await;
+        let (last, live, enc) = {
+            let st = lock(&self.state);
+            let live = st
+                .docs
+                .get(&path)
+                .map(|d| (d.text.to_string(), d.tree.clone()));
+            (st.last.clone(), live, st.encoding())
+        };
+        // A bug in a feature must not take the server down: a panic becomes
+        // a JSON-RPC error and the server keeps serving.
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            hover_at(last.as_deref(), &path, live, tdp.position, enc)
+        }))
+        .map_err(|_| {
+            crate::log!(Error, "hover panicked on {}", path.display());
+            tower_lsp_server::jsonrpc::Error::internal_error()
+        })
+    }
+
+    pub(super) async fn handle_diagnostic(
+        &self,
+        params: DocumentDiagnosticParams,
+    ) -> Result<DocumentDiagnosticReportResult> {
+        let items = match path_of(&params.text_document.uri) {
+            Some(p) => self.settled().await.get(&p).cloned().unwrap_or_default(),
+            None => Vec::new(),
+        };
+        Ok(DocumentDiagnosticReportResult::Report(
+            DocumentDiagnosticReport::Full(RelatedFullDocumentDiagnosticReport {
+                related_documents: None,
+                full_document_diagnostic_report: FullDocumentDiagnosticReport {
+                    result_id: None,
+                    items,
+                },
+            }),
+        ))
+    }
+
+    pub(super) async fn handle_workspace_diagnostic(
+        &self,
+        params: WorkspaceDiagnosticParams,
+    ) -> Result<WorkspaceDiagnosticReportResult> {
+        let all = self.settled().await;
+        let versions: HashMap<PathBuf, i32> = lock(&self.state)
+            .docs
+            .iter()
+            .map(|(p, d)| (p.clone(), d.version))
+            .collect();
+        // Files the client knew but that are clean now get an empty report.
+        let mut paths: BTreeSet<PathBuf> = all.keys().cloned().collect();
+        for id in &params.previous_result_ids {
+            if let Some(p) = path_of(&id.uri) {
+                paths.insert(p);
+            }
+        }
+        let items = paths
+            .into_iter()
+            .filter_map(|p| {
+                Some(WorkspaceDocumentDiagnosticReport::Full(
+                    WorkspaceFullDocumentDiagnosticReport {
+                        uri: convert::uri(&p)?,
+                        version: versions.get(&p).map(|v| *v as i64),
+                        full_document_diagnostic_report: FullDocumentDiagnosticReport {
+                            result_id: None,
+                            items: all.get(&p).cloned().unwrap_or_default(),
+                        },
+                    },
+                ))
+            })
+            .collect();
+        Ok(WorkspaceDiagnosticReportResult::Report(
+            WorkspaceDiagnosticReport { items },
+        ))
+    }
+}
+
+/// Hover at `pos` of `path`, whose editor text is `live` (when open).
+fn hover_at(
+    a: Option<&Analysis>,
+    path: &Path,
+    live: Option<(String, Option<tree_sitter::Tree>)>,
+    pos: Position,
+    enc: Encoding,
+) -> Option<Hover> {
+    let Some(a) = a.filter(|a| convert::text_of(&a.ws, path).is_some()) else {
+        let (text, _) = live?;
+        return standalone_hover(path, &text, pos, enc);
+    };
+    // The document as the editor has it now, over the analysed workspace.
+    let view = live.and_then(|(text, tree)| a.ws.with_document(path, &text, tree));
+    let ws = view.as_ref().unwrap_or(&a.ws);
+    let (text, idx) = convert::text_of(ws, path)?;
+    let at = convert::offset(text, idx, pos, enc);
+    // Findings were computed for the analysed text: shown only while the
+    // document still has it.
+    let hits: Vec<&rules::Diagnostic> = if view.is_none() {
+        a.diagnostics
+            .iter()
+            .filter(|d| d.file == path && d.span.start <= at && at <= d.span.end)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut parts: Vec<String> = hits
+        .iter()
+        .map(|d| {
+            format!(
+                "{} ({})\n\n{}\n\n{}\n\n[Rule page]({})",
+                d.code,
+                d.severity.as_str(),
+                d.message,
+                crate::ide::docs::rule_markdown(d.code.as_str()).unwrap_or_default(),
+                rules::doc_url(DOCS_BASE, d.code)
+            )
+        })
+        .collect();
+    let doc = crate::ide::hover::hover(ws, &*a.fs, path, at);
+    let span = doc
+        .as_ref()
+        .map(|h| h.span)
+        .or(hits.first().map(|d| d.span))?;
+    if let Some(h) = doc {
+        parts.push(h.markdown);
+    }
+    Some(Hover {
+        contents: HoverContents::Markup(MarkupContent {
+            kind: MarkupKind::Markdown,
+            value: parts.join("\n\n---\n\n"),
+        }),
+        range: Some(convert::range(ws, path, span, enc)),
+    })
+}
+
+/// API hover on an open document that no Worker reaches.
+fn standalone_hover(path: &Path, text: &str, pos: Position, enc: Encoding) -> Option<Hover> {
+    let lang = crate::syntax::Lang::from_path(path)?;
+    let idx = LineIndex::new(text);
+    let at = convert::offset(text, &idx, pos, enc);
+    let h = crate::ide::hover::source_hover(lang, text, at)?;
+    let s = idx.position(text, h.span.start, enc);
+    let e = idx.position(text, h.span.end, enc);
+    Some(Hover {
+        contents: HoverContents::Markup(MarkupContent {
+            kind: MarkupKind::Markdown,
+            value: h.markdown,
+        }),
+        range: Some(Range::new(
+            Position::new(s.line, s.column),
+            Position::new(e.line, e.column),
+        )),
+    })
+}

@@ -1,0 +1,394 @@
+//! The scheduler: one analysis in flight, always of the latest revision.
+//!
+//! A change bumps the revision, raises the running analysis's cancellation
+//! flag and wakes the loop. After a short quiet period the loop snapshots
+//! the documents and runs a full analysis (the first one, or after a config,
+//! a created or deleted file, settings or folders changed) or an incremental
+//! one (the changed files re-read, only the Workers that reach them or read
+//! them re-checked). A cancelled analysis stops at its next read or Worker
+//! and is thrown away; a finished one is committed for the revision it saw
+//! and published. Waiters (pull diagnostics, requests that need cross-file
+//! facts) wait on the committed revision, not in a polling loop.
+
+use super::convert;
+use super::session::{lock, State};
+use crate::project::fs::{Cancellable, FileSystem, MemFs, OsFs};
+use crate::project::workspace::Trees;
+use crate::project::{Entry, Workspace};
+use crate::rules::{self, DOCS_BASE};
+use crate::settings::Settings;
+use crate::text::Encoding;
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{watch, Notify};
+use tower_lsp_server::ls_types::*;
+use tower_lsp_server::Client;
+
+/// Time without changes before an analysis starts.
+pub const DEBOUNCE: Duration = Duration::from_millis(15);
+
+/// A committed analysis: the workspace, the file view it read, each
+/// Worker's result and the assembled diagnostics.
+pub struct Analysis {
+    pub ws: Workspace,
+    pub fs: Arc<dyn FileSystem>,
+    pub per_worker: Vec<rules::WorkerResult>,
+    pub diagnostics: Vec<rules::Diagnostic>,
+}
+
+impl Analysis {
+    fn new(
+        ws: Workspace,
+        fs: Arc<dyn FileSystem>,
+        per_worker: Vec<rules::WorkerResult>,
+        overrides: &Settings,
+    ) -> Analysis {
+        let diagnostics = rules::assemble(&ws, &per_worker, overrides).diagnostics;
+        Analysis {
+            ws,
+            fs,
+            per_worker,
+            diagnostics,
+        }
+    }
+
+    /// Whether some Worker names `p` as a `main` that is missing or not
+    /// built yet: its creation changes entries.
+    pub fn is_entry_target(&self, p: &Path) -> bool {
+        self.ws.workers.iter().any(|w| {
+            w.entries.iter().any(|e| match e {
+                Entry::Missing { path } => path == p,
+                Entry::BuildOutput { path, .. } => path == p,
+                _ => false,
+            })
+        })
+    }
+
+    /// The Workers whose config is `p` or whose module graph holds it.
+    pub fn owners(&self, p: &Path) -> Vec<usize> {
+        self.ws
+            .workers
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| w.config.path == p || w.graph.contains(p))
+            .map(|(i, _)| i)
+            .collect()
+    }
+}
+
+/// Shared by the loop and the request handlers.
+pub struct Scheduler {
+    wake: Notify,
+    committed: watch::Sender<u64>,
+}
+
+impl Default for Scheduler {
+    fn default() -> Self {
+        Scheduler {
+            wake: Notify::new(),
+            committed: watch::Sender::new(0),
+        }
+    }
+}
+
+impl Scheduler {
+    /// Records a change and wakes the loop.
+    pub fn changed(&self, state: &Mutex<State>, path: Option<PathBuf>) {
+        lock(state).note_change(path);
+        self.wake.notify_one();
+    }
+
+    /// Wakes the loop after changes were noted directly on the state.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Waits until an analysis covering revision `rev` is committed, at
+    /// most `limit`. Returns whether it was.
+    pub async fn committed(&self, rev: u64, limit: Duration) -> bool {
+        let mut rx = self.committed.subscribe();
+        let done = matches!(
+            tokio::time::timeout(limit, rx.wait_for(|c| *c >= rev)).await,
+            Ok(Ok(_))
+        );
+        done
+    }
+}
+
+/// One analysis to run: what it reads, as of one revision.
+struct Job {
+    revision: u64,
+    roots: Vec<PathBuf>,
+    docs: Vec<(PathBuf, String)>,
+    versions: HashMap<PathBuf, i32>,
+    dirty: BTreeSet<PathBuf>,
+    trees: Trees,
+    prev: Option<Arc<Analysis>>,
+    overrides: Settings,
+    encoding: Encoding,
+    cancel: Arc<AtomicBool>,
+    progress: bool,
+}
+
+impl Job {
+    /// The job for the latest revision, or `None` when it is committed.
+    fn take(st: &mut State) -> Option<Job> {
+        if st.committed == st.revision && st.last.is_some() {
+            return None;
+        }
+        let full = !st.full.is_empty() || st.last.is_none();
+        let dirty: BTreeSet<PathBuf> = st.dirty.keys().cloned().collect();
+        let trees: Trees = st
+            .docs
+            .iter()
+            .filter(|(p, _)| dirty.contains(*p))
+            .filter_map(|(p, d)| {
+                Some((p.clone(), (Arc::from(d.text.to_string()), d.tree.clone()?)))
+            })
+            .collect();
+        let cancel = Arc::new(AtomicBool::new(false));
+        st.running = Some(cancel.clone());
+        Some(Job {
+            revision: st.revision,
+            roots: st.roots.clone(),
+            docs: st
+                .docs
+                .iter()
+                .map(|(p, d)| (p.clone(), d.text.to_string()))
+                .collect(),
+            versions: st
+                .docs
+                .iter()
+                .map(|(p, d)| (p.clone(), d.version))
+                .collect(),
+            dirty,
+            trees,
+            prev: if full { None } else { st.last.clone() },
+            overrides: st.overrides.clone(),
+            encoding: st.encoding(),
+            cancel,
+            progress: full && st.features.work_done_progress,
+        })
+    }
+
+    /// Runs on a blocking thread; `None` when cancelled.
+    fn run(&self) -> Option<Analysis> {
+        let fs = overlay(&self.roots, &self.docs);
+        let guarded = Cancellable::new(fs.clone(), self.cancel.clone());
+        let cancelled = || self.cancel.load(Ordering::Relaxed);
+        let (ws, per_worker) = match &self.prev {
+            Some(prev) => {
+                let mut ws = prev.ws.clone();
+                let mut affected = ws.update_sources(&guarded, &self.dirty, Some(&self.trees));
+                // Rules that read beyond the graph (DO111 reads the tests
+                // that use a binding) recorded what they read.
+                for (i, r) in prev.per_worker.iter().enumerate() {
+                    if self.dirty.iter().any(|p| r.reads.touches(p)) {
+                        affected.insert(i);
+                    }
+                }
+                let mut per_worker = prev.per_worker.clone();
+                for i in affected {
+                    if cancelled() {
+                        return None;
+                    }
+                    per_worker[i] = rules::check_one(&ws, &guarded, i, &self.overrides);
+                }
+                (ws, per_worker)
+            }
+            None => {
+                let ws = Workspace::load(&guarded, &self.roots);
+                let mut per_worker = Vec::with_capacity(ws.workers.len());
+                for i in 0..ws.workers.len() {
+                    if cancelled() {
+                        return None;
+                    }
+                    per_worker.push(rules::check_one(&ws, &guarded, i, &self.overrides));
+                }
+                (ws, per_worker)
+            }
+        };
+        if cancelled() {
+            return None;
+        }
+        Some(Analysis::new(ws, fs, per_worker, &self.overrides))
+    }
+}
+
+/// The roots on disk with the open documents over them.
+fn overlay(roots: &[PathBuf], docs: &[(PathBuf, String)]) -> Arc<dyn FileSystem> {
+    let os: Arc<dyn FileSystem> = Arc::new(OsFs::new(roots));
+    let mut mem = MemFs::over(os);
+    for (p, t) in docs {
+        mem.insert(p.clone(), t.clone());
+    }
+    Arc::new(mem)
+}
+
+/// The analysis loop; runs for the life of the server.
+pub async fn run(client: Client, state: Arc<Mutex<State>>, sched: Arc<Scheduler>) {
+    loop {
+        sched.wake.notified().await;
+        // Wait for a quiet moment: edits come in bursts.
+        loop {
+            let rev = lock(&state).revision;
+            tokio::time::sleep(DEBOUNCE).await;
+            if lock(&state).revision == rev {
+                break;
+            }
+        }
+        let Some(job) = Job::take(&mut lock(&state)) else {
+            continue;
+        };
+        let progress = if job.progress {
+            begin_progress(&client, job.revision).await
+        } else {
+            None
+        };
+        let started = std::time::Instant::now();
+        let incremental = job.prev.is_some();
+        let job = Arc::new(job);
+        let runner = job.clone();
+        let result = tokio::task::spawn_blocking(move || runner.run()).await;
+        if let Some(p) = progress {
+            p.finish_with_message("Done").await;
+        }
+        let cancelled = {
+            let mut st = lock(&state);
+            st.running = None;
+            job.cancel.load(Ordering::Relaxed)
+        };
+        match result {
+            Ok(Some(a)) if !cancelled => {
+                crate::log!(
+                    Info,
+                    "{} analysis of revision {}: {} Workers, {} files, {} findings in {:.1} ms",
+                    if incremental { "incremental" } else { "full" },
+                    job.revision,
+                    a.ws.workers.len(),
+                    a.ws.files.len(),
+                    a.diagnostics.len(),
+                    started.elapsed().as_secs_f64() * 1000.0
+                );
+                publish(&client, &state, &sched, &job, Arc::new(a)).await;
+            }
+            Ok(_) => {
+                crate::log!(
+                    Debug,
+                    "analysis of revision {} cancelled after {:.1} ms",
+                    job.revision,
+                    started.elapsed().as_secs_f64() * 1000.0
+                );
+            }
+            Err(e) => {
+                crate::log!(Error, "analysis failed: {e}");
+                // Waiters must not wait for an analysis that will not come:
+                // this revision is done, with the last results.
+                {
+                    let mut st = lock(&state);
+                    st.committed = st.committed.max(job.revision);
+                }
+                sched.committed.send_replace(job.revision);
+                client
+                    .log_message(
+                        MessageType::ERROR,
+                        format!("durable-lsp: the analysis failed ({e}); the next change retries"),
+                    )
+                    .await;
+            }
+        }
+    }
+}
+
+async fn begin_progress(
+    client: &Client,
+    revision: u64,
+) -> Option<
+    tower_lsp_server::OngoingProgress<
+        tower_lsp_server::Unbounded,
+        tower_lsp_server::NotCancellable,
+    >,
+> {
+    let token = NumberOrString::String(format!("durable-lsp-analysis-{revision}"));
+    let created = client
+        .send_request::<request::WorkDoneProgressCreate>(WorkDoneProgressCreateParams {
+            token: token.clone(),
+        })
+        .await;
+    match created {
+        Ok(()) => Some(
+            client
+                .progress(token, "durable-lsp")
+                .with_message("Analysing Workers")
+                .begin()
+                .await,
+        ),
+        Err(_) => None,
+    }
+}
+
+/// Commits an analysis for its revision and sends what changed.
+async fn publish(
+    client: &Client,
+    state: &Mutex<State>,
+    sched: &Scheduler,
+    job: &Job,
+    a: Arc<Analysis>,
+) {
+    let enc = job.encoding;
+    let mut by_file: HashMap<PathBuf, Vec<Diagnostic>> = HashMap::new();
+    for d in &a.diagnostics {
+        by_file
+            .entry(d.file.clone())
+            .or_default()
+            .push(convert::diagnostic(&a.ws, d, enc, DOCS_BASE));
+    }
+    let rev = job.revision;
+    let (sends, refresh) = {
+        let mut st = lock(state);
+        // Everything changed up to this revision is in this analysis.
+        st.dirty.retain(|_, r| *r > rev);
+        st.full.retain(|(r, _)| *r > rev);
+        st.last = Some(a.clone());
+        st.committed = rev;
+        if st.features.pull {
+            let changed = st.published.len() != by_file.len()
+                || by_file.iter().any(|(p, d)| st.published.get(p) != Some(d));
+            st.published = by_file;
+            (Vec::new(), changed)
+        } else {
+            let mut sends: Vec<(PathBuf, Vec<Diagnostic>)> = Vec::new();
+            let gone: Vec<PathBuf> = st
+                .published
+                .keys()
+                .filter(|p| !by_file.contains_key(*p))
+                .cloned()
+                .collect();
+            for p in gone {
+                st.published.remove(&p);
+                sends.push((p, Vec::new()));
+            }
+            for (p, diags) in by_file {
+                if st.published.get(&p) != Some(&diags) {
+                    st.published.insert(p.clone(), diags.clone());
+                    sends.push((p, diags));
+                }
+            }
+            (sends, false)
+        }
+    };
+    sched.committed.send_replace(rev);
+    if refresh {
+        let _ = client.workspace_diagnostic_refresh().await;
+    }
+    for (p, diags) in sends {
+        if let Some(u) = convert::uri(&p) {
+            client
+                .publish_diagnostics(u, diags, job.versions.get(&p).copied())
+                .await;
+        }
+    }
+}

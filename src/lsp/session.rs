@@ -1,0 +1,351 @@
+//! Session state: open documents (ropes with incrementally reparsed
+//! trees), roots, the client's features and settings, and the bookkeeping
+//! the scheduler reads (revisions, dirty files, the committed analysis).
+//! Mutations happen under one lock that is never held across an `.await`.
+
+use super::scheduler::Analysis;
+use crate::settings::Settings;
+use crate::text::{Encoding, Position as TextPos};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
+use tower_lsp_server::ls_types::*;
+
+/// An open document: a rope (lines break on LF, CR and CRLF only: ropey is
+/// built with `cr_lines` and without `unicode_lines`), its version, and its
+/// tree, kept current by incremental reparsing.
+pub struct Doc {
+    pub text: ropey::Rope,
+    pub version: i32,
+    pub tree: Option<tree_sitter::Tree>,
+}
+
+impl Doc {
+    pub fn new(path: &Path, text: String, version: i32) -> Doc {
+        let rope = ropey::Rope::from_str(&text);
+        let tree = crate::syntax::Lang::from_path(path).and_then(|l| parse_rope(l, &rope, None));
+        Doc {
+            text: rope,
+            version,
+            tree,
+        }
+    }
+}
+
+/// Parses a rope chunk by chunk (no copy into one string).
+pub fn parse_rope(
+    lang: crate::syntax::Lang,
+    rope: &ropey::Rope,
+    old: Option<&tree_sitter::Tree>,
+) -> Option<tree_sitter::Tree> {
+    let mut parser = tree_sitter::Parser::new();
+    parser.set_language(&lang.grammar()).ok()?;
+    let len = rope.len_bytes();
+    let mut read = |byte: usize, _: tree_sitter::Point| -> &[u8] {
+        if byte >= len {
+            return &[];
+        }
+        let (chunk, start, _, _) = rope.chunk_at_byte(byte);
+        &chunk.as_bytes()[byte - start..]
+    };
+    parser.parse_with_options(&mut read, old, None)
+}
+
+/// Everything the server knows, behind one lock.
+#[derive(Default)]
+pub struct State {
+    pub roots: Vec<PathBuf>,
+    pub docs: HashMap<PathBuf, Doc>,
+    pub encoding: Option<Encoding>,
+    pub features: ClientFeatures,
+    /// the editor's settings, over each Worker's durable-lsp.toml
+    pub overrides: Settings,
+    /// Bumped by every change (documents, files on disk, settings, folders).
+    pub revision: u64,
+    /// Source files changed since the committed analysis, with the revision
+    /// of their last change.
+    pub dirty: HashMap<PathBuf, u64>,
+    /// Changes since the committed analysis that need a full one, with
+    /// their revision: a path (a config, a manifest, a toolchain config, a
+    /// missing `main` created) or `None` for the whole workspace (files
+    /// created or deleted, settings, folders).
+    pub full: Vec<(u64, Option<PathBuf>)>,
+    /// The cancellation flag of the analysis in flight.
+    pub running: Option<Arc<AtomicBool>>,
+    /// The committed analysis and the revision it covers.
+    pub last: Option<Arc<Analysis>>,
+    pub committed: u64,
+    /// What each file was last sent (push) or will be answered (pull).
+    pub published: HashMap<PathBuf, Vec<Diagnostic>>,
+}
+
+impl State {
+    /// Records a change. `path` is a source file whose text changed (an
+    /// open document, or a file on disk), or `None` for a change that needs
+    /// a full analysis. Cancels the analysis in flight.
+    pub fn note_change(&mut self, path: Option<PathBuf>) {
+        self.revision += 1;
+        let rev = self.revision;
+        // A file some Worker names as `main` but which was missing can change
+        // entries: full.
+        let entry_target =
+            |st: &State, p: &Path| st.last.as_ref().is_some_and(|a| a.is_entry_target(p));
+        match path {
+            Some(p) if !is_config_path(&p) && !entry_target(self, &p) => {
+                self.dirty.insert(p, rev);
+            }
+            p => self.full.push((rev, p)),
+        }
+        if let Some(flag) = &self.running {
+            flag.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    /// Whether a change not analysed yet can alter the facts about `path`:
+    /// one of the whole workspace, a config or manifest in a folder above
+    /// it, or another changed file of a Worker that reaches it.
+    pub fn pending_for(&self, path: &Path) -> bool {
+        let Some(a) = &self.last else { return true };
+        let owners = a.owners(path);
+        let full = self.full.iter().any(|(_, p)| match p {
+            None => true,
+            Some(p) => {
+                p.parent().is_some_and(|d| path.starts_with(d))
+                    || a.owners(p).iter().any(|o| owners.contains(o))
+            }
+        });
+        full || self
+            .dirty
+            .keys()
+            .filter(|p| p.as_path() != path)
+            .any(|p| a.owners(p).iter().any(|o| owners.contains(o)))
+    }
+
+    pub fn encoding(&self) -> Encoding {
+        self.encoding.unwrap_or(Encoding::Utf16)
+    }
+}
+
+pub fn lock(m: &Mutex<State>) -> std::sync::MutexGuard<'_, State> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Files whose change can alter discovery, entries or resolution: a full
+/// analysis follows.
+pub fn is_config_path(p: &Path) -> bool {
+    p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+        crate::config::is_config_name(n)
+            || crate::config::is_vite_config_name(n)
+            || n == crate::settings::FILE_NAME
+            || n == "package.json"
+            || n == "pnpm-workspace.yaml"
+            || n == ".gitignore"
+            || n.starts_with("tsconfig")
+            || n.starts_with("jsconfig")
+            || [
+                "rollup.config.",
+                "remix.config.",
+                "tsup.config.",
+                "tsdown.config.",
+                "webpack.config.",
+                "esbuild.config.",
+            ]
+            .iter()
+            .any(|pre| n.starts_with(pre))
+    })
+}
+
+pub fn path_of(uri: &Uri) -> Option<PathBuf> {
+    uri.to_file_path().map(|p| p.into_owned())
+}
+
+/// The folder a single open file belongs to: the nearest one with a
+/// wrangler config, else the file's own folder.
+pub fn root_for(file: &Path) -> PathBuf {
+    let mut dir = file.parent();
+    while let Some(d) = dir {
+        if crate::config::CONFIG_NAMES
+            .iter()
+            .any(|n| d.join(n).is_file())
+        {
+            return d.to_path_buf();
+        }
+        dir = d.parent();
+    }
+    file.parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+/// What the client can do, read once from its capabilities.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ClientFeatures {
+    /// It registers file watchers when asked (`workspace/didChangeWatchedFiles`).
+    pub watch_dynamic: bool,
+    /// It answers `workspace/configuration`.
+    pub config_pull: bool,
+    /// It pulls diagnostics and can be told to pull again: without refresh
+    /// support a client cannot learn of cross-file changes, so it gets push.
+    pub pull: bool,
+    /// It shows `$/progress`.
+    pub work_done_progress: bool,
+}
+
+impl ClientFeatures {
+    pub fn of(c: &ClientCapabilities) -> ClientFeatures {
+        let ws = c.workspace.as_ref();
+        ClientFeatures {
+            watch_dynamic: ws
+                .and_then(|w| w.did_change_watched_files.as_ref())
+                .and_then(|d| d.dynamic_registration)
+                .unwrap_or(false),
+            config_pull: ws.and_then(|w| w.configuration).unwrap_or(false),
+            pull: c
+                .text_document
+                .as_ref()
+                .and_then(|t| t.diagnostic.as_ref())
+                .is_some()
+                && ws
+                    .and_then(|w| w.diagnostics.as_ref())
+                    .and_then(|d| d.refresh_support)
+                    .unwrap_or(false),
+            work_done_progress: c
+                .window
+                .as_ref()
+                .and_then(|w| w.work_done_progress)
+                .unwrap_or(false),
+        }
+    }
+}
+
+/// Editor settings: `{"rules": {…}}`, or the same under `"durable-lsp"`.
+pub fn settings_from(v: &serde_json::Value) -> Settings {
+    Settings::from_json(v.get("durable-lsp").unwrap_or(v))
+}
+
+/// Applies one content change; positions past the end are clamped.
+/// Returns the edit for tree-sitter.
+pub fn apply_change(
+    rope: &mut ropey::Rope,
+    change: &TextDocumentContentChangeEvent,
+    enc: Encoding,
+) -> tree_sitter::InputEdit {
+    let (s, e) = match change.range {
+        None => (0, rope.len_chars()),
+        Some(r) => {
+            let s = crate::text::rope::char_at(
+                rope,
+                TextPos {
+                    line: r.start.line,
+                    column: r.start.character,
+                },
+                enc,
+            );
+            let e = crate::text::rope::char_at(
+                rope,
+                TextPos {
+                    line: r.end.line,
+                    column: r.end.character,
+                },
+                enc,
+            );
+            (s.min(e), s.max(e))
+        }
+    };
+    let start_byte = rope.char_to_byte(s);
+    let old_end_byte = rope.char_to_byte(e);
+    let start_position = crate::text::rope::point_at(rope, start_byte);
+    let old_end_position = crate::text::rope::point_at(rope, old_end_byte);
+    rope.remove(s..e);
+    rope.insert(s, &change.text);
+    let new_end_byte = start_byte + change.text.len();
+    tree_sitter::InputEdit {
+        start_byte,
+        old_end_byte,
+        new_end_byte,
+        start_position,
+        old_end_position,
+        new_end_position: crate::text::rope::point_at(rope, new_end_byte),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change(sl: u32, sc: u32, el: u32, ec: u32, text: &str) -> TextDocumentContentChangeEvent {
+        TextDocumentContentChangeEvent {
+            range: Some(Range::new(Position::new(sl, sc), Position::new(el, ec))),
+            range_length: None,
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn incremental_changes_apply_in_order_with_the_negotiated_encoding() {
+        let mut t = ropey::Rope::from_str("a😀b\nline two\r\nend");
+        // utf-16: 😀 is two units; replace "b" (column 3..4)
+        let edit = apply_change(&mut t, &change(0, 3, 0, 4, "B"), Encoding::Utf16);
+        assert_eq!(
+            (edit.start_byte, edit.old_end_byte, edit.new_end_byte),
+            (5, 6, 6)
+        );
+        assert_eq!(t, "a😀B\nline two\r\nend");
+        // utf-8: 😀 is four bytes; insert after it (column 5)
+        apply_change(&mut t, &change(0, 5, 0, 5, "!"), Encoding::Utf8);
+        assert_eq!(t, "a😀!B\nline two\r\nend");
+        // across a CRLF
+        let edit = apply_change(&mut t, &change(1, 4, 2, 0, "-"), Encoding::Utf16);
+        assert_eq!(edit.start_position, tree_sitter::Point::new(1, 4));
+        assert_eq!(edit.old_end_position, tree_sitter::Point::new(2, 0));
+        assert_eq!(t, "a😀!B\nline-end");
+        // out of range positions clamp
+        apply_change(&mut t, &change(9, 9, 12, 0, "?"), Encoding::Utf16);
+        assert_eq!(t, "a😀!B\nline-end?");
+        // a lone CR breaks a line too (ropey's cr_lines), and a column past
+        // the end of a line stops before its break
+        let mut t = ropey::Rope::from_str("ab\rcd");
+        apply_change(&mut t, &change(1, 0, 1, 1, "C"), Encoding::Utf16);
+        assert_eq!(t, "ab\rCd");
+        apply_change(&mut t, &change(0, 9, 0, 9, "!"), Encoding::Utf16);
+        assert_eq!(t, "ab!\rCd");
+    }
+
+    #[test]
+    fn encoding_negotiation_prefers_utf8_then_utf32() {
+        use PositionEncodingKind as K;
+        assert_eq!(
+            crate::lsp::convert::negotiate(Some(&[K::UTF16, K::UTF8])),
+            Encoding::Utf8
+        );
+        assert_eq!(
+            crate::lsp::convert::negotiate(Some(&[K::UTF32, K::UTF16])),
+            Encoding::Utf32
+        );
+        assert_eq!(crate::lsp::convert::negotiate(None), Encoding::Utf16);
+    }
+}
+
+#[cfg(test)]
+mod incremental_tests {
+    use super::*;
+
+    /// A tree edited and reparsed incrementally equals a fresh parse.
+    #[test]
+    fn incremental_reparse_matches_a_fresh_parse() {
+        let path = Path::new("/x/a.ts");
+        let mut doc = Doc::new(path, "class A {}\nexport class B extends A {}\n".into(), 1);
+        let ch = TextDocumentContentChangeEvent {
+            range: Some(Range::new(Position::new(0, 0), Position::new(0, 0))),
+            range_length: None,
+            text: "export ".into(),
+        };
+        let edit = apply_change(&mut doc.text, &ch, Encoding::Utf16);
+        let mut old = doc.tree.take().unwrap();
+        old.edit(&edit);
+        let inc = parse_rope(crate::syntax::Lang::TypeScript, &doc.text, Some(&old)).unwrap();
+        let text = doc.text.to_string();
+        let fresh = crate::syntax::parse(crate::syntax::Lang::TypeScript, &text, None).unwrap();
+        assert_eq!(inc.root_node().to_sexp(), fresh.root_node().to_sexp());
+        assert!(text.starts_with("export class A"));
+    }
+}
