@@ -230,7 +230,12 @@ pub fn apply_change(
     enc: Encoding,
 ) -> tree_sitter::InputEdit {
     let (s, e) = match change.range {
-        None => (0, rope.len_chars()),
+        None => {
+            // Whole-document sync: replace only what differs, so that the
+            // tree is reparsed incrementally.
+            let (s, e, text) = whole_document_diff(rope, &change.text);
+            return replace(rope, s, e, text);
+        }
         Some(r) => {
             let s = crate::text::rope::char_at(
                 rope,
@@ -251,13 +256,54 @@ pub fn apply_change(
             (s.min(e), s.max(e))
         }
     };
+    replace(rope, s, e, &change.text)
+}
+
+/// For a new full text: the chars `s..e` of the rope to replace and the
+/// part of `new` to put there (the common prefix and suffix are kept).
+fn whole_document_diff<'a>(rope: &ropey::Rope, new: &'a str) -> (usize, usize, &'a str) {
+    let old_len = rope.len_bytes();
+    let nb = new.as_bytes();
+    // common prefix, chunk by chunk
+    let mut prefix = 0;
+    'outer: for chunk in rope.chunks() {
+        for &b in chunk.as_bytes() {
+            if prefix >= nb.len() || nb[prefix] != b {
+                break 'outer;
+            }
+            prefix += 1;
+        }
+    }
+    // common suffix, not overlapping the prefix
+    let max_suffix = old_len.min(nb.len()) - prefix;
+    let mut suffix = 0;
+    while suffix < max_suffix && rope.byte(old_len - 1 - suffix) == nb[nb.len() - 1 - suffix] {
+        suffix += 1;
+    }
+    // back off to char boundaries in both texts
+    while prefix > 0 && !new.is_char_boundary(prefix) {
+        prefix -= 1;
+    }
+    while suffix > 0 && !new.is_char_boundary(nb.len() - suffix) {
+        suffix -= 1;
+    }
+    let s = rope.byte_to_char(prefix);
+    let e = rope.byte_to_char(old_len - suffix);
+    // byte_to_char rounds down inside a char: keep the edit covering it
+    let prefix = rope.char_to_byte(s);
+    let suffix = old_len - rope.char_to_byte(e);
+    (s, e, &new[prefix..nb.len() - suffix])
+}
+
+/// Replaces chars `s..e` of the rope with `text`; the edit for tree-sitter.
+fn replace(rope: &mut ropey::Rope, s: usize, e: usize, text: &str) -> tree_sitter::InputEdit {
     let start_byte = rope.char_to_byte(s);
     let old_end_byte = rope.char_to_byte(e);
     let start_position = crate::text::rope::point_at(rope, start_byte);
     let old_end_position = crate::text::rope::point_at(rope, old_end_byte);
     rope.remove(s..e);
-    rope.insert(s, &change.text);
-    let new_end_byte = start_byte + change.text.len();
+    rope.insert(s, text);
+    let new_end_byte = start_byte + text.len();
     tree_sitter::InputEdit {
         start_byte,
         old_end_byte,
@@ -308,6 +354,37 @@ mod tests {
         assert_eq!(t, "ab\rCd");
         apply_change(&mut t, &change(0, 9, 0, 9, "!"), Encoding::Utf16);
         assert_eq!(t, "ab!\rCd");
+    }
+
+    #[test]
+    fn whole_document_changes_replace_only_what_differs() {
+        let full = |text: &str| TextDocumentContentChangeEvent {
+            range: None,
+            range_length: None,
+            text: text.into(),
+        };
+        for (old, new) in [
+            ("abc\ndef\n", "abc\nxdef\n"),
+            ("aaaa", "aa"),
+            ("aa", "aaaa"),
+            ("é😀é", "éé"),
+            ("x😀y", "x😁y"),
+            ("", "new"),
+            ("old", ""),
+            ("same", "same"),
+            ("a\r\nb", "a\nb"),
+        ] {
+            let mut t = ropey::Rope::from_str(old);
+            let edit = apply_change(&mut t, &full(new), Encoding::Utf16);
+            assert_eq!(t, new, "{old:?} → {new:?}");
+            // The edit describes the change: old text around it is kept.
+            assert_eq!(&old[..edit.start_byte], &new[..edit.start_byte]);
+            assert_eq!(&old[edit.old_end_byte..], &new[edit.new_end_byte..]);
+            assert!(edit.old_end_byte - edit.start_byte <= old.len());
+        }
+        let mut t = ropey::Rope::from_str("abc\ndef\n");
+        let edit = apply_change(&mut t, &full("abc\nxdef\n"), Encoding::Utf16);
+        assert_eq!((edit.start_byte, edit.old_end_byte, edit.new_end_byte), (4, 4, 5));
     }
 
     #[test]

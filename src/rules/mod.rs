@@ -170,7 +170,9 @@ pub fn check_workers(
     fs: &dyn FileSystem,
     overrides: &Settings,
 ) -> Vec<WorkerResult> {
+    use rayon::prelude::*;
     (0..ws.workers.len())
+        .into_par_iter()
         .map(|i| check_one(ws, fs, i, overrides))
         .collect()
 }
