@@ -1,5 +1,6 @@
 //! What one source file says, independent of any other file.
 
+use super::class_body::ClassBody;
 use crate::text::Span;
 use std::collections::BTreeMap;
 
@@ -76,7 +77,10 @@ pub struct ClassFact {
     pub span: Span,
     pub base: Option<Base>,
     pub base_span: Option<Span>,
+    /// Names of the methods and fields declared in the body, as written.
     pub methods: Vec<String>,
+    /// What the body does: members, constructor, uses of the state object.
+    pub body: ClassBody,
 }
 
 /// A top-level binding of the module.

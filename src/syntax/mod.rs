@@ -1,5 +1,6 @@
 //! Source files: the tree-sitter language table, parsing and per-file facts.
 
+pub mod class_body;
 pub mod facts;
 pub mod queries;
 pub mod typescript;

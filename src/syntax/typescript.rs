@@ -1,5 +1,6 @@
 //! Facts from TypeScript, TSX and JavaScript files.
 
+use super::class_body::{self, Helpers};
 use super::facts::*;
 use super::{queries, Lang};
 use crate::text::Span;
@@ -22,9 +23,15 @@ pub fn facts(lang: Lang, text: &str, tree: &Tree) -> FileFacts {
         ..Default::default()
     };
     let src = text.as_bytes();
+    // Helper functions matter only to class bodies.
+    let h = if text.contains("class") {
+        Helpers::of(root, src)
+    } else {
+        Helpers::default()
+    };
     let mut cursor = root.walk();
     for stmt in root.named_children(&mut cursor) {
-        top_level(&mut f, stmt, src);
+        top_level(&mut f, stmt, src, &h);
     }
     run_queries(&mut f, lang, root, src);
     f
@@ -66,21 +73,21 @@ fn has_token(n: Node, token: &str) -> bool {
     found
 }
 
-fn top_level(f: &mut FileFacts, stmt: Node, src: &[u8]) {
+fn top_level(f: &mut FileFacts, stmt: Node, src: &[u8], h: &Helpers) {
     match stmt.kind() {
         "import_statement" => import(f, stmt, src),
-        "export_statement" => export(f, stmt, src),
+        "export_statement" => export(f, stmt, src, h),
         // Half-typed code: tree-sitter wraps what it could not place in an
         // ERROR node; the statements inside still count.
         "ERROR" => {
             let mut c = stmt.walk();
             let kids: Vec<Node> = stmt.named_children(&mut c).collect();
             for k in kids {
-                top_level(f, k, src);
+                top_level(f, k, src, h);
             }
         }
         _ => {
-            declaration(f, stmt, src);
+            declaration(f, stmt, src, h);
         }
     }
 }
@@ -179,7 +186,7 @@ fn add_import(
     );
 }
 
-fn export(f: &mut FileFacts, stmt: Node, src: &[u8]) {
+fn export(f: &mut FileFacts, stmt: Node, src: &[u8], h: &Helpers) {
     let is_default = has_token(stmt, "default");
     // `export type { X }` / `export type X = …` carry no value.
     let type_only = has_token(stmt, "type");
@@ -187,7 +194,7 @@ fn export(f: &mut FileFacts, stmt: Node, src: &[u8]) {
         .child_by_field_name("source")
         .and_then(|s| string_value(s, src));
     if let Some(decl) = stmt.child_by_field_name("declaration") {
-        let names = declaration(f, decl, src);
+        let names = declaration(f, decl, src, h);
         if is_default {
             f.exports.push(ExportItem::Default {
                 local: names.first().map(|(n, _)| n.clone()),
@@ -212,7 +219,7 @@ fn export(f: &mut FileFacts, stmt: Node, src: &[u8]) {
         let local = value.and_then(|v| match unwrap_expr(v).kind() {
             "identifier" => Some(text_of(unwrap_expr(v), src).to_string()),
             "class" => {
-                let idx = class_fact(f, unwrap_expr(v), src);
+                let idx = class_fact(f, unwrap_expr(v), src, h);
                 f.classes[idx].name.clone()
             }
             _ => None,
@@ -308,10 +315,10 @@ fn unwrap_expr(mut n: Node) -> Node {
 }
 
 /// Records a top-level declaration; returns the names it binds.
-fn declaration(f: &mut FileFacts, n: Node, src: &[u8]) -> Vec<(String, Span)> {
+fn declaration(f: &mut FileFacts, n: Node, src: &[u8], h: &Helpers) -> Vec<(String, Span)> {
     match n.kind() {
         "class_declaration" | "abstract_class_declaration" | "class" => {
-            let idx = class_fact(f, n, src);
+            let idx = class_fact(f, n, src, h);
             let c = &f.classes[idx];
             match &c.name {
                 Some(name) => {
@@ -346,7 +353,7 @@ fn declaration(f: &mut FileFacts, n: Node, src: &[u8]) -> Vec<(String, Span)> {
                 let value = d.child_by_field_name("value");
                 if name.kind() == "identifier" {
                     let kind = value
-                        .map(|v| value_kind(f, v, src))
+                        .map(|v| value_kind(f, v, src, h))
                         .unwrap_or(ValueKind::Other);
                     let s = text_of(name, src).to_string();
                     f.decls.insert(s.clone(), (Decl::Value(kind), span(name)));
@@ -369,7 +376,7 @@ fn declaration(f: &mut FileFacts, n: Node, src: &[u8]) -> Vec<(String, Span)> {
             let inner: Vec<Node> = n.named_children(&mut c).collect();
             inner
                 .into_iter()
-                .flat_map(|d| declaration(f, d, src))
+                .flat_map(|d| declaration(f, d, src, h))
                 .collect()
         }
         "interface_declaration"
@@ -424,10 +431,10 @@ fn pattern_names(p: Node, src: &[u8]) -> Vec<(String, Span)> {
     out
 }
 
-fn value_kind(f: &mut FileFacts, v: Node, src: &[u8]) -> ValueKind {
+fn value_kind(f: &mut FileFacts, v: Node, src: &[u8], h: &Helpers) -> ValueKind {
     let v = unwrap_expr(v);
     match v.kind() {
-        "class" => ValueKind::Class(class_fact(f, v, src)),
+        "class" => ValueKind::Class(class_fact(f, v, src, h)),
         "identifier" => ValueKind::Alias(text_of(v, src).to_string()),
         "call_expression" | "new_expression" | "await_expression" => {
             let callee = v
@@ -455,7 +462,7 @@ fn short(text: &str) -> String {
     }
 }
 
-fn class_fact(f: &mut FileFacts, n: Node, src: &[u8]) -> usize {
+fn class_fact(f: &mut FileFacts, n: Node, src: &[u8], h: &Helpers) -> usize {
     let name = n.child_by_field_name("name");
     let mut base = None;
     let mut base_span = None;
@@ -508,6 +515,7 @@ fn class_fact(f: &mut FileFacts, n: Node, src: &[u8]) -> usize {
             }
         }
     }
+    let body = class_body::class_body(n, src, base.is_some(), h);
     f.classes.push(ClassFact {
         name: name.map(|x| text_of(x, src).to_string()),
         name_span: name
@@ -517,6 +525,7 @@ fn class_fact(f: &mut FileFacts, n: Node, src: &[u8]) -> usize {
         base,
         base_span,
         methods,
+        body,
     });
     f.classes.len() - 1
 }
