@@ -308,7 +308,10 @@ fn burst(target: &Path) -> (f64, f64) {
     while s.rx.try_recv().is_ok() {}
     let has = |k: usize| {
         let needle = format!("Missing{k}`");
-        move |d: &[Value]| d.iter().any(|x| x["message"].as_str().unwrap_or("").contains(&needle))
+        move |d: &[Value]| {
+            d.iter()
+                .any(|x| x["message"].as_str().unwrap_or("").contains(&needle))
+        }
     };
     // one full analysis alone (median of 5)
     let mut singles = Vec::new();

@@ -384,7 +384,10 @@ mod tests {
         }
         let mut t = ropey::Rope::from_str("abc\ndef\n");
         let edit = apply_change(&mut t, &full("abc\nxdef\n"), Encoding::Utf16);
-        assert_eq!((edit.start_byte, edit.old_end_byte, edit.new_end_byte), (4, 4, 5));
+        assert_eq!(
+            (edit.start_byte, edit.old_end_byte, edit.new_end_byte),
+            (4, 4, 5)
+        );
     }
 
     #[test]
