@@ -189,3 +189,43 @@ fn no_config_is_not_an_error() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("No wrangler config"));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// The whole output, as a user sees it: arguments, exit code, stdout, stderr.
+mod snapshots {
+    use insta_cmd::{assert_cmd_snapshot, get_cargo_bin};
+    use std::path::Path;
+    use std::process::Command;
+
+    fn cmd(args: &[&str]) -> Command {
+        let mut c = Command::new(get_cargo_bin("durable-lsp"));
+        c.args(args)
+            .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")))
+            .env("NO_COLOR", "1")
+            .env_remove("GITHUB_ACTIONS");
+        c
+    }
+
+    #[test]
+    fn human_output_of_the_example() {
+        assert_cmd_snapshot!(cmd(&["--check", "examples/chat"]));
+    }
+
+    #[test]
+    fn json_output_of_the_example() {
+        assert_cmd_snapshot!(cmd(&["--check", "examples/chat", "--format", "json"]));
+    }
+
+    #[test]
+    fn human_output_with_environments_and_suppressions() {
+        assert_cmd_snapshot!(cmd(&[
+            "--check",
+            "tests/fixtures/do113-env-missing-durable-objects",
+            "tests/fixtures/suppressions"
+        ]));
+    }
+
+    #[test]
+    fn unknown_code_for_explain() {
+        assert_cmd_snapshot!(cmd(&["--check", "--explain", "DO999"]));
+    }
+}

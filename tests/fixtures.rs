@@ -100,3 +100,84 @@ fn correct_projects_are_silent() {
         assert!(loud.is_empty(), "{name}: {loud:?}");
     }
 }
+
+/// Every finding in full, as a user sees it: message, related locations,
+/// environments and fix, reviewed with `cargo insta review`.
+fn full_report(root: &Path) -> String {
+    let root = root.canonicalize().unwrap();
+    let fs = OsFs::new(std::slice::from_ref(&root));
+    let ws = Workspace::load(&fs, std::slice::from_ref(&root));
+    let report = rules::check(&ws, &fs);
+    let pos = |file: &Path, offset: usize| -> String {
+        let (text, idx) = match ws.file(file) {
+            Some(f) => (f.text.to_string(), f.lines.clone()),
+            None => match ws.workers.iter().find(|w| w.config.path == file) {
+                Some(w) => (w.text.to_string(), w.lines.clone()),
+                None => (String::new(), durable_lsp::text::LineIndex::new("")),
+            },
+        };
+        let p = idx.position(&text, offset, Encoding::Utf32);
+        let rel = file
+            .strip_prefix(&root)
+            .unwrap_or(file)
+            .to_string_lossy()
+            .replace('\\', "/");
+        format!("{rel}:{}:{}", p.line + 1, p.column + 1)
+    };
+    let mut out = String::new();
+    for d in &report.diagnostics {
+        out.push_str(&format!(
+            "{} {} {}\n",
+            d.code,
+            d.severity.as_str(),
+            pos(&d.file, d.span.start)
+        ));
+        for line in d.message.lines() {
+            out.push_str(&format!("  | {line}\n"));
+        }
+        if !d.envs.is_empty() {
+            out.push_str(&format!("  envs: {}\n", d.envs.join(", ")));
+        }
+        for r in &d.related {
+            out.push_str(&format!(
+                "  related {}: {}\n",
+                pos(&r.file, r.span.start),
+                r.message
+            ));
+        }
+        if let Some(f) = &d.fix {
+            out.push_str(&format!(
+                "  fix ({}): {}\n",
+                if f.safe { "safe" } else { "review" },
+                f.title
+            ));
+            for e in &f.edits {
+                out.push_str(&format!(
+                    "    {}..{} → {:?}\n",
+                    pos(&e.file, e.span.start),
+                    pos(&e.file, e.span.end),
+                    e.text
+                ));
+            }
+        }
+    }
+    out.push_str(&format!("unknowns: {}\n", report.unknowns));
+    out
+}
+
+#[test]
+fn fixture_reports_in_full() {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(fixtures_dir())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    for dir in dirs {
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        insta::with_settings!({snapshot_suffix => name.clone(), prepend_module_to_snapshot => false, omit_expression => true}, {
+            insta::assert_snapshot!("fixture", full_report(&dir));
+        });
+    }
+}

@@ -29,7 +29,8 @@ impl Backend {
     async fn facts_for(&self, path: &Path) {
         let wait_for = {
             let st = lock(&self.state);
-            st.pending_for(path).then_some(st.revision)
+            // Revision 1 is the first analysis (asked for by `initialized`).
+            st.pending_for(path).then_some(st.revision.max(1))
         };
         if let Some(rev) = wait_for {
             self.sched.committed(rev, WAIT).await;
@@ -39,7 +40,7 @@ impl Backend {
     /// The published diagnostics once every change made so far is analysed
     /// (at most [`PULL_WAIT`]).
     async fn settled(&self) -> HashMap<PathBuf, Vec<Diagnostic>> {
-        let rev = lock(&self.state).revision;
+        let rev = lock(&self.state).revision.max(1);
         if !self.sched.committed(rev, PULL_WAIT).await {
             crate::log!(
                 Warn,
