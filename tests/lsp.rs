@@ -708,3 +708,210 @@ fn fixes_ride_in_diagnostic_data() {
     c.notify("exit", json!(null));
     let _ = c.child.wait();
 }
+
+/// 5,000 messages: interleaved edits, hovers and pull requests across
+/// several documents, some cancelled with `$/cancelRequest`, none awaited
+/// before the next is sent. Every request gets exactly one answer, the
+/// server exits cleanly, and its final diagnostics equal `--check`.
+#[test]
+fn stress_interleaved_edits_hovers_pulls_and_cancels() {
+    let root = std::env::temp_dir().join(format!("durable-lsp-e2e-stress-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    for f in [
+        "do101-class-not-exported",
+        "do111-unused-binding",
+        "suppressions",
+    ] {
+        copy_dir(&fixtures.join(f), &root.join(f));
+    }
+    let root = root.canonicalize().unwrap();
+    let docs: Vec<PathBuf> = [
+        "do101-class-not-exported/src/index.ts",
+        "do101-class-not-exported/wrangler.toml",
+        "do111-unused-binding/src/index.ts",
+        "suppressions/src/index.ts",
+        "do111-unused-binding/test/new.test.ts",
+    ]
+    .iter()
+    .map(|p| root.join(p))
+    .collect();
+    let originals: Vec<String> = docs
+        .iter()
+        .map(|p| std::fs::read_to_string(p).unwrap_or_default())
+        .collect();
+    let variant = |k: usize, v: u64| -> String {
+        let o = &originals[k];
+        match v % 5 {
+            0 => o.clone(),
+            1 => format!("{o}\nenv.FORGOTTEN.getByName(\"s{v}\");\n"),
+            2 => o.replace("export class", "class"),
+            3 => format!("// durable-lsp-ignore DO111: stress {v}\n{o}"),
+            _ => o[..o.len() / 2].to_string(),
+        }
+    };
+
+    let mut c = Client::start();
+    c.request(
+        "initialize",
+        json!({"processId": null, "rootUri": uri(&root), "capabilities": {
+            "general": {"positionEncodings": ["utf-32"]},
+            "textDocument": {"diagnostic": {"dynamicRegistration": false}},
+            "workspace": {"diagnostics": {"refreshSupport": true}}}}),
+    );
+    c.notify("initialized", json!({}));
+    let mut versions = vec![1i64; docs.len()];
+    let mut texts = originals.clone();
+    for (k, p) in docs.iter().enumerate() {
+        c.notify("textDocument/didOpen", json!({"textDocument": {"uri": uri(p), "languageId": "typescript", "version": 1, "text": texts[k]}}));
+    }
+    let mut seed: u64 = 0x005e_edd0;
+    let mut next = || {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        seed >> 33
+    };
+    let started = Instant::now();
+    let mut sent: Vec<i64> = Vec::new();
+    let mut messages = 0;
+    while messages < 5000 {
+        let k = (next() as usize) % docs.len();
+        match next() % 10 {
+            0..=3 => {
+                versions[k] += 1;
+                texts[k] = variant(k, next());
+                c.notify(
+                    "textDocument/didChange",
+                    json!({"textDocument": {"uri": uri(&docs[k]), "version": versions[k]},
+                    "contentChanges": [{"text": texts[k]}]}),
+                );
+            }
+            4..=6 => {
+                let id = c.next_id;
+                c.next_id += 1;
+                c.send(json!({"jsonrpc": "2.0", "id": id, "method": "textDocument/hover",
+                    "params": {"textDocument": {"uri": uri(&docs[k])}, "position": {"line": next() % 25, "character": next() % 50}}}));
+                sent.push(id);
+            }
+            7 | 8 => {
+                let id = c.next_id;
+                c.next_id += 1;
+                c.send(
+                    json!({"jsonrpc": "2.0", "id": id, "method": "textDocument/diagnostic",
+                    "params": {"textDocument": {"uri": uri(&docs[k])}}}),
+                );
+                sent.push(id);
+            }
+            _ => {
+                if let Some(&id) = sent.get(sent.len().saturating_sub(1 + (next() as usize) % 4)) {
+                    c.notify("$/cancelRequest", json!({"id": id}));
+                }
+            }
+        }
+        messages += 1;
+        // keep the channel drained
+        while let Ok(v) = c.rx.try_recv() {
+            if v.get("method").is_some() {
+                c.handle(v);
+            } else {
+                c.seen.push(v);
+            }
+        }
+    }
+    // Every request is answered exactly once (a result or RequestCancelled).
+    let mut answered = std::collections::BTreeMap::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        for v in c.seen.drain(..) {
+            if v.get("method").is_none() {
+                if let Some(id) = v["id"].as_i64() {
+                    if let Some(e) = v.get("error") {
+                        assert_eq!(e["code"], -32800, "only cancellations fail: {v}");
+                    }
+                    *answered.entry(id).or_insert(0) += 1;
+                }
+            }
+        }
+        if sent.iter().all(|id| answered.contains_key(id)) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{} of {} requests unanswered",
+            sent.len() - answered.len(),
+            sent.len()
+        );
+        if let Ok(v) = c.rx.recv_timeout(Duration::from_millis(100)) {
+            if v.get("method").is_some() {
+                c.handle(v);
+            } else {
+                c.seen.push(v);
+            }
+        }
+    }
+    assert!(
+        answered.values().all(|n| *n == 1),
+        "a request was answered twice"
+    );
+    // Save the documents' final texts; the server's diagnostics equal --check.
+    for (k, p) in docs.iter().enumerate() {
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, &texts[k]).unwrap();
+    }
+    let w = c.request("workspace/diagnostic", json!({"previousResultIds": []}));
+    let mut got: Vec<String> = Vec::new();
+    for item in w["result"]["items"].as_array().unwrap() {
+        let file = item["uri"]
+            .as_str()
+            .unwrap()
+            .strip_prefix(&format!("file://{}/", root.display()))
+            .unwrap()
+            .to_string();
+        for d in item["items"].as_array().unwrap() {
+            got.push(format!(
+                "{} {}:{}:{}",
+                d["code"].as_str().unwrap(),
+                file,
+                d["range"]["start"]["line"].as_u64().unwrap() + 1,
+                d["range"]["start"]["character"].as_u64().unwrap() + 1
+            ));
+        }
+    }
+    got.sort();
+    let fs = durable_lsp::project::fs::OsFs::new(std::slice::from_ref(&root));
+    let ws = durable_lsp::project::Workspace::load(&fs, std::slice::from_ref(&root));
+    let mut want: Vec<String> = durable_lsp::rules::check(&ws, &fs)
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let (text, idx) = match ws.file(&d.file) {
+                Some(f) => (f.text.to_string(), f.lines.clone()),
+                None => {
+                    let w = ws.workers.iter().find(|w| w.config.path == d.file).unwrap();
+                    (w.text.to_string(), w.lines.clone())
+                }
+            };
+            let p = idx.position(&text, d.span.start, durable_lsp::text::Encoding::Utf32);
+            format!(
+                "{} {}:{}:{}",
+                d.code,
+                d.file.strip_prefix(&root).unwrap().display(),
+                p.line + 1,
+                p.column + 1
+            )
+        })
+        .collect();
+    want.sort();
+    assert_eq!(got, want, "the server's final diagnostics equal --check");
+    c.request("shutdown", json!(null));
+    c.notify("exit", json!(null));
+    let status = c.child.wait().unwrap();
+    assert!(status.success(), "the server exits cleanly: {status}");
+    eprintln!(
+        "stress: {messages} messages, {} requests in {:.1} s",
+        sent.len(),
+        started.elapsed().as_secs_f64()
+    );
+    let _ = std::fs::remove_dir_all(&root);
+}

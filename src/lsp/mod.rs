@@ -10,6 +10,8 @@
 
 pub mod convert;
 mod handlers;
+#[cfg(test)]
+mod proptests;
 pub mod scheduler;
 pub mod session;
 

@@ -313,20 +313,94 @@ async fn begin_progress(
     >,
 > {
     let token = NumberOrString::String(format!("durable-lsp-analysis-{revision}"));
-    let created = client
-        .send_request::<request::WorkDoneProgressCreate>(WorkDoneProgressCreateParams {
+    // The client's answer is awaited briefly: a client that does not answer
+    // must not hold up the analysis.
+    let created = tokio::time::timeout(
+        Duration::from_millis(500),
+        client.send_request::<request::WorkDoneProgressCreate>(WorkDoneProgressCreateParams {
             token: token.clone(),
-        })
-        .await;
+        }),
+    )
+    .await;
     match created {
-        Ok(()) => Some(
+        Ok(Ok(())) => Some(
             client
                 .progress(token, "durable-lsp")
                 .with_message("Analysing Workers")
                 .begin()
                 .await,
         ),
-        Err(_) => None,
+        _ => None,
+    }
+}
+
+/// The LSP diagnostics of an analysis, by file.
+fn lsp_diagnostics(a: &Analysis, enc: Encoding) -> HashMap<PathBuf, Vec<Diagnostic>> {
+    let mut by_file: HashMap<PathBuf, Vec<Diagnostic>> = HashMap::new();
+    for d in &a.diagnostics {
+        by_file
+            .entry(d.file.clone())
+            .or_default()
+            .push(convert::diagnostic(&a.ws, d, enc, DOCS_BASE));
+    }
+    by_file
+}
+
+/// Commits `a` as the analysis of revision `rev`: the changes it covers
+/// are no longer pending. Returns what to push (push mode) and whether to
+/// ask the client to pull again (pull mode).
+fn commit(
+    st: &mut State,
+    rev: u64,
+    a: Arc<Analysis>,
+    by_file: HashMap<PathBuf, Vec<Diagnostic>>,
+) -> (Vec<(PathBuf, Vec<Diagnostic>)>, bool) {
+    st.dirty.retain(|_, r| *r > rev);
+    st.full.retain(|(r, _)| *r > rev);
+    st.last = Some(a);
+    st.committed = rev;
+    if st.features.pull {
+        let changed = st.published.len() != by_file.len()
+            || by_file.iter().any(|(p, d)| st.published.get(p) != Some(d));
+        st.published = by_file;
+        return (Vec::new(), changed);
+    }
+    let mut sends: Vec<(PathBuf, Vec<Diagnostic>)> = Vec::new();
+    let gone: Vec<PathBuf> = st
+        .published
+        .keys()
+        .filter(|p| !by_file.contains_key(*p))
+        .cloned()
+        .collect();
+    for p in gone {
+        st.published.remove(&p);
+        sends.push((p, Vec::new()));
+    }
+    for (p, diags) in by_file {
+        if st.published.get(&p) != Some(&diags) {
+            st.published.insert(p.clone(), diags.clone());
+            sends.push((p, diags));
+        }
+    }
+    (sends, false)
+}
+
+/// Runs the job for the latest revision on this thread and commits it, as
+/// the loop does (for tests).
+#[cfg(test)]
+pub(crate) fn analyse_now(state: &Mutex<State>) -> bool {
+    let Some(job) = Job::take(&mut lock(state)) else {
+        return false;
+    };
+    let result = job.run();
+    lock(state).running = None;
+    match result {
+        Some(a) => {
+            let by_file = lsp_diagnostics(&a, job.encoding);
+            commit(&mut lock(state), job.revision, Arc::new(a), by_file);
+            true
+        }
+        None => false,
     }
 }
 
@@ -338,51 +412,17 @@ async fn publish(
     job: &Job,
     a: Arc<Analysis>,
 ) {
-    let enc = job.encoding;
-    let mut by_file: HashMap<PathBuf, Vec<Diagnostic>> = HashMap::new();
-    for d in &a.diagnostics {
-        by_file
-            .entry(d.file.clone())
-            .or_default()
-            .push(convert::diagnostic(&a.ws, d, enc, DOCS_BASE));
-    }
+    let by_file = lsp_diagnostics(&a, job.encoding);
     let rev = job.revision;
-    let (sends, refresh) = {
-        let mut st = lock(state);
-        // Everything changed up to this revision is in this analysis.
-        st.dirty.retain(|_, r| *r > rev);
-        st.full.retain(|(r, _)| *r > rev);
-        st.last = Some(a.clone());
-        st.committed = rev;
-        if st.features.pull {
-            let changed = st.published.len() != by_file.len()
-                || by_file.iter().any(|(p, d)| st.published.get(p) != Some(d));
-            st.published = by_file;
-            (Vec::new(), changed)
-        } else {
-            let mut sends: Vec<(PathBuf, Vec<Diagnostic>)> = Vec::new();
-            let gone: Vec<PathBuf> = st
-                .published
-                .keys()
-                .filter(|p| !by_file.contains_key(*p))
-                .cloned()
-                .collect();
-            for p in gone {
-                st.published.remove(&p);
-                sends.push((p, Vec::new()));
-            }
-            for (p, diags) in by_file {
-                if st.published.get(&p) != Some(&diags) {
-                    st.published.insert(p.clone(), diags.clone());
-                    sends.push((p, diags));
-                }
-            }
-            (sends, false)
-        }
-    };
+    let (sends, refresh) = commit(&mut lock(state), rev, a, by_file);
     sched.committed.send_replace(rev);
     if refresh {
-        let _ = client.workspace_diagnostic_refresh().await;
+        // A request to the client: its answer must not hold up the next
+        // analysis (a client may be busy writing to us).
+        let client = client.clone();
+        tokio::spawn(async move {
+            let _ = client.workspace_diagnostic_refresh().await;
+        });
     }
     for (p, diags) in sends {
         if let Some(u) = convert::uri(&p) {
