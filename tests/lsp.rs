@@ -915,3 +915,40 @@ fn stress_interleaved_edits_hovers_pulls_and_cancels() {
     );
     let _ = std::fs::remove_dir_all(&root);
 }
+
+/// A client that cannot watch files (Neovim 0.11 on Linux): the server
+/// watches the workspace itself, so edits made by other programs (a
+/// `git checkout`, another editor) still reach the analysis.
+#[test]
+fn the_server_watches_files_when_the_client_cannot() {
+    let root = temp_project("selfwatch", "do111-unused-binding");
+    let mut c = Client::start();
+    c.request(
+        "initialize",
+        json!({"processId": null, "rootUri": uri(&root), "capabilities": {
+            "general": {"positionEncodings": ["utf-16"]},
+            "workspace": {"didChangeWatchedFiles": {"dynamicRegistration": false}}}}),
+    );
+    c.notify("initialized", json!({}));
+    let cfg = root.join("wrangler.toml");
+    c.diagnostics(&cfg, |d| codes(d).contains(&"DO111".to_string()));
+    // give the watch a moment to be set up, then create a test in a new folder
+    std::thread::sleep(Duration::from_millis(300));
+    std::fs::create_dir_all(root.join("test/unit")).unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    std::fs::write(
+        root.join("test/unit/forgotten.test.ts"),
+        "import { env } from \"cloudflare:workers\";\nenv.FORGOTTEN.getByName(\"t\");\n",
+    )
+    .unwrap();
+    c.diagnostics(&cfg, |d| !codes(d).contains(&"DO111".to_string()));
+    // an edit of an existing source on disk
+    let src = root.join("src/index.ts");
+    let text = std::fs::read_to_string(&src).unwrap();
+    std::fs::write(&src, format!("{text}\nvoid env.NOPE.idFromName(\"x\");\n")).unwrap();
+    c.diagnostics(&src, |d| codes(d).contains(&"DO110".to_string()));
+    c.request("shutdown", json!(null));
+    c.notify("exit", json!(null));
+    let _ = c.child.wait();
+    std::fs::remove_dir_all(&root).ok();
+}

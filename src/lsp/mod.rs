@@ -14,6 +14,7 @@ mod handlers;
 mod proptests;
 pub mod scheduler;
 pub mod session;
+mod watch;
 
 use crate::cli::Outcome;
 use crate::settings::Settings;
@@ -32,6 +33,8 @@ pub struct Backend {
     client: Client,
     state: Arc<Mutex<State>>,
     sched: Arc<Scheduler>,
+    /// The server's own watch, when the client cannot watch files.
+    watcher: Arc<Mutex<Option<watch::WorkspaceWatcher>>>,
 }
 
 impl Backend {
@@ -39,6 +42,23 @@ impl Backend {
     /// document, or `None` for a change that needs a full analysis.
     fn changed(&self, path: Option<PathBuf>) {
         self.sched.changed(&self.state, path);
+    }
+
+    /// Watches the roots itself when the client does not.
+    fn watch_roots(&self) {
+        let (dynamic, roots) = {
+            let st = lock(&self.state);
+            (st.features.watch_dynamic, st.roots.clone())
+        };
+        if dynamic {
+            return;
+        }
+        let (state, sched, slot) = (self.state.clone(), self.sched.clone(), self.watcher.clone());
+        // Listing the folders reads the disk: off the request threads.
+        tokio::task::spawn_blocking(move || {
+            let w = watch::start(&roots, state, sched);
+            *slot.lock().unwrap_or_else(|e| e.into_inner()) = w;
+        });
     }
 
     fn encoding(&self) -> crate::text::Encoding {
@@ -164,6 +184,7 @@ impl LanguageServer for Backend {
                     .await;
             }
         }
+        self.watch_roots();
         self.changed(None);
     }
 
@@ -193,6 +214,9 @@ impl LanguageServer for Backend {
             st.docs.insert(path.clone(), doc);
             new_root
         };
+        if new_root {
+            self.watch_roots();
+        }
         self.changed((!new_root).then_some(path));
     }
 
@@ -297,6 +321,7 @@ impl LanguageServer for Backend {
                 }
             }
         }
+        self.watch_roots();
         self.changed(None);
     }
 
@@ -337,6 +362,7 @@ pub fn run() -> Outcome {
             client,
             state: Arc::new(Mutex::new(State::default())),
             sched: Arc::default(),
+            watcher: Arc::default(),
         });
         Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
             .serve(service)
