@@ -8,7 +8,7 @@
 //! DO111 = "off"                 # off | hint | info | warning | error
 //! ```
 
-use crate::rules::{Code, Severity};
+use crate::rules::registry::{Code, Severity};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 

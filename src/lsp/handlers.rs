@@ -4,8 +4,8 @@
 //! analysis only when another file of the same Worker, a config or the
 //! settings changed since that analysis.
 
+use super::analysis::Analysis;
 use super::convert;
-use super::scheduler::Analysis;
 use super::session::{lock, path_of};
 use super::Backend;
 use crate::rules::{self, DOCS_BASE};

@@ -8,6 +8,7 @@
 //!   analysis's cross-file facts;
 //! - `convert`: engine values to LSP values.
 
+pub mod analysis;
 pub mod convert;
 mod handlers;
 #[cfg(test)]

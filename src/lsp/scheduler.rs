@@ -10,16 +10,17 @@
 //! and published. Waiters (pull diagnostics, requests that need cross-file
 //! facts) wait on the committed revision, not in a polling loop.
 
+use super::analysis::Analysis;
 use super::convert;
 use super::session::{lock, State};
 use crate::project::fs::{Cancellable, FileSystem, MemFs, OsFs};
 use crate::project::workspace::Trees;
-use crate::project::{Entry, Workspace};
+use crate::project::Workspace;
 use crate::rules::{self, DOCS_BASE};
 use crate::settings::Settings;
 use crate::text::Encoding;
 use std::collections::{BTreeSet, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -29,55 +30,6 @@ use tower_lsp_server::Client;
 
 /// Time without changes before an analysis starts.
 pub const DEBOUNCE: Duration = Duration::from_millis(15);
-
-/// A committed analysis: the workspace, the file view it read, each
-/// Worker's result and the assembled diagnostics.
-pub struct Analysis {
-    pub ws: Workspace,
-    pub fs: Arc<dyn FileSystem>,
-    pub per_worker: Vec<rules::WorkerResult>,
-    pub diagnostics: Vec<rules::Diagnostic>,
-}
-
-impl Analysis {
-    fn new(
-        ws: Workspace,
-        fs: Arc<dyn FileSystem>,
-        per_worker: Vec<rules::WorkerResult>,
-        overrides: &Settings,
-    ) -> Analysis {
-        let diagnostics = rules::assemble(&ws, &per_worker, overrides).diagnostics;
-        Analysis {
-            ws,
-            fs,
-            per_worker,
-            diagnostics,
-        }
-    }
-
-    /// Whether some Worker names `p` as a `main` that is missing or not
-    /// built yet: its creation changes entries.
-    pub fn is_entry_target(&self, p: &Path) -> bool {
-        self.ws.workers.iter().any(|w| {
-            w.entries.iter().any(|e| match e {
-                Entry::Missing { path } => path == p,
-                Entry::BuildOutput { path, .. } => path == p,
-                _ => false,
-            })
-        })
-    }
-
-    /// The Workers whose config is `p` or whose module graph holds it.
-    pub fn owners(&self, p: &Path) -> Vec<usize> {
-        self.ws
-            .workers
-            .iter()
-            .enumerate()
-            .filter(|(_, w)| w.config.path == p || w.graph.contains(p))
-            .map(|(i, _)| i)
-            .collect()
-    }
-}
 
 /// Shared by the loop and the request handlers.
 pub struct Scheduler {

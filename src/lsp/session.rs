@@ -3,7 +3,7 @@
 //! the scheduler reads (revisions, dirty files, the committed analysis).
 //! Mutations happen under one lock that is never held across an `.await`.
 
-use super::scheduler::Analysis;
+use super::analysis::Analysis;
 use crate::settings::Settings;
 use crate::text::{Encoding, Position as TextPos};
 use std::collections::HashMap;

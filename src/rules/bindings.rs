@@ -1,9 +1,10 @@
 //! Bindings and their uses: names (DO112, DO113), uses in code (DO110,
 //! DO111), RPC on stubs (DO118) and bindings to other Workers (DO119).
 
-use super::context::{in_node_modules, rel, VariantCx, WorkerCx};
+use super::context::{closest, in_node_modules, rel, VariantCx, WorkerCx};
+use super::diagnostic::Diagnostic;
 use super::entry::entry_export;
-use super::{closest, Code, Diagnostic};
+use super::registry::Code;
 use crate::config::model::{DoBinding, OtherBinding};
 use crate::project::symbols::Fact;
 use crate::project::{Entry, Worker};

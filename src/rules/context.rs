@@ -1,12 +1,7 @@
-//! The rule framework: the contexts rules read (`WorkerCx`, `VariantCx`),
-//! the family table, and the runner that applies it to one Worker.
-//!
-//! A family is a function and the codes it can emit. The runner computes
-//! each variant's facts once (lifecycle, class index, entry format), skips
-//! families whose codes are all off, tags findings with their environment
-//! and collects unknowns into the Worker's one DO100.
+//! What rules read: the Worker being checked (`WorkerCx`) and the facts of
+//! one of its variants (`VariantCx`), with small helpers they share.
 
-use super::{bindings, entry, lifecycle, worker, Code, Diagnostic};
+use super::diagnostic::Diagnostic;
 use crate::config::classes::ClassIndex;
 use crate::config::model::{DoBinding, Variant};
 use crate::config::Lifecycle;
@@ -17,94 +12,15 @@ use crate::settings::Settings;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-/// What a family runs on.
-#[derive(Clone, Copy)]
-pub enum Run {
-    /// Once per Worker, after its variants.
-    Worker(fn(&mut WorkerCx)),
-    /// Once per checked variant (the top level and each `[env.X]`).
-    Variant(fn(&mut WorkerCx, &VariantCx)),
-}
-
-/// A group of rules that share their facts.
-#[derive(Clone, Copy)]
-pub struct Family {
-    pub name: &'static str,
-    /// Every code the family may emit.
-    pub codes: &'static [Code],
-    pub run: Run,
-}
-
-use Code::*;
-
-/// Every family, in the order they run.
-pub const FAMILIES: &[Family] = &[
-    Family {
-        name: "config shape",
-        codes: &[DO116, DO121],
-        run: Run::Worker(worker::shape),
-    },
-    Family {
-        name: "entry",
-        codes: &[DO115],
-        run: Run::Variant(entry::entry_found),
-    },
-    Family {
-        name: "lifecycle replay",
-        codes: &[DO104, DO105, DO106, DO107, DO114],
-        run: Run::Variant(lifecycle::replay),
-    },
-    Family {
-        name: "binding names",
-        codes: &[DO112, DO113],
-        run: Run::Variant(bindings::names),
-    },
-    Family {
-        name: "module format",
-        codes: &[DO120],
-        run: Run::Variant(entry::service_worker),
-    },
-    Family {
-        name: "bound classes",
-        codes: &[DO102, DO108, DO109],
-        run: Run::Variant(lifecycle::bound_classes),
-    },
-    Family {
-        name: "class exports",
-        codes: &[DO101, DO103, DO117],
-        run: Run::Variant(entry::exports),
-    },
-    Family {
-        name: "rpc",
-        codes: &[DO118],
-        run: Run::Variant(bindings::rpc_off),
-    },
-    Family {
-        name: "cross-worker",
-        codes: &[DO119],
-        run: Run::Variant(bindings::cross_worker),
-    },
-    Family {
-        name: "binding uses",
-        codes: &[DO110],
-        run: Run::Worker(bindings::unknown_uses),
-    },
-    Family {
-        name: "unused bindings",
-        codes: &[DO111],
-        run: Run::Worker(bindings::unused),
-    },
-];
-
 /// One Worker being checked.
 pub struct WorkerCx<'a> {
     pub ws: &'a Workspace,
     pub res: Resolver<'a>,
     pub worker: &'a Worker,
     pub settings: &'a Settings,
-    out: Vec<Diagnostic>,
+    pub(super) out: Vec<Diagnostic>,
     /// what could not be verified, for the one DO100 info of this Worker
-    unknown: BTreeSet<String>,
+    pub(super) unknown: BTreeSet<String>,
 }
 
 /// The facts of one variant, computed once for every family.
@@ -165,70 +81,6 @@ impl<'a> WorkerCx<'a> {
     pub fn dir(&self) -> &'a Path {
         self.worker.dir()
     }
-
-    fn enabled(&self, f: &Family) -> bool {
-        f.codes
-            .iter()
-            .any(|c| self.settings.severity(*c, c.rule().severity).is_some())
-    }
-}
-
-/// Runs every family over Worker `index`; returns its findings (before
-/// settings apply) and its count of unknowns.
-pub fn run(
-    ws: &Workspace,
-    fs: &dyn FileSystem,
-    index: usize,
-    settings: &Settings,
-) -> (Vec<Diagnostic>, usize) {
-    let worker = &ws.workers[index];
-    let mut cx = WorkerCx::new(ws, fs, worker, settings);
-    let cfg = &worker.config;
-    if cfg.syntax_error.is_some() {
-        // Nothing else can be read from a config that does not parse.
-        worker::syntax_error(&mut cx);
-        return (cx.out, 0);
-    }
-    let families: Vec<&Family> = FAMILIES.iter().filter(|f| cx.enabled(f)).collect();
-    for (vi, v) in cfg.variants().iter().enumerate() {
-        if !settings.checks_env(v.env_name()) {
-            continue;
-        }
-        let lc = Lifecycle::of(v);
-        let entry = &worker.entries[vi];
-        let local: Vec<&DoBinding> = v.durable_objects().iter().filter(|b| !b.external).collect();
-        let vcx = VariantCx {
-            v: *v,
-            entry,
-            classes: ClassIndex::new(v, &lc),
-            has_do: !local.is_empty() || lc.declared,
-            local,
-            service_worker: match entry {
-                Entry::File(p) => entry::is_service_worker(ws, p).unwrap_or(false),
-                _ => false,
-            },
-            lc: &lc,
-        };
-        let before = cx.out.len();
-        for f in &families {
-            if let Run::Variant(run) = f.run {
-                run(&mut cx, &vcx);
-            }
-        }
-        if let Some(env) = v.env_name() {
-            for d in &mut cx.out[before..] {
-                d.envs.push(env.to_string());
-            }
-        }
-    }
-    for f in &families {
-        if let Run::Worker(run) = f.run {
-            run(&mut cx);
-        }
-    }
-    let unknowns = cx.unknown.len();
-    worker::unverified(&mut cx);
-    (cx.out, unknowns)
 }
 
 /// `p` relative to `base`, with `../` where it lies outside.
@@ -248,29 +100,33 @@ pub fn rel(base: &Path, p: &Path) -> String {
     out.join("/")
 }
 
+/// The closest candidate by edit distance, for "did you mean" hints.
+pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let lw = word.to_lowercase();
+    candidates
+        .into_iter()
+        .filter(|c| *c != word)
+        .map(|c| (levenshtein(&lw, &c.to_lowercase()), c))
+        .filter(|(d, c)| *d <= (c.len().max(word.len()) / 3).max(1))
+        .min()
+        .map(|(_, c)| c)
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
 /// Files of installed packages: read for export names only.
 pub fn in_node_modules(p: &Path) -> bool {
     p.components().any(|c| c.as_os_str() == "node_modules")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::collections::BTreeSet;
-
-    #[test]
-    fn every_code_has_one_family_or_the_framework() {
-        let mut seen = BTreeSet::new();
-        for f in FAMILIES {
-            for c in f.codes {
-                assert!(seen.insert(*c), "{c} is in two families");
-            }
-        }
-        // Emitted by the framework itself: the DO100 summary, suppressions.
-        for c in [DO001, DO002, DO100] {
-            assert!(seen.insert(c), "{c} belongs to the framework");
-        }
-        let all: BTreeSet<Code> = Code::ALL.iter().copied().collect();
-        assert_eq!(seen, all, "every rule runs through the framework");
-    }
 }

@@ -1,8 +1,9 @@
 //! The Worker's entry: whether it exists (DO115), its module format
 //! (DO120), and the classes it exports (DO101, DO103, DO117).
 
-use super::context::{rel, VariantCx, WorkerCx};
-use super::{closest, Code, Diagnostic, Severity};
+use super::context::{closest, rel, VariantCx, WorkerCx};
+use super::diagnostic::Diagnostic;
+use super::registry::{Code, Severity};
 use crate::project::symbols::{ClassBase, Fact, Resolver, Symbol, SymbolKind};
 use crate::project::{Entry, Workspace};
 use crate::syntax::facts::ExportItem;

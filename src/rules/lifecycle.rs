@@ -2,7 +2,8 @@
 //! DO114), and what the bindings name (DO102, DO108, DO109).
 
 use super::context::{VariantCx, WorkerCx};
-use super::{Code, Diagnostic, Severity};
+use super::diagnostic::Diagnostic;
+use super::registry::{Code, Severity};
 use crate::config::lifecycle::{ReplayKind, Status};
 use crate::config::model::Variant;
 

@@ -3,7 +3,9 @@
 
 pub mod bindings;
 pub mod context;
+pub mod diagnostic;
 pub mod entry;
+pub mod framework;
 pub mod lifecycle;
 pub mod registry;
 pub mod suppressions;
@@ -16,123 +18,16 @@ use crate::text::Span;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-pub use context::{Family, Run, VariantCx, WorkerCx, FAMILIES};
-pub use registry::{rule, Code, Kind, Needs, Rule, RULES};
+pub use context::{closest, VariantCx, WorkerCx};
+pub use diagnostic::{Diagnostic, Edit, Fix, Related};
+pub use framework::{apply_levels, Family, Run, FAMILIES};
+pub use registry::{rule, Code, Kind, Needs, Rule, Severity, RULES};
 
 /// The base of every rule's documentation link: `<base>/DO101`.
 pub const DOCS_BASE: &str = "https://durable-lsp.dev/rules";
 
 pub fn doc_url(base: &str, code: Code) -> String {
     format!("{}/{code}", base.trim_end_matches('/'))
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Severity {
-    Error,
-    Warning,
-    Info,
-    Hint,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Info => "info",
-            Severity::Hint => "hint",
-        }
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Related {
-    pub file: PathBuf,
-    pub span: Span,
-    pub message: String,
-}
-
-/// One text edit of a fix: replace `span` of `file` with `text`.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Edit {
-    pub file: PathBuf,
-    pub span: Span,
-    pub text: String,
-}
-
-/// The quick fix of a finding: its edits, computed with the finding so that
-/// applying it needs no new analysis.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Fix {
-    pub title: String,
-    pub edits: Vec<Edit>,
-    /// Whether the fix may be applied without review (`--fix`).
-    pub safe: bool,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Diagnostic {
-    pub file: PathBuf,
-    pub span: Span,
-    pub code: Code,
-    pub severity: Severity,
-    pub message: String,
-    pub related: Vec<Related>,
-    /// The environments this applies to, when not the top level.
-    pub envs: Vec<String>,
-    pub fix: Option<Fix>,
-}
-
-impl Diagnostic {
-    /// A finding at its rule's default severity.
-    pub fn new(
-        code: Code,
-        file: impl Into<PathBuf>,
-        span: Span,
-        message: impl Into<String>,
-    ) -> Self {
-        Diagnostic {
-            file: file.into(),
-            span,
-            code,
-            severity: code.rule().severity,
-            message: message.into(),
-            related: Vec::new(),
-            envs: Vec::new(),
-            fix: None,
-        }
-    }
-    /// One of the other severities the registry declares for the rule.
-    pub fn severity(mut self, s: Severity) -> Self {
-        debug_assert!(
-            self.code.rule().allows(s),
-            "{} does not declare severity {}",
-            self.code,
-            s.as_str()
-        );
-        self.severity = s;
-        self
-    }
-    pub fn related(
-        mut self,
-        file: impl Into<PathBuf>,
-        span: Span,
-        message: impl Into<String>,
-    ) -> Self {
-        self.related.push(Related {
-            file: file.into(),
-            span,
-            message: message.into(),
-        });
-        self
-    }
-    pub fn fix(mut self, fix: Fix) -> Self {
-        self.fix = Some(fix);
-        self
-    }
-    pub fn name(&self) -> &'static str {
-        self.code.rule().name
-    }
 }
 
 /// Counts kept beside the diagnostics, for summaries.
@@ -195,24 +90,12 @@ pub fn check_one(
     }
     let settings = ws.workers[i].settings.overridden_by(overrides);
     let rec = crate::project::fs::Recording::new(fs);
-    let (diags, unknowns) = context::run(ws, &rec, i, &settings);
+    let (diags, unknowns) = framework::run(ws, &rec, i, &settings);
     WorkerResult {
         diagnostics: apply_levels(diags, &settings),
         unknowns,
         reads: rec.into_reads(),
     }
-}
-
-/// The one place severities change after a rule: a level the user set
-/// replaces the rule's, and `off` drops the finding.
-pub fn apply_levels(diags: Vec<Diagnostic>, settings: &Settings) -> Vec<Diagnostic> {
-    diags
-        .into_iter()
-        .filter_map(|mut d| {
-            d.severity = settings.severity(d.code, d.severity)?;
-            Some(d)
-        })
-        .collect()
 }
 
 /// The report from every Worker's findings, the settings files' problems
@@ -295,32 +178,6 @@ fn merge_envs(diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
             d
         })
         .collect()
-}
-
-/// The closest candidate by edit distance, for "did you mean" hints.
-pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let lw = word.to_lowercase();
-    candidates
-        .into_iter()
-        .filter(|c| *c != word)
-        .map(|c| (levenshtein(&lw, &c.to_lowercase()), c))
-        .filter(|(d, c)| *d <= (c.len().max(word.len()) / 3).max(1))
-        .min()
-        .map(|(_, c)| c)
-}
-
-fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 #[cfg(test)]

@@ -3,9 +3,26 @@
 //! the facts it reads, its summary and its page.
 //!
 //! Codes are a type: `Code::DO101`. A code that is not in the table does not
-//! compile.
+//! compile. A leaf module: the settings and every rule family depend on it.
 
-use super::Severity;
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Error,
+    Warning,
+    Info,
+    Hint,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+            Severity::Hint => "hint",
+        }
+    }
+}
 
 /// What a rule reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

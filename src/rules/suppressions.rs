@@ -3,7 +3,9 @@
 //! suppress nothing (DO002).
 
 use super::context::in_node_modules;
-use super::{apply_levels, Code, Diagnostic, Edit, Fix};
+use super::diagnostic::{Diagnostic, Edit, Fix};
+use super::framework::apply_levels;
+use super::registry::Code;
 use crate::project::Workspace;
 use crate::settings::Settings;
 use crate::suppress::Suppression;

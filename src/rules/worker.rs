@@ -2,7 +2,8 @@
 //! wrangler does not read) and the Worker's one DO100.
 
 use super::context::WorkerCx;
-use super::{Code, Diagnostic, Severity};
+use super::diagnostic::Diagnostic;
+use super::registry::{Code, Severity};
 use crate::config::model::ProblemSeverity;
 use crate::text::Span;
 
