@@ -952,3 +952,38 @@ fn the_server_watches_files_when_the_client_cannot() {
     let _ = c.child.wait();
     std::fs::remove_dir_all(&root).ok();
 }
+
+/// After `didClose`, the file is what the disk holds: hover never shows
+/// the closed buffer's unsaved text.
+#[test]
+fn hover_after_close_reads_the_disk() {
+    let root = temp_project("closed", "do111-unused-binding");
+    let mut c = Client::start();
+    initialize(&mut c, &root, &["utf-16"]);
+    let cfg = root.join("wrangler.toml");
+    c.diagnostics(&cfg, |d| codes(d).contains(&"DO111".to_string()));
+    let src = root.join("src/index.ts");
+    let disk = std::fs::read_to_string(&src).unwrap();
+    let lines = disk.lines().count();
+    let added = format!("{disk}const probe = this.ctx.storage.setAlarm;\n");
+    c.notify("textDocument/didOpen", json!({"textDocument": {"uri": uri(&src), "languageId": "typescript", "version": 1, "text": added}}));
+    let at =
+        json!({"textDocument": {"uri": uri(&src)}, "position": {"line": lines, "character": 33}});
+    let h = c.request("textDocument/hover", at.clone());
+    assert!(
+        h["result"]["contents"]["value"]
+            .as_str()
+            .unwrap_or("")
+            .contains("setAlarm"),
+        "{h}"
+    );
+    c.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": uri(&src)}}),
+    );
+    let h = c.request("textDocument/hover", at);
+    assert!(h["result"].is_null(), "the unsaved line is gone: {h}");
+    c.request("shutdown", json!(null));
+    c.notify("exit", json!(null));
+    let _ = c.child.wait();
+}

@@ -107,6 +107,11 @@ impl State {
     /// it, or another changed file of a Worker that reaches it.
     pub fn pending_for(&self, path: &Path) -> bool {
         let Some(a) = &self.last else { return true };
+        // A closed document whose disk text is not analysed yet: the
+        // committed analysis still holds the buffer's text.
+        if self.dirty.contains_key(path) && !self.docs.contains_key(path) {
+            return true;
+        }
         let owners = a.owners(path);
         let full = self.full.iter().any(|(_, p)| match p {
             None => true,
