@@ -15,6 +15,7 @@ mod handlers;
 mod proptests;
 pub mod scheduler;
 pub mod session;
+pub mod transport;
 mod watch;
 
 use crate::cli::Outcome;
@@ -28,7 +29,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::*;
-use tower_lsp_server::{Client, LanguageServer, LspService, Server};
+use tower_lsp_server::{Client, LanguageServer, LspService};
 
 pub struct Backend {
     client: Client,
@@ -365,9 +366,7 @@ pub fn run() -> Outcome {
             sched: Arc::default(),
             watcher: Arc::default(),
         });
-        Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
-            .serve(service)
-            .await;
+        transport::serve(tokio::io::stdin(), tokio::io::stdout(), socket, service).await;
     });
     rt.shutdown_timeout(Duration::from_millis(200));
     Outcome::Clean
