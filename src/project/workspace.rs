@@ -1,7 +1,7 @@
 //! Building a [`Workspace`] from roots: discovery, entries, module graphs.
 
 use super::fs::{read_text, FileSystem, Skip};
-use super::packages::Modules;
+use super::resolve::Modules;
 use super::resolve::Resolved;
 use crate::config::{
     config_paths_in_vite_config, is_config_name, is_standard_config_name, is_vite_config_name,
@@ -651,7 +651,7 @@ pub fn find_entry(
     // export or a virtual module.
     if !fs.is_file(&path) && uses_vite_plugin(fs, dir) {
         let from = dir.join("vite.config.ts");
-        return match super::packages::Modules::new(fs).resolve(&from, main) {
+        return match Modules::new(fs).resolve(&from, main) {
             Resolved::File(p) if Lang::from_path(&p).is_some() => Entry::File(p),
             _ => Entry::ViteModule {
                 spec: main.to_string(),
@@ -708,7 +708,7 @@ pub fn find_entry(
 }
 
 /// Whether a vite config in `dir` uses `@cloudflare/vite-plugin`.
-fn uses_vite_plugin(fs: &dyn FileSystem, dir: &Path) -> bool {
+pub(super) fn uses_vite_plugin(fs: &dyn FileSystem, dir: &Path) -> bool {
     [
         "vite.config.ts",
         "vite.config.mts",
@@ -787,7 +787,7 @@ pub fn toolchain_entry(fs: &dyn FileSystem, dir: &Path, output: &str) -> Option<
 }
 
 /// String literals right after `key:` (or `key: [`), in source text.
-fn literals_after_key(text: &str, key: &str) -> Vec<String> {
+pub(super) fn literals_after_key(text: &str, key: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut rest = text;
     while let Some(i) = rest.find(key) {
