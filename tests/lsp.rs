@@ -987,3 +987,113 @@ fn hover_after_close_reads_the_disk() {
     c.notify("exit", json!(null));
     let _ = c.child.wait();
 }
+
+/// One bad message must not end the server: each bad frame sits between
+/// two good requests, the second is answered, and stderr says what was
+/// wrong.
+#[test]
+fn bad_frames_do_not_end_the_server() {
+    use std::io::{Read, Write};
+    let bad: Vec<(&str, Vec<u8>)> = vec![
+        ("not JSON", b"Content-Length: 9\r\n\r\n{not json".to_vec()),
+        ("batch", b"Content-Length: 2\r\n\r\n[]".to_vec()),
+        ("version", {
+            // LF line ends, Content-Type first, no charset
+            let b = br#"{"jsonrpc":"1.0","id":99,"method":"hover"}"#;
+            let mut v = format!(
+                "Content-Type: application/vscode-jsonrpc\nContent-Length: {}\n\n",
+                b.len()
+            )
+            .into_bytes();
+            v.extend_from_slice(b);
+            v
+        }),
+        ("fractional id", {
+            let b = br#"{"jsonrpc":"2.0","id":1.5,"method":"shutdown"}"#;
+            let mut v = format!(
+                "content-length: {}\r\ncontent-type: application/vscode-jsonrpc\r\n\r\n",
+                b.len()
+            )
+            .into_bytes();
+            v.extend_from_slice(b);
+            v
+        }),
+        ("garbage", b"garbage before a header\r\n".to_vec()),
+        ("huge", b"Content-Length: 100000000000\r\n\r\n".to_vec()),
+    ];
+    for (name, frame) in bad {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_durable-lsp"))
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let msg = |v: Value| {
+            let s = v.to_string();
+            format!("Content-Length: {}\r\n\r\n{s}", s.len()).into_bytes()
+        };
+        stdin.write_all(&msg(json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}}))).unwrap();
+        stdin.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+        stdin.write_all(&frame).unwrap();
+        stdin
+            .write_all(&msg(
+                json!({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}),
+            ))
+            .unwrap();
+        stdin.flush().unwrap();
+        // a client sends exit once shutdown is answered
+        std::thread::sleep(Duration::from_millis(300));
+        stdin
+            .write_all(&msg(json!({"jsonrpc": "2.0", "method": "exit"})))
+            .unwrap();
+        drop(stdin);
+        let mut out = String::new();
+        child
+            .stdout
+            .take()
+            .unwrap()
+            .read_to_string(&mut out)
+            .unwrap();
+        let mut err = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut err)
+            .unwrap();
+        let status = child.wait().unwrap();
+        assert!(
+            out.contains("{\"jsonrpc\":\"2.0\",\"result\":null,\"id\":2}"),
+            "{name}: the request after it is answered: {out}"
+        );
+        assert!(
+            status.success(),
+            "{name}: exit after shutdown is 0: {status}"
+        );
+        let expected = match name {
+            "not JSON" => "not JSON",
+            "batch" => "batch",
+            "version" => "not JSON-RPC 2.0",
+            "fractional id" => "invalid request",
+            "huge" => "over the",
+            _ => "not a message header",
+        };
+        assert!(err.contains(expected), "{name}: stderr says why: {err}");
+    }
+}
+
+/// `exit` without `shutdown` exits with 1 (the protocol); a request for an
+/// unknown `$/` method is answered with method-not-found.
+#[test]
+fn exit_without_shutdown_and_dollar_requests() {
+    let mut c = Client::start();
+    let root = temp_project("exit", "ok-basic");
+    initialize(&mut c, &root, &["utf-16"]);
+    let r = c.request("$/unknownRequest", json!({}));
+    assert_eq!(r["error"]["code"], -32601, "{r}");
+    c.notify("exit", json!(null));
+    let status = c.child.wait().unwrap();
+    assert_eq!(status.code(), Some(1));
+}

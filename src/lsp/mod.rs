@@ -37,6 +37,8 @@ pub struct Backend {
     sched: Arc<Scheduler>,
     /// The server's own watch, when the client cannot watch files.
     watcher: Arc<Mutex<Option<watch::WorkspaceWatcher>>>,
+    /// `shutdown` was received (an `exit` without it exits with 1).
+    shut_down: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Backend {
@@ -191,6 +193,8 @@ impl LanguageServer for Backend {
     }
 
     async fn shutdown(&self) -> Result<()> {
+        self.shut_down
+            .store(true, std::sync::atomic::Ordering::Relaxed);
         Ok(())
     }
 
@@ -359,15 +363,23 @@ pub fn run() -> Outcome {
             return Outcome::Failure;
         }
     };
-    rt.block_on(async {
+    let shut_down: Arc<std::sync::atomic::AtomicBool> = Arc::default();
+    let flag = shut_down.clone();
+    let exited = rt.block_on(async {
         let (service, socket) = LspService::new(|client| Backend {
             client,
             state: Arc::new(Mutex::new(State::default())),
             sched: Arc::default(),
             watcher: Arc::default(),
+            shut_down: flag,
         });
-        transport::serve(tokio::io::stdin(), tokio::io::stdout(), socket, service).await;
+        transport::serve(tokio::io::stdin(), tokio::io::stdout(), socket, service).await
     });
     rt.shutdown_timeout(Duration::from_millis(200));
+    // The protocol: `exit` without `shutdown` before it exits with 1.
+    if exited && !shut_down.load(std::sync::atomic::Ordering::Relaxed) {
+        crate::log!(Warn, "exit without shutdown");
+        return Outcome::Findings;
+    }
     Outcome::Clean
 }

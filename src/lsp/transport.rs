@@ -24,6 +24,8 @@ use tower_lsp_server::ClientSocket;
 pub const MAX_MESSAGE: usize = 64 * 1024 * 1024;
 /// Requests processed at once.
 const CONCURRENCY: usize = 4;
+/// How long handlers may still run after `exit` or the end of input.
+const GRACE: std::time::Duration = std::time::Duration::from_millis(500);
 /// The longest header line kept; longer lines are garbage.
 const MAX_HEADER_LINE: usize = 8 * 1024;
 
@@ -129,16 +131,11 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
             });
         };
         if len > MAX_MESSAGE {
-            // Skip the body without holding it.
-            let mut left = len as u64;
-            let mut sink = tokio::io::sink();
-            let mut take = (&mut self.input).take(left);
-            if let Ok(n) = tokio::io::copy(&mut take, &mut sink).await {
-                left -= n;
-            }
+            // Not read: what follows is scanned for the next header, so a
+            // lying header cannot make the server wait for bytes that never
+            // come.
             return Frame::Skipped(format!(
-                "a message of {len} bytes is over the {MAX_MESSAGE}-byte limit ({} bytes not received)",
-                left
+                "a message header announces {len} bytes, over the {MAX_MESSAGE}-byte limit"
             ));
         }
         let mut body = vec![0; len];
@@ -212,8 +209,9 @@ fn frame(v: &impl serde::Serialize) -> Vec<u8> {
     out
 }
 
-/// Serves `service` on `input`/`output` until `exit` or the end of input.
-pub async fn serve<I, O, S>(input: I, output: O, socket: ClientSocket, mut service: S)
+/// Serves `service` on `input`/`output` until `exit` or the end of input;
+/// returns whether `exit` ended it.
+pub async fn serve<I, O, S>(input: I, output: O, socket: ClientSocket, mut service: S) -> bool
 where
     I: AsyncRead + Unpin,
     O: AsyncWrite + Unpin,
@@ -221,7 +219,10 @@ where
     S::Error: std::fmt::Display,
     S::Future: Send + 'static,
 {
-    let (mut client_requests, mut client_responses) = socket.split();
+    let (client_requests, mut client_responses) = socket.split();
+    // Server-to-client requests stop with the input (the service keeps
+    // clients alive in tasks that never end).
+    let (mut client_requests, abort) = futures::stream::abortable(client_requests);
     let (out_tx, mut out_rx) = mpsc::unbounded::<Vec<u8>>();
     let (task_tx, task_rx) = mpsc::channel::<future::BoxFuture<'static, Option<Response>>>(100);
 
@@ -234,11 +235,30 @@ where
         }
     };
     let responses_out = out_tx.clone();
+    // After `exit` or the end of input, requests still running get a short
+    // grace period: a handler waiting on a client that will never answer
+    // must not keep the process alive.
+    let (ended_tx, ended_rx) = tokio::sync::oneshot::channel::<()>();
     let run_tasks = async move {
         let mut done = task_rx.buffer_unordered(CONCURRENCY);
-        while let Some(r) = done.next().await {
-            if let Some(r) = r {
-                let _ = responses_out.unbounded_send(frame(&r));
+        let grace = async {
+            let _ = ended_rx.await;
+            tokio::time::sleep(GRACE).await;
+        };
+        tokio::pin!(grace);
+        loop {
+            tokio::select! {
+                r = done.next() => match r {
+                    Some(Some(r)) => {
+                        let _ = responses_out.unbounded_send(frame(&r));
+                    }
+                    Some(None) => {}
+                    None => break,
+                },
+                _ = &mut grace => {
+                    crate::log!(Warn, "handlers still running at exit are dropped");
+                    break;
+                }
             }
         }
     };
@@ -249,6 +269,7 @@ where
         }
     };
     let read = async move {
+        let mut exited = false;
         let mut task_tx = task_tx;
         let mut frames = FrameReader::new(input);
         loop {
@@ -296,6 +317,7 @@ where
                         break;
                     }
                     if method == "exit" {
+                        exited = true;
                         break;
                     }
                 }
@@ -303,14 +325,14 @@ where
         }
         drop(task_tx);
         drop(out_tx);
+        abort.abort();
+        let _ = ended_tx.send(());
+        exited
     };
-    // The writer ends when every sender is gone; the client-request stream
-    // ends with the service.
-    let _ = futures::join!(
-        read,
-        run_tasks,
-        future::select(Box::pin(to_client), Box::pin(write))
-    );
+    // The writer ends once every sender is gone: the reader's, the request
+    // tasks' (after the last answer) and the client requests' (aborted).
+    let (exited, _, _, _) = futures::join!(read, run_tasks, to_client, write);
+    exited
 }
 
 #[cfg(test)]
@@ -342,12 +364,13 @@ mod tests {
     async fn garbage_and_oversized_frames_are_skipped() {
         let mut input = b"garbage\r\nmore garbage\r\nContent-Length: 2\r\n\r\n{}".to_vec();
         input.extend_from_slice(format!("Content-Length: {}\r\n\r\n", MAX_MESSAGE + 1).as_bytes());
-        input.extend(std::iter::repeat_n(b'x', MAX_MESSAGE + 1));
-        input.extend_from_slice(b"Content-Length: 2\r\n\r\n[]");
+        input.extend(std::iter::repeat_n(b'x', 100_000));
+        input.extend_from_slice(b"\r\nContent-Length: 2\r\n\r\n[]");
         input.extend_from_slice(b"X-Other: 1\r\n\r\nContent-Length: 2\r\n\r\n{}");
         let f = frames(&input).await;
         assert_eq!(f[0], Frame::Body(b"{}".to_vec()));
         assert!(matches!(&f[1], Frame::Skipped(w) if w.contains("over the")));
+        // the oversized body is scanned as garbage up to the next header
         assert_eq!(f[2], Frame::Body(b"[]".to_vec()));
         assert!(matches!(&f[3], Frame::Skipped(w) if w.contains("no Content-Length")));
         assert_eq!(f[4], Frame::Body(b"{}".to_vec()));
