@@ -133,8 +133,11 @@ impl Job {
         let cancelled = || self.cancel.load(Ordering::Relaxed);
         let (ws, per_worker) = match &self.prev {
             Some(prev) => {
+                let t = std::time::Instant::now();
                 let mut ws = prev.ws.clone();
+                let cloned = t.elapsed();
                 let mut affected = ws.update_sources(&guarded, &self.dirty, Some(&self.trees));
+                let updated = t.elapsed();
                 // Rules that read beyond the graph (DO111 reads the tests
                 // that use a binding) recorded what they read.
                 for (i, r) in prev.per_worker.iter().enumerate() {
@@ -149,6 +152,13 @@ impl Job {
                     }
                     per_worker[i] = rules::check_one(&ws, &guarded, i, &self.overrides);
                 }
+                crate::log!(
+                    Debug,
+                    "incremental: workspace cloned in {:.1} ms, sources updated by {:.1} ms, rules done by {:.1} ms",
+                    cloned.as_secs_f64() * 1000.0,
+                    updated.as_secs_f64() * 1000.0,
+                    t.elapsed().as_secs_f64() * 1000.0
+                );
                 (ws, per_worker)
             }
             None => {
@@ -166,7 +176,14 @@ impl Job {
         if cancelled() {
             return None;
         }
-        Some(Analysis::new(ws, fs, per_worker, &self.overrides))
+        let t = std::time::Instant::now();
+        let a = Analysis::new(ws, fs, per_worker, &self.overrides);
+        crate::log!(
+            Debug,
+            "assembled in {:.1} ms",
+            t.elapsed().as_secs_f64() * 1000.0
+        );
+        Some(a)
     }
 }
 
@@ -364,7 +381,14 @@ async fn publish(
     job: &Job,
     a: Arc<Analysis>,
 ) {
+    let t = std::time::Instant::now();
     let by_file = lsp_diagnostics(&a, job.encoding);
+    crate::log!(
+        Debug,
+        "converted {} diagnostics in {:.1} ms",
+        a.diagnostics.len(),
+        t.elapsed().as_secs_f64() * 1000.0
+    );
     let rev = job.revision;
     let (sends, refresh) = commit(&mut lock(state), rev, a, by_file);
     sched.committed.send_replace(rev);

@@ -377,8 +377,18 @@ impl Workspace {
 
     /// Each Worker's graph, from the cached edges; returns which changed.
     fn compute_graphs(&mut self) -> Vec<bool> {
+        self.compute_graphs_where(|_| true)
+    }
+
+    /// Recomputes the graphs of the Workers `which` selects; returns, for
+    /// every Worker, whether its graph changed.
+    fn compute_graphs_where(&mut self, which: impl Fn(&Worker) -> bool) -> Vec<bool> {
         let mut changed = Vec::with_capacity(self.workers.len());
         for w in &mut self.workers {
+            if !which(w) {
+                changed.push(false);
+                continue;
+            }
             let mut stack: Vec<PathBuf> = w
                 .entries
                 .iter()
@@ -420,11 +430,23 @@ impl Workspace {
             .filter(|p| Lang::from_path(p).is_some())
             .cloned()
             .collect();
+        let absent: BTreeSet<&PathBuf> = sources
+            .iter()
+            .filter(|p| !self.files.contains_key(*p))
+            .collect();
         for p in &sources {
             self.files.remove(p);
         }
         self.load_files(fs, &modules, sources.clone(), trees);
-        let reshaped = self.compute_graphs();
+        // A graph can change only where it holds a changed file, or, when a
+        // file appeared that was not there before, where some edge may now
+        // reach it: then every graph is walked again.
+        let appeared = absent.iter().any(|p| self.files.contains_key(*p));
+        let reshaped = if appeared {
+            self.compute_graphs()
+        } else {
+            self.compute_graphs_where(|w| sources.iter().any(|p| w.graph.contains(p)))
+        };
         // A graph that changed shape can change what other Workers sharing
         // its files may say (DO110 looks at every Worker reaching a file):
         // then everything is checked again; otherwise only the Workers that
