@@ -44,6 +44,14 @@ impl Analysis {
         })
     }
 
+    /// Whether some Worker's entry is the source file `p`.
+    pub fn is_entry_file(&self, p: &Path) -> bool {
+        self.ws
+            .workers
+            .iter()
+            .any(|w| w.entries.iter().any(|e| e.source() == Some(p)))
+    }
+
     /// The Workers whose config is `p` or whose module graph holds it.
     pub fn owners(&self, p: &Path) -> Vec<usize> {
         self.ws

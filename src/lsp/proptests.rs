@@ -225,7 +225,16 @@ proptest! {
                 .collect::<Vec<_>>()
                 .join("\n")
         };
-        prop_assert!(server == check, "server:\n{}\n--check:\n{}", show(&server), show(&check));
+        let only = |a: &[crate::rules::Diagnostic], b: &[crate::rules::Diagnostic]| {
+            let b = show(b);
+            show(a).lines().filter(|l| !b.contains(l)).collect::<Vec<_>>().join("\n")
+        };
+        prop_assert!(
+            server == check,
+            "only in the server:\n{}\nonly in --check:\n{}",
+            only(&server, &check),
+            only(&check, &server)
+        );
     }
 }
 

@@ -131,7 +131,14 @@ impl Job {
         let fs = overlay(&self.roots, &self.docs);
         let guarded = Cancellable::new(fs.clone(), self.cancel.clone());
         let cancelled = || self.cancel.load(Ordering::Relaxed);
-        let (ws, per_worker) = match &self.prev {
+        // An entry that can no longer be read changes what the Worker's
+        // entry is: that needs discovery again.
+        let prev = self.prev.as_ref().filter(|prev| {
+            !self.dirty.iter().any(|p| {
+                prev.is_entry_file(p) && !self.docs.iter().any(|(d, _)| d == p) && !fs.is_file(p)
+            })
+        });
+        let (ws, per_worker) = match prev {
             Some(prev) => {
                 let t = std::time::Instant::now();
                 let mut ws = prev.ws.clone();

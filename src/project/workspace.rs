@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// A parsed source file.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct SourceFile {
     pub path: PathBuf,
     pub lang: Lang,
@@ -415,6 +415,50 @@ impl Workspace {
         changed
     }
 
+    /// Files that appeared can be what an import named but did not find
+    /// (`./extra` before `extra.ts` existed): those imports are resolved
+    /// again, and what they now reach is loaded.
+    fn resolve_again(
+        &mut self,
+        fs: &dyn FileSystem,
+        modules: &Modules<'_>,
+        appeared: &[PathBuf],
+        trees: Option<&Trees>,
+    ) {
+        let may_name = |missing: &Path| {
+            appeared.iter().any(|a| {
+                a.starts_with(missing) || a.with_extension("") == missing.with_extension("")
+            })
+        };
+        let mut fixed: Vec<(PathBuf, String, Resolved)> = Vec::new();
+        for (path, f) in &self.files {
+            for (spec, r) in &f.edges {
+                if let Resolved::NotFound(missing) = r {
+                    if may_name(missing) {
+                        let again = modules.resolve(path, spec);
+                        if again != *r {
+                            fixed.push((path.clone(), spec.clone(), again));
+                        }
+                    }
+                }
+            }
+        }
+        let mut frontier = BTreeSet::new();
+        for (path, spec, r) in fixed {
+            if let Resolved::File(d) = &r {
+                if !self.files.contains_key(d) {
+                    frontier.insert(d.clone());
+                }
+            }
+            if let Some(f) = self.files.get_mut(&path) {
+                Arc::make_mut(f).edges.insert(spec, r);
+            }
+        }
+        if !frontier.is_empty() {
+            self.load_files(fs, modules, frontier, trees);
+        }
+    }
+
     /// Re-reads the given source files (an editor's changes) and what they
     /// newly reach; returns the indexes of the Workers whose results may
     /// have changed: those whose graph holds a changed file or changed shape.
@@ -441,8 +485,15 @@ impl Workspace {
         // A graph can change only where it holds a changed file, or, when a
         // file appeared that was not there before, where some edge may now
         // reach it: then every graph is walked again.
-        let appeared = absent.iter().any(|p| self.files.contains_key(*p));
-        let reshaped = if appeared {
+        let appeared: Vec<PathBuf> = absent
+            .iter()
+            .filter(|p| self.files.contains_key(**p))
+            .map(|p| (*p).clone())
+            .collect();
+        if !appeared.is_empty() {
+            self.resolve_again(fs, &modules, &appeared, trees);
+        }
+        let reshaped = if !appeared.is_empty() {
             self.compute_graphs()
         } else {
             self.compute_graphs_where(|w| sources.iter().any(|p| w.graph.contains(p)))
