@@ -90,6 +90,13 @@ impl Client {
         }
     }
 
+    /// `shutdown`, `exit`, and the process ended.
+    fn stop(mut self) {
+        self.request("shutdown", json!(null));
+        self.notify("exit", json!(null));
+        let _ = self.child.wait();
+    }
+
     /// Waits for a publishDiagnostics for `file` whose list passes `pred`.
     fn diagnostics(&mut self, file: &Path, pred: impl Fn(&[Value]) -> bool) -> Vec<Value> {
         let uri = uri(file);
@@ -288,9 +295,7 @@ fn columns_follow_the_negotiated_encoding() {
             Some(expected),
             "{enc}"
         );
-        c.request("shutdown", json!(null));
-        c.notify("exit", json!(null));
-        let _ = c.child.wait();
+        c.stop();
         std::fs::remove_dir_all(&root).ok();
     }
 }
@@ -371,9 +376,7 @@ fn server_diagnostics_equal_check_on_every_fixture() {
             lines.join("\n") + "\n"
         };
         let want = std::fs::read_to_string(dir.join("expected.txt")).unwrap_or_default();
-        c.request("shutdown", json!(null));
-        c.notify("exit", json!(null));
-        let _ = c.child.wait();
+        c.stop();
         (got != want).then(|| format!("{}:\n--- --check\n{want}--- server\n{got}", dir.display()))
     };
     let mut failures = Vec::new();
@@ -419,9 +422,7 @@ fn settings_from_the_editor() {
     );
     let d = c.diagnostics(&cfg, |d| !sev(d).is_empty());
     assert_eq!(sev(&d), vec![2, 2]);
-    c.request("shutdown", json!(null));
-    c.notify("exit", json!(null));
-    let _ = c.child.wait();
+    c.stop();
 
     // workspace/configuration: the client's answer sets DO101 to hint
     let mut c = Client::start();
@@ -433,9 +434,7 @@ fn settings_from_the_editor() {
     c.notify("initialized", json!({}));
     let d = c.diagnostics(&cfg, |d| !sev(d).is_empty());
     assert_eq!(sev(&d), vec![4, 4]);
-    c.request("shutdown", json!(null));
-    c.notify("exit", json!(null));
-    let _ = c.child.wait();
+    c.stop();
     std::fs::remove_dir_all(&root).ok();
 }
 
@@ -524,9 +523,7 @@ fn diagnostic_mode_follows_client_capabilities() {
             let d = c.diagnostics(&cfg, |d| codes(d).contains(&"DO101".to_string()));
             assert_eq!(codes(&d), ["DO101", "DO101"], "{name}");
         }
-        c.request("shutdown", json!(null));
-        c.notify("exit", json!(null));
-        let _ = c.child.wait();
+        c.stop();
         std::fs::remove_dir_all(&root).ok();
     }
 }
@@ -567,9 +564,7 @@ fn progress_for_the_first_analysis() {
             c.handle(v);
         }
     }
-    c.request("shutdown", json!(null));
-    c.notify("exit", json!(null));
-    let _ = c.child.wait();
+    c.stop();
     std::fs::remove_dir_all(&root).ok();
 }
 
@@ -655,9 +650,7 @@ fn hover_answers_from_the_latest_text_while_another_worker_is_analysed() {
             "round {i}"
         );
     }
-    c.request("shutdown", json!(null));
-    c.notify("exit", json!(null));
-    let _ = c.child.wait();
+    c.stop();
     let _ = std::fs::remove_dir_all(&root);
 }
 
@@ -683,9 +676,7 @@ fn opening_a_file_that_uses_an_unused_binding_clears_do111() {
         json!({"textDocument": {"uri": uri(&test)}}),
     );
     c.diagnostics(&cfg, |d| codes(d).contains(&"DO111".to_string()));
-    c.request("shutdown", json!(null));
-    c.notify("exit", json!(null));
-    let _ = c.child.wait();
+    c.stop();
 }
 
 /// A fix rides in `Diagnostic.data`, in the client's positions.
@@ -704,9 +695,7 @@ fn fixes_ride_in_diagnostic_data() {
     let r = &fix["edits"][0]["range"];
     assert_eq!(r["start"]["line"], 18);
     assert_eq!(r["end"]["line"], 18);
-    c.request("shutdown", json!(null));
-    c.notify("exit", json!(null));
-    let _ = c.child.wait();
+    c.stop();
 }
 
 /// 5,000 messages: interleaved edits, hovers and pull requests across
@@ -947,9 +936,7 @@ fn the_server_watches_files_when_the_client_cannot() {
     let text = std::fs::read_to_string(&src).unwrap();
     std::fs::write(&src, format!("{text}\nvoid env.NOPE.idFromName(\"x\");\n")).unwrap();
     c.diagnostics(&src, |d| codes(d).contains(&"DO110".to_string()));
-    c.request("shutdown", json!(null));
-    c.notify("exit", json!(null));
-    let _ = c.child.wait();
+    c.stop();
     std::fs::remove_dir_all(&root).ok();
 }
 
@@ -983,9 +970,7 @@ fn hover_after_close_reads_the_disk() {
     );
     let h = c.request("textDocument/hover", at);
     assert!(h["result"].is_null(), "the unsaved line is gone: {h}");
-    c.request("shutdown", json!(null));
-    c.notify("exit", json!(null));
-    let _ = c.child.wait();
+    c.stop();
 }
 
 /// One bad message must not end the server: each bad frame sits between

@@ -8,6 +8,7 @@
 //! be read (syntax errors, computed names, values passed through calls) is
 //! left out rather than guessed.
 
+use super::typescript::has_token;
 use crate::text::Span;
 use std::collections::{HashMap, HashSet};
 use tree_sitter::{Node, TreeCursor};
@@ -1537,14 +1538,6 @@ fn prop_name<'s>(n: Node, src: &'s [u8]) -> &'s str {
 
 fn member_name(n: Node, src: &[u8]) -> String {
     prop_name(n, src).to_string()
-}
-
-fn has_token(n: Node, token: &str) -> bool {
-    let mut c = n.walk();
-    let found = n
-        .children(&mut c)
-        .any(|ch| !ch.is_named() && ch.kind() == token);
-    found
 }
 
 fn span(n: Node) -> Span {

@@ -65,7 +65,8 @@ fn spec_name(n: Node, src: &[u8]) -> String {
     string_value(n, src).unwrap_or_else(|| text_of(n, src).to_string())
 }
 
-fn has_token(n: Node, token: &str) -> bool {
+/// Whether `n` has the anonymous child `token` (`static`, `async`, …).
+pub(super) fn has_token(n: Node, token: &str) -> bool {
     let mut c = n.walk();
     let found = n
         .children(&mut c)
