@@ -155,3 +155,45 @@ fn binary_and_huge_files_are_skipped_with_a_reason() {
     let ws = Workspace::load(&fs, &[PathBuf::from("/q")]);
     assert!(ws.skipped.iter().any(|s| s.reason.contains("too large")));
 }
+
+/// Unclosed nesting (a half-typed file) makes a query cursor's work grow
+/// with the square of the depth: the queries stop at their budget, the
+/// file is reported once as not fully analysed (DO100), never as an error.
+#[test]
+fn unclosed_nesting_is_cut_not_quadratic() {
+    let root = PathBuf::from("/h");
+    let mut fs = MemFs::new();
+    fs.insert(
+        root.join("wrangler.toml"),
+        "name = \"h\"\nmain = \"src/index.ts\"\n[[durable_objects.bindings]]\nname = \"A\"\nclass_name = \"A\"\n[[migrations]]\ntag = \"v1\"\nnew_sqlite_classes = [\"A\"]\n",
+    );
+    fs.insert(
+        root.join("src/index.ts"),
+        format!(
+            "import {{ DurableObject }} from \"cloudflare:workers\";\nexport class A extends DurableObject {{}}\nexport default {{ fetch(r, env) {{ return env.A.getByName(\"x\") {}\n",
+            "(".repeat(400_000)
+        ),
+    );
+    let started = std::time::Instant::now();
+    let ws = Workspace::load(&fs, std::slice::from_ref(&root));
+    let report = rules::check(&ws, &fs);
+    // a guard against the quadratic case (minutes), not a benchmark
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    let do100: Vec<_> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == rules::Code::DO100)
+        .collect();
+    assert_eq!(do100.len(), 1, "{:?}", report.diagnostics);
+    assert!(
+        do100[0]
+            .message
+            .contains("src/index.ts was not fully analysed"),
+        "{}",
+        do100[0].message
+    );
+    assert!(report
+        .diagnostics
+        .iter()
+        .all(|d| d.severity != rules::Severity::Error));
+}

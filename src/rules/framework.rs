@@ -157,6 +157,15 @@ pub fn run(
             run(&mut cx);
         }
     }
+    // Files whose queries were cut: their facts are partial.
+    for p in &worker.graph {
+        if let Some(why) = ws.file(p).and_then(|f| f.facts.cut.as_ref()) {
+            cx.unknown(format!(
+                "{} was not fully analysed: {why}",
+                super::context::rel(worker.dir(), p)
+            ));
+        }
+    }
     let unknowns = cx.unknown.len();
     worker::unverified(&mut cx);
     (cx.out, unknowns)

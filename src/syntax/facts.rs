@@ -153,6 +153,9 @@ pub struct FileFacts {
     pub commonjs: Option<Vec<String>>,
     /// the tree has syntax errors (the facts are what could be read)
     pub has_errors: bool,
+    /// Why the file's queries stopped before the end (hostile or
+    /// half-typed text past the time budget): its facts are partial.
+    pub cut: Option<String>,
 }
 
 impl FileFacts {

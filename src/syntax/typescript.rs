@@ -531,9 +531,25 @@ fn class_fact(f: &mut FileFacts, n: Node, src: &[u8], h: &Helpers) -> usize {
     f.classes.len() - 1
 }
 
+/// How long one file's queries may take. Unclosed nesting makes a query
+/// cursor's work grow with the square of the depth; past this the queries
+/// stop and the file's facts are partial.
+pub const QUERY_BUDGET: std::time::Duration = std::time::Duration::from_millis(250);
+/// In-progress matches a query may keep.
+const MATCH_LIMIT: u32 = 256;
+
 fn run_queries(f: &mut FileFacts, lang: Lang, root: Node, src: &[u8]) {
     let q = queries::get(lang);
     let mut cursor = QueryCursor::new();
+    cursor.set_match_limit(MATCH_LIMIT);
+    let started = std::time::Instant::now();
+    let over = std::cell::Cell::new(false);
+    let mut check = |_: &tree_sitter::QueryCursorState| {
+        if started.elapsed() > QUERY_BUDGET {
+            over.set(true);
+        }
+        over.get()
+    };
     // Each query walks the whole tree; skip those whose trigger word the
     // text does not contain (a substring search is far cheaper).
     let text = std::str::from_utf8(src).unwrap_or("");
@@ -543,7 +559,12 @@ fn run_queries(f: &mut FileFacts, lang: Lang, root: Node, src: &[u8]) {
         let method = query.capture_index_for_name("env.method");
         let sb = query.capture_index_for_name("stub.binding");
         let sm = query.capture_index_for_name("stub.method");
-        let mut matches = cursor.matches(query, root, src);
+        let mut matches = cursor.matches_with_options(
+            query,
+            root,
+            src,
+            tree_sitter::QueryCursorOptions::new().progress_callback(&mut check),
+        );
         while let Some(m) = matches.next() {
             let get = |i: Option<u32>| {
                 m.captures
@@ -579,7 +600,12 @@ fn run_queries(f: &mut FileFacts, lang: Lang, root: Node, src: &[u8]) {
         let tname = query.capture_index_for_name("type.name");
         let mname = query.capture_index_for_name("member.name");
         let mtype = query.capture_index_for_name("member.type");
-        let mut matches = cursor.matches(query, root, src);
+        let mut matches = cursor.matches_with_options(
+            query,
+            root,
+            src,
+            tree_sitter::QueryCursorOptions::new().progress_callback(&mut check),
+        );
         while let Some(m) = matches.next() {
             let get = |i: Option<u32>| {
                 m.captures
@@ -604,7 +630,12 @@ fn run_queries(f: &mut FileFacts, lang: Lang, root: Node, src: &[u8]) {
         let obj = query.capture_index_for_name("cjs.object");
         let prop = query.capture_index_for_name("cjs.property");
         let cname = query.capture_index_for_name("cjs.name");
-        let mut matches = cursor.matches(query, root, src);
+        let mut matches = cursor.matches_with_options(
+            query,
+            root,
+            src,
+            tree_sitter::QueryCursorOptions::new().progress_callback(&mut check),
+        );
         while let Some(m) = matches.next() {
             let get = |i: Option<u32>| {
                 m.captures
@@ -630,6 +661,12 @@ fn run_queries(f: &mut FileFacts, lang: Lang, root: Node, src: &[u8]) {
                 _ => {}
             }
         }
+    }
+    if over.get() {
+        f.cut = Some(format!(
+            "its queries took longer than {} ms (deeply nested or unclosed code), so what they find is partial",
+            QUERY_BUDGET.as_millis()
+        ));
     }
 }
 
