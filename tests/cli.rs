@@ -229,3 +229,30 @@ mod snapshots {
         assert_cmd_snapshot!(cmd(&["--check", "--explain", "DO999"]));
     }
 }
+
+/// A config named as a file is checked with the files beside it.
+#[test]
+fn a_config_given_as_a_file() {
+    let out = run(
+        &fixture("ok-basic"),
+        &["--check", "wrangler.toml", "--format", "json"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let j = json(&out);
+    assert_eq!(j["summary"]["workers"], 1);
+    let out = run(
+        &fixture("do101-class-not-exported"),
+        &["--check", "wrangler.toml", "--format", "json"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(json(&out)["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|d| d["code"] == "DO101"));
+}

@@ -1082,3 +1082,51 @@ fn exit_without_shutdown_and_dollar_requests() {
     let status = c.child.wait().unwrap();
     assert_eq!(status.code(), Some(1));
 }
+
+/// A 20 MB document is not parsed (as in `--check`), so the server stays
+/// responsive: a hover elsewhere still answers at once.
+#[test]
+fn a_huge_document_does_not_stall_the_server() {
+    let root = temp_project("huge", "do111-unused-binding");
+    let mut c = Client::start();
+    initialize(&mut c, &root, &["utf-16"]);
+    c.diagnostics(&root.join("wrangler.toml"), |d| {
+        codes(d).contains(&"DO111".to_string())
+    });
+    let huge = root.join("src/huge.ts");
+    let line = "export const x = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16];\n";
+    let text = line.repeat(20 * 1024 * 1024 / line.len());
+    c.notify("textDocument/didOpen", json!({"textDocument": {"uri": uri(&huge), "languageId": "typescript", "version": 1, "text": text}}));
+    for v in 2..5 {
+        c.notify("textDocument/didChange", json!({"textDocument": {"uri": uri(&huge), "version": v},
+            "contentChanges": [{"range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}, "text": "// x\n"}]}));
+    }
+    let src = root.join("src/index.ts");
+    let text = std::fs::read_to_string(&src).unwrap();
+    let (l, line_text) = text
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains("idFromName") || l.contains("getByName"))
+        .unwrap();
+    let col = line_text
+        .find("ByName")
+        .or(line_text.find("FromName"))
+        .unwrap();
+    let started = Instant::now();
+    let h = c.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri(&src)}, "position": {"line": l, "character": col}}),
+    );
+    // a guard against a stalled server, not a benchmark
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(h["result"]["contents"]["value"].as_str().is_some(), "{h}");
+    c.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": uri(&huge)}}),
+    );
+    c.stop();
+}

@@ -115,7 +115,16 @@ pub fn analyse(paths: &[PathBuf]) -> Result<Checked, String> {
     }
     // Paths inside the workspace are shown relative to the real cwd.
     let cwd = cwd.canonicalize().unwrap_or(cwd);
-    let fs = OsFs::new(&roots);
+    // A config given as a file is checked alone, but its Worker reads the
+    // files beside it: the folder is what may be read.
+    let readable: Vec<PathBuf> = roots
+        .iter()
+        .map(|r| match r.parent() {
+            Some(dir) if r.is_file() => dir.to_path_buf(),
+            _ => r.clone(),
+        })
+        .collect();
+    let fs = OsFs::new(&readable);
     let ws = Workspace::load(&fs, &roots);
     let report = rules::check(&ws, &fs);
     Ok(Checked { ws, report, cwd })

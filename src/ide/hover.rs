@@ -43,6 +43,9 @@ const COMMON: &[&str] = &[
 
 /// API hover on a source text (also for files no Worker reaches).
 pub fn source_hover(lang: syntax::Lang, text: &str, offset: usize) -> Option<HoverResult> {
+    if text.len() > syntax::MAX_SOURCE_BYTES {
+        return None;
+    }
     let tree = syntax::parse(lang, text, None)?;
     let node = tree.root_node().descendant_for_byte_range(offset, offset)?;
     if !matches!(node.kind(), "property_identifier" | "identifier") {

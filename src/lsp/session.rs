@@ -39,6 +39,11 @@ pub fn parse_rope(
     rope: &ropey::Rope,
     old: Option<&tree_sitter::Tree>,
 ) -> Option<tree_sitter::Tree> {
+    // Past the source size limit nothing is parsed, in the editor as in
+    // `--check` (the file is reported as skipped).
+    if rope.len_bytes() > crate::syntax::MAX_SOURCE_BYTES {
+        return None;
+    }
     let mut parser = tree_sitter::Parser::new();
     parser.set_language(&lang.grammar()).ok()?;
     let len = rope.len_bytes();
