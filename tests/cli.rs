@@ -256,3 +256,25 @@ fn a_config_given_as_a_file() {
         .iter()
         .any(|d| d["code"] == "DO101"));
 }
+
+/// Nothing above the checked folder is read: a parent `.gitignore` that
+/// lists the config does not hide the Worker.
+#[test]
+fn a_parent_gitignore_is_not_read() {
+    let dir = std::env::temp_dir().join(format!("durable-lsp-parent-gi-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("app/src")).unwrap();
+    std::fs::write(dir.join(".gitignore"), "wrangler.toml\nsrc/\n").unwrap();
+    for f in ["wrangler.toml", "src/index.ts"] {
+        std::fs::copy(
+            fixture("do101-class-not-exported").join(f),
+            dir.join("app").join(f),
+        )
+        .unwrap();
+    }
+    let out = run(&dir.join("app"), &["--check", ".", "--format", "json"]);
+    let j = json(&out);
+    assert_eq!(j["summary"]["workers"], 1, "{j}");
+    assert_eq!(out.status.code(), Some(1));
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -147,6 +147,9 @@ impl FileSystem for OsFs {
         }
         let walker = ignore::WalkBuilder::new(root)
             .hidden(false)
+            // only the .gitignore files inside the roots: nothing above
+            // them is read
+            .parents(false)
             .git_ignore(true)
             .git_global(false)
             .git_exclude(false)
