@@ -325,7 +325,12 @@ impl Workspace {
     ) {
         let mut seen: BTreeSet<PathBuf> = frontier.clone();
         while !frontier.is_empty() && self.files.len() < MAX_GRAPH_FILES {
-            let batch: Vec<PathBuf> = std::mem::take(&mut frontier).into_iter().collect();
+            // the limit holds on every load, not only between levels
+            let room = MAX_GRAPH_FILES - self.files.len();
+            let mut batch: Vec<PathBuf> = std::mem::take(&mut frontier).into_iter().collect();
+            if batch.len() > room {
+                batch.truncate(room);
+            }
             type Loaded = Result<(SourceFile, HashMap<String, Resolved>), Skip>;
             let parsed: Vec<(PathBuf, Loaded)> = batch
                 .into_par_iter()
@@ -733,7 +738,7 @@ pub fn find_entry(
     }
     if fs.is_file(&path) {
         if Lang::from_path(&path).is_some() {
-            return Entry::File(path);
+            return Entry::File(fs.canonical(&path));
         }
         return Entry::Unsupported { path };
     }
