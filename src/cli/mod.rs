@@ -111,6 +111,13 @@ pub fn analyse(paths: &[PathBuf]) -> Result<Checked, String> {
         let abs = abs
             .canonicalize()
             .map_err(|e| format!("{}: {e}", p.display()))?;
+        // a root that cannot be read would be checked as empty: say so
+        let readable = if abs.is_dir() {
+            std::fs::read_dir(&abs).map(drop)
+        } else {
+            std::fs::File::open(&abs).map(drop)
+        };
+        readable.map_err(|e| format!("cannot read {}: {e}", p.display()))?;
         roots.push(abs);
     }
     // Paths inside the workspace are shown relative to the real cwd.

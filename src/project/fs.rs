@@ -29,6 +29,12 @@ pub trait FileSystem: Send + Sync {
     fn canonical(&self, path: &Path) -> PathBuf {
         path.to_path_buf()
     }
+    /// The folders [`FileSystem::find_files`] could not list since the last
+    /// call, with why: a Worker inside one would be missed, so the user is
+    /// told.
+    fn take_unreadable(&self) -> Vec<(PathBuf, String)> {
+        Vec::new()
+    }
 }
 
 /// Why a file was not read as text.
@@ -59,8 +65,7 @@ pub fn read_text(fs: &dyn FileSystem, path: &Path, max: usize) -> Result<Arc<str
     if bytes.contains(&0) {
         return Err(Skip::Binary);
     }
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    Ok(Arc::from(String::from_utf8_lossy(bytes).as_ref()))
+    Ok(Arc::from(String::from_utf8_lossy(&bytes).as_ref()))
 }
 
 /// The disk, limited to some roots.
@@ -68,6 +73,8 @@ pub struct OsFs {
     roots: Vec<PathBuf>,
     /// (real root, the root as given), longest real root first
     spellings: Vec<(PathBuf, PathBuf)>,
+    /// folders a walk could not list, with the error
+    unreadable: std::sync::Mutex<Vec<(PathBuf, String)>>,
     /// directory → its canonical path (or `None`: it does not exist)
     dirs: std::sync::Mutex<std::collections::HashMap<PathBuf, Option<PathBuf>>>,
 }
@@ -96,6 +103,7 @@ impl OsFs {
         OsFs {
             roots: roots.iter().filter_map(|r| r.canonicalize().ok()).collect(),
             spellings,
+            unreadable: Default::default(),
             dirs: Default::default(),
         }
     }
@@ -163,6 +171,9 @@ impl OsFs {
 }
 
 impl FileSystem for OsFs {
+    fn take_unreadable(&self) -> Vec<(PathBuf, String)> {
+        std::mem::take(&mut *self.unreadable.lock().unwrap_or_else(|e| e.into_inner()))
+    }
     fn canonical(&self, path: &Path) -> PathBuf {
         let Some(real) = self.inside(path) else {
             return path.to_path_buf();
@@ -196,7 +207,14 @@ impl FileSystem for OsFs {
         let real = self.inside(path).ok_or_else(|| {
             io::Error::new(io::ErrorKind::PermissionDenied, "outside the workspace")
         })?;
-        Ok(Arc::from(std::fs::read(real)?))
+        let bytes = std::fs::read(real)?;
+        // A UTF-8 byte-order mark on disk is not a character to editors
+        // (they hide it) nor to the user reading a column: it is dropped.
+        // An editor's own document keeps what the editor sent.
+        Ok(match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+            Some(rest) => Arc::from(rest),
+            None => Arc::from(bytes),
+        })
     }
     fn is_file(&self, path: &Path) -> bool {
         self.inside(path).map(|p| p.is_file()).unwrap_or(false)
@@ -219,7 +237,19 @@ impl FileSystem for OsFs {
                     && (n == "node_modules" || n == ".wrangler" || n == ".git"))
             })
             .build();
-        for entry in walker.flatten() {
+        for entry in walker {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    if let Some(found) = unreadable_folder(&e) {
+                        self.unreadable
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .push(found);
+                    }
+                    continue;
+                }
+            };
             if entry.file_type().map(|t| t.is_file()).unwrap_or(false)
                 && pred(&entry.file_name().to_string_lossy())
             {
@@ -228,6 +258,28 @@ impl FileSystem for OsFs {
         }
         out.sort();
         out
+    }
+}
+
+/// The folder a walk error names, when a folder could not be listed (not
+/// for a bad ignore file or a vanished entry).
+fn unreadable_folder(e: &ignore::Error) -> Option<(PathBuf, String)> {
+    let mut e = e;
+    let mut path = None;
+    loop {
+        match e {
+            ignore::Error::WithPath { path: p, err } => {
+                path = Some(p.clone());
+                e = err;
+            }
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+                e = err
+            }
+            ignore::Error::Io(io) if io.kind() == io::ErrorKind::PermissionDenied => {
+                return Some((path?, io.to_string()));
+            }
+            _ => return None,
+        }
     }
 }
 
@@ -314,6 +366,12 @@ impl FileSystem for MemFs {
             Some(b) if !self.files.contains_key(path) => b.canonical(path),
             _ => path.to_path_buf(),
         }
+    }
+    fn take_unreadable(&self) -> Vec<(PathBuf, String)> {
+        self.base
+            .as_ref()
+            .map(|b| b.take_unreadable())
+            .unwrap_or_default()
     }
     fn is_dir(&self, path: &Path) -> bool {
         self.files.keys().any(|k| k.starts_with(path) && k != path)
@@ -470,6 +528,9 @@ impl FileSystem for Recording<'_> {
     fn canonical(&self, path: &Path) -> PathBuf {
         self.inner.canonical(path)
     }
+    fn take_unreadable(&self) -> Vec<(PathBuf, String)> {
+        self.inner.take_unreadable()
+    }
 }
 
 /// A [`FileSystem`] whose reads fail once `cancelled` is set: an analysis
@@ -516,5 +577,8 @@ impl FileSystem for Cancellable {
     }
     fn canonical(&self, path: &Path) -> PathBuf {
         self.inner.canonical(path)
+    }
+    fn take_unreadable(&self) -> Vec<(PathBuf, String)> {
+        self.inner.take_unreadable()
     }
 }

@@ -189,6 +189,14 @@ impl Workspace {
             }
         }
         let mut ws = Self::from_configs_in(fs, configs, &harness, roots, &harness_main);
+        for (path, error) in fs.take_unreadable() {
+            ws.skipped.push(Skipped {
+                path,
+                reason: format!(
+                    "the folder could not be read ({error}), so a Worker inside it is not checked"
+                ),
+            });
+        }
         ws.workers.retain(|w| !w.settings.ignores(&w.config.path));
         ws
     }
