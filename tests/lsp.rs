@@ -1188,3 +1188,56 @@ fn a_leading_bom_counts_as_a_character() {
     c.stop();
     std::fs::remove_dir_all(&root).ok();
 }
+
+/// `baseRef` runs the deploy-history rules live: editing an applied
+/// migration in the editor is DO130 before anything is saved.
+#[test]
+fn base_ref_flags_an_applied_migration_edited_as_you_type() {
+    let root = temp_project("baseref", "ok-basic");
+    let cfg = root.join("wrangler.toml");
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .current_dir(&root)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .output()
+            .expect("git builds the test repository");
+        assert!(out.status.success(), "{out:?}");
+    };
+    git(&["init", "-q", "-b", "main"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "base"]);
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    assert!(
+        text.contains("new_sqlite_classes = [\"Counter\"]"),
+        "{text}"
+    );
+    let mut c = Client::start();
+    c.request(
+        "initialize",
+        json!({"processId": null, "rootUri": uri(&root), "capabilities": {},
+               "initializationOptions": {"baseRef": "main"}}),
+    );
+    c.notify("initialized", json!({}));
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri(&cfg), "languageId": "toml", "version": 1,
+        "text": text.replace("[\"Counter\"]", "[\"Counter\", \"Extra\"]")}}),
+    );
+    let d = c.diagnostics(&cfg, |d| codes(d).contains(&"DO130".to_string()));
+    let x = d.iter().find(|x| x["code"] == "DO130").unwrap();
+    assert!(
+        x["message"].as_str().unwrap().contains("adds `Extra`"),
+        "{x}"
+    );
+    // undoing the edit clears it
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri(&cfg), "version": 2}, "contentChanges": [{"text": text}]}),
+    );
+    c.diagnostics(&cfg, |d| !codes(d).contains(&"DO130".to_string()));
+    c.stop();
+    std::fs::remove_dir_all(&root).ok();
+}

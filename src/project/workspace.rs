@@ -86,6 +86,8 @@ pub struct Worker {
     /// `durable-lsp.toml` of the nearest folder up, and where it is.
     pub settings: Settings,
     pub settings_file: Option<PathBuf>,
+    /// The config as deployed, from git history (`--base`).
+    pub base: Option<Arc<crate::history::BaseConfig>>,
 }
 
 impl Worker {
@@ -299,6 +301,7 @@ impl Workspace {
                 settings,
                 settings_file,
                 shadowed,
+                base: None,
             });
         }
         ws.build_graphs(fs);
