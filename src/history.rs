@@ -138,13 +138,19 @@ impl History {
             .strip_prefix(&self.workdir)
             .ok()
             .map(|r| r.to_string_lossy().replace('\\', "/"));
+        let name_now = now.top.name.as_ref().map(|n| n.value.as_str());
         if let Some(rel) = &rel {
             if let Some(text) = self.text_at(rel) {
-                return BaseConfig {
-                    rev: self.rev.clone(),
-                    config: Some(Config::parse(path.to_path_buf(), &text)),
-                    moved_from: None,
-                };
+                let then = Config::parse(path.to_path_buf(), &text);
+                // A new `name` deploys another Worker, with nothing deployed
+                // yet (unless a config at REV deployed that name).
+                if then.top.name.as_ref().map(|n| n.value.as_str()) == name_now {
+                    return BaseConfig {
+                        rev: self.rev.clone(),
+                        config: Some(then),
+                        moved_from: None,
+                    };
+                }
             }
         }
         if let Some(name) = now.top.name.as_ref() {

@@ -297,3 +297,37 @@ fn renaming_a_kv_class_is_not_a_new_kv_class() {
     let codes = r.codes("", "main");
     assert!(!codes.iter().any(|c| c.0 == "DO133"), "{codes:?}");
 }
+
+/// A config whose Worker `name` changed deploys another Worker: nothing of
+/// the old one's lifecycle applies to it.
+#[test]
+fn a_renamed_worker_is_a_new_worker() {
+    let base = toml(&format!(
+        "{BOUND_A}[[migrations]]\ntag = \"v1\"\nnew_sqlite_classes = [\"A\"]\n"
+    ));
+    let r = Repo::new(
+        "renamed-worker",
+        &[("wrangler.toml", &base), ("src/index.ts", ENTRY)],
+    );
+    let now = base
+        .replace("name = \"h\"", "name = \"h2\"")
+        .replace("[\"A\"]", "[\"B\"]")
+        .replace("class_name = \"A\"", "class_name = \"B\"");
+    r.write_all(&[("wrangler.toml", &now)]);
+    assert_eq!(r.codes("", "main"), vec![]);
+}
+
+/// A class dropped from an applied migration is told once, as the edit
+/// (DO130), not again as DO132.
+#[test]
+fn a_class_dropped_from_an_applied_migration_is_one_do130() {
+    let base = toml(&format!(
+        "{BOUND_A}[[migrations]]\ntag = \"v1\"\nnew_sqlite_classes = [\"A\", \"B\"]\n"
+    ));
+    let r = Repo::new(
+        "drop-edit",
+        &[("wrangler.toml", &base), ("src/index.ts", ENTRY)],
+    );
+    r.write_all(&[("wrangler.toml", &base.replace(", \"B\"", ""))]);
+    assert_eq!(r.codes("", "main"), vec![("DO130".into(), 7)]);
+}

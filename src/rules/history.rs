@@ -41,6 +41,10 @@ pub fn against_base(cx: &mut WorkerCx, vc: &VariantCx) {
     let Some(base) = cx.worker.base.clone() else {
         return;
     };
+    // A test harness's config is never deployed: each run starts afresh.
+    if cx.worker.harness {
+        return;
+    }
     let rev = base.rev.as_str();
     let env = vc.v.env_name();
     let base_variant: Option<Variant<'_>> = base
@@ -61,7 +65,9 @@ pub fn against_base(cx: &mut WorkerCx, vc: &VariantCx) {
             .or_else(|| vc.v.exports().map(|l| l.key_span))
             .unwrap_or_default();
 
-    // DO130: an applied migration edited in place.
+    // DO130: an applied migration edited in place. Classes an edit drops
+    // from a creating step are told there, not again as DO132.
+    let mut dropped_by_edit: BTreeSet<String> = BTreeSet::new();
     for m in now {
         let Some(tag) = &m.tag else { continue };
         let Some(old) = then
@@ -71,6 +77,16 @@ pub fn against_base(cx: &mut WorkerCx, vc: &VariantCx) {
             continue;
         };
         let changes = step_changes(old, m);
+        for c in old.new_classes.iter().chain(&old.new_sqlite_classes) {
+            if !m
+                .new_classes
+                .iter()
+                .chain(&m.new_sqlite_classes)
+                .any(|n| n.value == c.value)
+            {
+                dropped_by_edit.insert(c.value.clone());
+            }
+        }
         if !changes.is_empty() {
             cx.emit(Diagnostic::new(Code::DO130, path.clone(), tag.span, format!(
                 "Migration \"{}\" was already applied at {rev}, and it changed since: it {}. An environment deployed past \"{}\" never receives this change, because wrangler sends only the migrations after the deployed tag. Restore the migration as it was and put the change in a new migration.",
@@ -155,8 +171,8 @@ pub fn against_base(cx: &mut WorkerCx, vc: &VariantCx) {
 
     // DO132: a class live at REV that nothing ends now.
     for r in base_lc.live() {
-        if vc.lc.classes.contains_key(&r.name) {
-            continue; // still live, or deleted/renamed/transferred by a step
+        if vc.lc.classes.contains_key(&r.name) || dropped_by_edit.contains(&r.name) {
+            continue; // still live, ended by a step, or DO130's
         }
         cx.emit(Diagnostic::new(Code::DO132, path.clone(), anchor, format!(
             "Class `{}` was live at {rev} (created by {}), and no migration or `exports` entry mentions it now: its step was removed instead of deleting the class. The deploy fails with API error 10064 (\"New version of script does not export class '{}' which is depended on by existing Durable Objects\") while objects of the class exist. Restore the step, and delete the class with a new migration (`deleted_classes`) or an `exports` entry in state \"deleted\".",
