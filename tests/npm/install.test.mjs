@@ -191,6 +191,15 @@ test("without the platform package the shim names it and the alternatives", (t) 
   }
   assert.match(u.stderr, /cargo install --locked durable-lsp/);
 
+  // musl libc, where npm leaves out the glibc-only Linux packages.
+  if (process.platform === "linux") {
+    const musl = path.join(dir, "musl.cjs");
+    fs.writeFileSync(musl, "process.report.getReport = () => ({ header: { osName: 'Linux' } });\n");
+    const m = spawnSync(process.execPath, ["--require", musl, shimPath(dir), "--check", "chat"], { cwd: dir, encoding: "utf8" });
+    assert.equal(m.status, 2, m.stderr);
+    assert.match(m.stderr, new RegExp(`no prebuilt binary for this platform, ${platform} \\(musl libc\\)`));
+  }
+
   // DURABLE_LSP_BINARY wins over the packages; a wrong one is reported, not thrown.
   const missing = path.join(dir, "no-such-binary");
   const o = npx(dir, ["--version"], { DURABLE_LSP_BINARY: missing });

@@ -63,11 +63,12 @@ function findBinary() {
   const override = process.env.DURABLE_LSP_BINARY;
   if (override) return override;
   if (!Object.hasOwn(PLATFORMS, platform)) unsupported();
-  if (isMusl()) unsupported();
   let manifest;
   try {
     manifest = require.resolve(`${packageName}/package.json`);
   } catch {
+    // npm leaves out the glibc package on musl (its `libc` field).
+    if (isMusl()) unsupported();
     fail(
       `the package ${packageName}, which holds the binary for ${platform}, is not installed.\n` +
         `npm installs it with durable-lsp as an optional dependency unless optional dependencies\n` +
