@@ -146,6 +146,7 @@ test("version, sarif, args and paths reach npm and the command", (t) => {
     "--deny-warnings", "--color", "never",
     "workers/chat", "workers/billing", "apps/api",
   ]);
+  assert.ok(fs.statSync(path.join(r.workspace, "reports")).isDirectory(), "the SARIF file's folder exists");
 });
 
 test("inputs are data, not shell: nothing in them runs", (t) => {
