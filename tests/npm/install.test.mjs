@@ -206,3 +206,30 @@ test("without the platform package the shim names it and the alternatives", (t) 
   assert.equal(o.status, 2);
   assert.match(o.stderr, /cannot run .*no-such-binary \(ENOENT\)/);
 });
+
+test("build-npm.mjs refuses a package whose version is not Cargo.toml's", (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "durable-lsp-build-"));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  fs.cpSync(path.join(repo, "packaging"), path.join(dir, "packaging"), { recursive: true });
+  const cargo = fs.readFileSync(path.join(repo, "Cargo.toml"), "utf8");
+  const build = (args) =>
+    spawnSync(process.execPath, [path.join(dir, "packaging/build-npm.mjs"), "--only", "main", "--out", path.join(dir, "out"), ...args], { encoding: "utf8" });
+
+  fs.writeFileSync(path.join(dir, "Cargo.toml"), cargo.replace(/^version = "[^"]+"/m, 'version = "9.9.9"'));
+  const r = build([]);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, new RegExp(`package\\.json has version ${version}, Cargo\\.toml 9\\.9\\.9`));
+
+  fs.writeFileSync(path.join(dir, "Cargo.toml"), cargo);
+  const manifest = path.join(dir, "packaging/npm/durable-lsp/package.json");
+  const pkg = JSON.parse(fs.readFileSync(manifest, "utf8"));
+  pkg.optionalDependencies["@durable-lsp/cli-win32-x64"] = "^0.0.1";
+  fs.writeFileSync(manifest, JSON.stringify(pkg));
+  const o = build([]);
+  assert.equal(o.status, 1);
+  assert.match(o.stderr, /optionalDependencies\.@durable-lsp\/cli-win32-x64 is \^0\.0\.1/);
+
+  const p = build(["--platform", "sunos-x64"]);
+  assert.equal(p.status, 1);
+  assert.match(p.stderr, /no package for platform sunos-x64/);
+});
