@@ -102,7 +102,10 @@ function zigbuild(target) {
     run("python3", ["-m", "venv", venv]);
     run(path.join(bin, "pip"), ["install", "-q", ...ZIGBUILD]);
   }
-  run("rustup", ["target", "add", target]);
+  // The target's standard library; without rustup, the toolchain must already have it.
+  const rustup = spawnSync("rustup", ["target", "add", target], { stdio: "inherit" });
+  if (rustup.error && rustup.error.code !== "ENOENT") die(`rustup: ${rustup.error.message}`);
+  if (!rustup.error && rustup.status !== 0) die(`rustup target add ${target} exited with ${rustup.status}`);
   const env = { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH}` };
   run("cargo", ["zigbuild", "--locked", "--release", "--target", `${target}.2.17`], { cwd: repo, env });
   const targetDir = process.env.CARGO_TARGET_DIR ? path.resolve(repo, process.env.CARGO_TARGET_DIR) : path.join(repo, "target");
