@@ -117,7 +117,7 @@ test("the tarballs install offline and the shim runs --check on the example", (t
   assert.equal(v.status, 0, v.stderr);
   assert.equal(v.stdout.trim(), `durable-lsp ${version}`);
 
-  const human = npx(dir, ["--check", "chat", "--color", "never"]);
+  const human = npx(dir, ["--check", "chat", "--format", "human", "--color", "never"]);
   assert.equal(human.status, 1, `exit 1 on errors\n${human.stdout}${human.stderr}`);
   const headers = human.stdout.split("\n").filter((l) => /^(error|warning|info|hint)\[/.test(l));
   assert.deepEqual(
