@@ -1,5 +1,6 @@
 -- Headless Neovim 0.11 with editors/neovim/lsp/durable_lsp.lua: opens a
--- fixture's wrangler.toml, waits for durable-lsp's diagnostics, hovers.
+-- fixture's wrangler.toml, waits for durable-lsp's diagnostics, hovers, then
+-- uses the keys editors/neovim/README.md names (virtual text, <C-w>d, K).
 -- Run: nvim --headless -u NONE -l tests/editors/neovim.lua REPO BIN
 local repo, bin = _G.arg[1], _G.arg[2]
 vim.cmd('filetype on')
@@ -39,6 +40,60 @@ if not res or not res.result then fail('no hover') end
 local text = res.result.contents.value or ''
 if not text:find('durable%-lsp%.dev/rules/DO101') then fail('hover lacks the rule link: ' .. text) end
 
-io.stdout:write('ok: 2 DO101 diagnostics, utf-8 positions, hover with the rule link\n')
+-- What editors/neovim/README.md tells a user to do, key by key.
+local function floats()
+  local found = {}
+  for _, w in ipairs(vim.api.nvim_list_wins()) do
+    if vim.api.nvim_win_get_config(w).relative ~= '' then
+      local b = vim.api.nvim_win_get_buf(w)
+      table.insert(found, { win = w, text = table.concat(vim.api.nvim_buf_get_lines(b, 0, -1, false), '\n') })
+    end
+  end
+  return found
+end
+local function close_floats()
+  for _, f in ipairs(floats()) do vim.api.nvim_win_close(f.win, true) end
+end
+
+-- Virtual text: vim.diagnostic.config({ virtual_text = true }) puts the message at the line's end.
+vim.diagnostic.config({ virtual_text = true })
+local ok_vt = vim.wait(5000, function()
+  for _, m in ipairs(vim.api.nvim_buf_get_extmarks(buf, -1, 0, -1, { details = true })) do
+    for _, chunk in ipairs(m[4].virt_text or {}) do
+      if chunk[1]:find('Class `Counter` is bound here', 1, true) then return true end
+    end
+  end
+  return false
+end, 50)
+if not ok_vt then fail('no virtual text with the DO101 message') end
+
+-- <C-w>d on the finding: a float with its message and code.
+vim.api.nvim_win_set_cursor(0, { d.lnum + 1, d.col })
+vim.api.nvim_feedkeys(vim.keycode('<C-w>d'), 'x', false)
+local diag_float
+vim.wait(5000, function()
+  for _, f in ipairs(floats()) do
+    if f.text:find('DO101', 1, true) then diag_float = f.text end
+  end
+  return diag_float ~= nil
+end, 50)
+if not diag_float then fail('<C-w>d opened no float with DO101') end
+if not diag_float:find('is bound here', 1, true) then fail('<C-w>d float lacks the message: ' .. diag_float) end
+close_floats()
+
+-- K on the finding: the hover float, with the rule's link.
+vim.api.nvim_win_set_cursor(0, { d.lnum + 1, d.col + 1 })
+vim.api.nvim_feedkeys('K', 'x', false)
+local hover_float
+vim.wait(5000, function()
+  for _, f in ipairs(floats()) do
+    if f.text:find('durable-lsp.dev/rules/DO101', 1, true) then hover_float = f.text end
+  end
+  return hover_float ~= nil
+end, 50)
+if not hover_float then fail('K opened no hover float with the rule link; floats: ' .. vim.inspect(floats())) end
+close_floats()
+
+io.stdout:write('ok: 2 DO101 diagnostics, utf-8 positions, hover with the rule link; virtual text, <C-w>d and K as the README says\n')
 client:stop()
 os.exit(0)
