@@ -103,6 +103,21 @@ impl Lifecycle {
                     ),
                 };
                 let live = status == Status::Live;
+                // the new name of a renamed class is a live class
+                if let (ExportState::Renamed, Some(to)) = (entry.state, &entry.renamed_to) {
+                    lc.classes
+                        .entry(to.value.clone())
+                        .or_insert_with(|| ClassRecord {
+                            name: to.value.clone(),
+                            status: Status::Live,
+                            sqlite: entry.sqlite.unwrap_or(true),
+                            created: Origin {
+                                label: format!("exports.{}", entry.key.value),
+                                span: to.span,
+                            },
+                            ended: None,
+                        });
+                }
                 lc.classes.insert(
                     entry.key.value.clone(),
                     ClassRecord {

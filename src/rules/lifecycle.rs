@@ -91,7 +91,31 @@ pub fn bound_classes(cx: &mut WorkerCx, vc: &VariantCx) {
             Some(r) => {
                 let ended = r.ended.clone().unwrap_or(r.created.clone());
                 let (code, msg, here) = match &r.status {
-                    Status::Live => continue,
+                    Status::Live => {
+                        // deleted, then created again: the delete step is
+                        // sent with this binding on every fresh deploy
+                        if cx.worker.harness {
+                            continue;
+                        }
+                        let deleted = vc.v.migrations().and_then(|m| {
+                            m.items.iter().find_map(|m| {
+                                let d = m.deleted_classes.iter().find(|d| d.value == name)?;
+                                Some((m, d.span))
+                            })
+                        });
+                        let Some((m, span)) = deleted else { continue };
+                        let label = match &m.tag {
+                            Some(t) => format!("migration \"{}\"", t.value),
+                            None => format!("migrations[{}]", m.index),
+                        };
+                        cx.emit(
+                            Diagnostic::new(Code::DO108, cx.cfg_path(), class.span, format!(
+                                "Class `{name}` is bound while {label} deletes it, even though a later migration creates it again: every deploy that sends that migration (each new environment, each fresh account) fails with \"Cannot apply --delete-class migration to class '{name}' without also removing the binding that references it\" (API error 10061). Give the re-created class a new name, or drop the delete step if no environment applied it."
+                            ))
+                            .related(cx.cfg_path(), span, "deleted here"),
+                        );
+                        continue;
+                    }
                     Status::RenamedTo(to) => (Code::DO109, format!(
                         "Class `{name}` was renamed to `{to}` by {}; bind `{to}` instead (a binding to the old name fails with API error 10061).",
                         ended.label
