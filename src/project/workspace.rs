@@ -190,6 +190,9 @@ impl Workspace {
                 }
             }
         }
+        // A config a test pool names is still a deploy config when its
+        // folder's package.json deploys that folder's default config.
+        harness.retain(|c| !deployed_by_scripts(fs, c));
         let mut ws = Self::from_configs_in(fs, configs, &harness, roots, &harness_main);
         for (path, error) in fs.take_unreadable() {
             ws.skipped.push(Skipped {
@@ -282,12 +285,20 @@ impl Workspace {
                 .iter()
                 .map(|v| match harness_main.get(&path) {
                     Some(m) => Entry::File(m.clone()),
-                    None => find_entry(
-                        fs,
-                        &config,
-                        v.main().map(|m| m.value.as_str()),
-                        v.build_command().is_some(),
-                    ),
+                    None => {
+                        // without `main`, the entry the package's scripts
+                        // give wrangler on the command line
+                        let script = match v.main() {
+                            Some(_) => None,
+                            None => script_entry(fs, path.parent().unwrap_or(Path::new(""))),
+                        };
+                        find_entry(
+                            fs,
+                            &config,
+                            v.main().map(|m| m.value.as_str()).or(script.as_deref()),
+                            v.build_command().is_some(),
+                        )
+                    }
                 })
                 .collect();
             ws.workers.push(Worker {
@@ -585,6 +596,99 @@ fn find_settings(
 }
 
 /// Folders whose configs serve tests, not deploys.
+/// The `scripts` of the package.json in `dir`.
+fn package_scripts(fs: &dyn FileSystem, dir: &Path) -> Vec<String> {
+    let Ok(bytes) = fs.read(&dir.join("package.json")) else {
+        return Vec::new();
+    };
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+        return Vec::new();
+    };
+    v.get("scripts")
+        .and_then(|s| s.as_object())
+        .map(|m| {
+            m.values()
+                .filter_map(|x| x.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The wrangler commands in a script line: the words after each
+/// `wrangler`, up to the next `&&`, `;` or `|`.
+fn wrangler_commands(script: &str) -> Vec<Vec<&str>> {
+    let mut out = Vec::new();
+    for part in script.split(['&', ';', '|']) {
+        let words: Vec<&str> = part.split_whitespace().collect();
+        if let Some(i) = words.iter().position(|w| *w == "wrangler") {
+            out.push(words[i + 1..].to_vec());
+        }
+    }
+    out
+}
+
+/// Whether `config` is its folder's default config and a script of the
+/// folder's package.json runs `wrangler deploy` there without choosing
+/// another config.
+fn deployed_by_scripts(fs: &dyn FileSystem, config: &Path) -> bool {
+    let Some(dir) = config.parent() else {
+        return false;
+    };
+    // wrangler's own pick in a folder: json > jsonc > toml
+    let default = CONFIG_NAMES
+        .iter()
+        .map(|n| dir.join(n))
+        .find(|p| fs.is_file(p));
+    if default.as_deref() != Some(config) {
+        return false;
+    }
+    package_scripts(fs, dir).iter().any(|s| {
+        wrangler_commands(s).iter().any(|w| {
+            matches!(w.first(), Some(&"deploy") | Some(&"publish"))
+                && !w.iter().any(|a| {
+                    *a == "-c" || *a == "--config" || a.starts_with("--config=") || a.starts_with("-c=")
+                })
+        })
+    })
+}
+
+/// The entry a package's scripts pass to `wrangler deploy` or `wrangler
+/// dev` as a path (`wrangler deploy src/index.ts`), when they name one.
+fn script_entry(fs: &dyn FileSystem, dir: &Path) -> Option<String> {
+    let scripts = package_scripts(fs, dir);
+    let mut found = None;
+    for s in &scripts {
+        for w in wrangler_commands(s) {
+            if !matches!(w.first(), Some(&"deploy") | Some(&"dev") | Some(&"publish")) {
+                continue;
+            }
+            // the first positional argument after the command
+            let mut args = w[1..].iter();
+            while let Some(a) = args.next() {
+                if a.starts_with('-') {
+                    // options that take a value
+                    if matches!(*a, "-c" | "--config" | "-e" | "--env" | "--name" | "--port" | "--ip" | "--compatibility-date" | "--outdir") {
+                        args.next();
+                    }
+                    continue;
+                }
+                let looks_like_file = Path::new(a)
+                    .extension()
+                    .and_then(|e| e.to_str())
+                    .is_some_and(|e| matches!(e, "ts" | "tsx" | "js" | "jsx" | "mjs" | "mts" | "cjs" | "cts"));
+                if looks_like_file {
+                    // deploy wins over dev; the first one named otherwise
+                    if w[0] == "deploy" || found.is_none() {
+                        found = Some(a.to_string());
+                    }
+                }
+                break;
+            }
+        }
+    }
+    found
+}
+
 fn in_test_folder(root: &Path, file: &Path) -> bool {
     let rel = file.strip_prefix(root).unwrap_or(file);
     let parent = rel.parent().unwrap_or(Path::new(""));
