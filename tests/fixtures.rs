@@ -333,3 +333,34 @@ fn fixture_github_reports() {
     }
     assert!(multi_line > 0, "no fixture has a span over several lines");
 }
+
+/// Paths a URI cannot hold as they are (a space, `é`, `#`), outside the
+/// current directory: absolute `file:` URIs, percent-encoded, still valid.
+#[test]
+fn sarif_uris_for_awkward_paths_pass_the_schema() {
+    let root = std::env::temp_dir().join(format!("durable-lsp-sarif-uri-{}", std::process::id()));
+    let dir = root.join("my app é#1");
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    for f in ["wrangler.toml", "src/index.ts"] {
+        std::fs::copy(
+            fixtures_dir().join("do101-class-not-exported").join(f),
+            dir.join(f),
+        )
+        .unwrap();
+    }
+    let c = durable_lsp::cli::analyse(std::slice::from_ref(&dir)).unwrap();
+    let doc = durable_lsp::cli::sarif::to_value(&c);
+    assert_eq!(
+        schema_errors(&sarif_validator(), &doc),
+        Vec::<String>::new()
+    );
+    let loc = &doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+    let uri = loc["uri"].as_str().unwrap();
+    assert!(
+        uri.starts_with("file:///") && uri.ends_with("/my%20app%20%C3%A9%231/wrangler.toml"),
+        "{uri}"
+    );
+    assert!(loc.get("uriBaseId").is_none(), "{loc}");
+    std::fs::remove_dir_all(&root).ok();
+}
