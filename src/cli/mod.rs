@@ -318,3 +318,58 @@ pub fn sorted(diags: &[Diagnostic]) -> Vec<&Diagnostic> {
     v.sort_by(|a, b| (&a.file, a.span.start, a.code).cmp(&(&b.file, b.span.start, b.code)));
     v
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn out(format: Format, file: Option<&str>) -> Output {
+        Output {
+            format,
+            file: file.map(PathBuf::from),
+        }
+    }
+
+    #[test]
+    fn outputs_bind_to_the_format_before_them() {
+        use OutputArg::{File, Format as F};
+        let args = [
+            F(Format::Sarif),
+            File("a.sarif".into()),
+            F(Format::Github),
+            F(Format::Json),
+            File("b.json".into()),
+        ];
+        assert_eq!(
+            plan_outputs(&args, false).unwrap(),
+            [
+                out(Format::Sarif, Some("a.sarif")),
+                out(Format::Github, None),
+                out(Format::Json, Some("b.json")),
+            ]
+        );
+        // No format: github under GitHub Actions, human elsewhere.
+        assert_eq!(
+            plan_outputs(&[], true).unwrap(),
+            [out(Format::Github, None)]
+        );
+        assert_eq!(
+            plan_outputs(&[], false).unwrap(),
+            [out(Format::Human, None)]
+        );
+        // A format given to a file only: nothing is added for stdout.
+        let args = [F(Format::Sarif), File("a.sarif".into())];
+        assert_eq!(
+            plan_outputs(&args, true).unwrap(),
+            [out(Format::Sarif, Some("a.sarif"))]
+        );
+        // Usage errors.
+        assert!(plan_outputs(&[F(Format::Json), F(Format::Human)], false).is_err());
+        assert!(plan_outputs(&[File("a".into()), F(Format::Json)], false).is_err());
+        assert!(plan_outputs(
+            &[F(Format::Json), File("a".into()), File("b".into())],
+            false
+        )
+        .is_err());
+    }
+}
