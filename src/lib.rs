@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod history;
 pub mod ide;
 pub mod log;
 pub mod lsp;

@@ -29,6 +29,10 @@ struct Args {
     /// With --check: exit 1 on warnings too.
     #[arg(long)]
     deny_warnings: bool,
+    /// With --check: compare each Worker's lifecycle with its config at this
+    /// git revision (a branch, tag or commit), the deployed state (DO130–DO133).
+    #[arg(long, value_name = "REV")]
+    base: Option<String>,
     /// Print the documentation page of a rule, e.g. `--explain DO101`.
     #[arg(long, value_name = "CODE")]
     explain: Option<String>,
@@ -136,6 +140,7 @@ fn main() -> ExitCode {
             outputs,
             deny_warnings: args.deny_warnings,
             color,
+            base: args.base.clone(),
         })
     } else if args.paths.is_empty() || (args.paths.len() == 1 && args.paths[0].as_os_str() == "lsp")
     {

@@ -43,6 +43,9 @@ pub struct Settings {
     pub base: Option<PathBuf>,
     /// Problems found reading the settings, for the user.
     pub problems: Vec<String>,
+    /// The git revision that stands for what is deployed (the editor's
+    /// `baseRef`, like `--base`): DO130–DO133 run against it.
+    pub base_ref: Option<String>,
 }
 
 impl Settings {
@@ -98,6 +101,10 @@ impl Settings {
                 .filter_map(|x| x.as_str().map(String::from))
                 .collect();
         }
+        if let Some(r) = v.get("baseRef").and_then(|r| r.as_str()) {
+            let r = r.trim();
+            self.base_ref = (!r.is_empty()).then(|| r.to_string());
+        }
         if let Some(list) = v.get("envs").and_then(|r| r.as_array()) {
             self.envs = Some(
                 list.iter()
@@ -119,6 +126,9 @@ impl Settings {
         }
         if other.envs.is_some() {
             s.envs = other.envs.clone();
+        }
+        if other.base_ref.is_some() {
+            s.base_ref = other.base_ref.clone();
         }
         s.problems.extend(other.problems.iter().cloned());
         s

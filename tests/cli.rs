@@ -653,3 +653,67 @@ fn github_escapes_paths_and_messages() {
     );
     std::fs::remove_dir_all(&root).ok();
 }
+
+/// Runs the binary as an unprivileged user when this test runs as root
+/// (root reads every folder, whatever its mode); `None` when that cannot
+/// be arranged.
+#[cfg(unix)]
+fn run_unprivileged(dir: &Path, args: &[&str]) -> Option<Output> {
+    let root = Command::new("id").arg("-u").output().ok()?;
+    if String::from_utf8_lossy(&root.stdout).trim() != "0" {
+        return Some(run(dir, args));
+    }
+    Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", bin()])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .ok()
+        .filter(|o| !String::from_utf8_lossy(&o.stderr).contains("setpriv:"))
+}
+
+/// A folder that cannot be listed is named (DO100), not skipped in
+/// silence; a root that cannot be read is a failure (exit 2).
+#[cfg(unix)]
+#[test]
+fn unreadable_folders_are_reported() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = std::env::temp_dir().join(format!("durable-lsp-unreadable-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("ok/src")).unwrap();
+    std::fs::create_dir_all(dir.join("locked/src")).unwrap();
+    for f in ["wrangler.toml", "src/index.ts"] {
+        let from = fixture("ok-basic").join(f);
+        std::fs::copy(&from, dir.join("ok").join(f)).unwrap();
+        std::fs::copy(&from, dir.join("locked").join(f)).unwrap();
+    }
+    let open = |p: &Path, mode| std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode));
+    for d in [&dir, &dir.join("ok"), &dir.join("ok/src")] {
+        open(d, 0o755).unwrap();
+    }
+    for f in ["ok/wrangler.toml", "ok/src/index.ts"] {
+        open(&dir.join(f), 0o644).unwrap();
+    }
+    open(&dir.join("locked"), 0o000).unwrap();
+    let Some(out) = run_unprivileged(&dir, &["--check", ".", "--format", "json"]) else {
+        eprintln!("skipped: cannot run as an unprivileged user here");
+        open(&dir.join("locked"), 0o755).unwrap();
+        return;
+    };
+    let j = json(&out);
+    assert_eq!(j["summary"]["workers"], 1, "{j}");
+    let named = j["diagnostics"].as_array().unwrap().iter().any(|d| {
+        d["code"] == "DO100"
+            && d["file"] == "locked"
+            && d["message"].as_str().unwrap().contains("could not be read")
+    });
+    assert!(named, "{j}");
+    let out = run_unprivileged(&dir, &["--check", "locked"]).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("cannot read locked"),
+        "{out:?}"
+    );
+    open(&dir.join("locked"), 0o755).unwrap();
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -1130,3 +1130,114 @@ fn a_huge_document_does_not_stall_the_server() {
     );
     c.stop();
 }
+
+/// A client document that starts with a byte-order mark counts it as the
+/// first line's first character: ranges on that line include it.
+#[test]
+fn a_leading_bom_counts_as_a_character() {
+    let root = temp_project("bom", "ok-basic");
+    let cfg = root.join("wrangler.toml");
+    let body = "durable_objects.bindings = [{ name = \"A\", class_name = \"Nope\" }]\nname = \"w\"\nmain = \"src/index.ts\"\n[[migrations]]\ntag = \"v1\"\nnew_sqlite_classes = [\"Nope\"]\n";
+    std::fs::write(&cfg, body).unwrap();
+    let mut c = Client::start();
+    initialize(&mut c, &root, &["utf-16"]);
+    let col = body.find("\"Nope\"").unwrap() as u64;
+    let d = c.diagnostics(&cfg, |d| codes(d).contains(&"DO101".to_string()));
+    let x = d.iter().find(|x| x["code"] == "DO101").unwrap();
+    assert_eq!(
+        x["range"]["start"]["character"].as_u64(),
+        Some(col),
+        "from disk: {x}"
+    );
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri(&cfg), "languageId": "toml", "version": 1,
+        "text": format!("\u{feff}{body}\n")}}),
+    );
+    let d = c.diagnostics(&cfg, |d| {
+        d.iter().any(|x| {
+            x["code"] == "DO101" && x["range"]["start"]["character"].as_u64() == Some(col + 1)
+        })
+    });
+    let x = d.iter().find(|x| x["code"] == "DO101").unwrap();
+    assert_eq!(
+        x["range"]["end"]["character"].as_u64(),
+        Some(col + 7),
+        "{x}"
+    );
+    // a source document: hover ranges count the mark too
+    let src = root.join("src/index.ts");
+    let disk = std::fs::read_to_string(&src).unwrap();
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri(&src), "languageId": "typescript", "version": 1,
+        "text": format!("\u{feff}const probe = this.ctx.storage.setAlarm;\n{disk}")}}),
+    );
+    let h = c.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri(&src)}, "position": {"line": 0, "character": 33}}),
+    );
+    assert!(
+        h["result"]["contents"]["value"]
+            .as_str()
+            .unwrap_or("")
+            .contains("setAlarm"),
+        "{h}"
+    );
+    assert_eq!(h["result"]["range"]["start"]["character"], 32, "{h}");
+    c.stop();
+    std::fs::remove_dir_all(&root).ok();
+}
+
+/// `baseRef` runs the deploy-history rules live: editing an applied
+/// migration in the editor is DO130 before anything is saved.
+#[test]
+fn base_ref_flags_an_applied_migration_edited_as_you_type() {
+    let root = temp_project("baseref", "ok-basic");
+    let cfg = root.join("wrangler.toml");
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .current_dir(&root)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .output()
+            .expect("git builds the test repository");
+        assert!(out.status.success(), "{out:?}");
+    };
+    git(&["init", "-q", "-b", "main"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "base"]);
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    assert!(
+        text.contains("new_sqlite_classes = [\"Counter\"]"),
+        "{text}"
+    );
+    let mut c = Client::start();
+    c.request(
+        "initialize",
+        json!({"processId": null, "rootUri": uri(&root), "capabilities": {},
+               "initializationOptions": {"baseRef": "main"}}),
+    );
+    c.notify("initialized", json!({}));
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri(&cfg), "languageId": "toml", "version": 1,
+        "text": text.replace("[\"Counter\"]", "[\"Counter\", \"Extra\"]")}}),
+    );
+    let d = c.diagnostics(&cfg, |d| codes(d).contains(&"DO130".to_string()));
+    let x = d.iter().find(|x| x["code"] == "DO130").unwrap();
+    assert!(
+        x["message"].as_str().unwrap().contains("adds `Extra`"),
+        "{x}"
+    );
+    // undoing the edit clears it
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri(&cfg), "version": 2}, "contentChanges": [{"text": text}]}),
+    );
+    c.diagnostics(&cfg, |d| !codes(d).contains(&"DO130".to_string()));
+    c.stop();
+    std::fs::remove_dir_all(&root).ok();
+}

@@ -129,6 +129,8 @@ pub struct CheckOptions {
     pub deny_warnings: bool,
     /// Colour for the human format on stdout (never in files).
     pub color: bool,
+    /// `--base REV`: the git revision that stands for what is deployed.
+    pub base: Option<String>,
 }
 
 /// A workspace analysed for reporting.
@@ -195,6 +197,11 @@ pub fn display_path(cwd: &Path, p: &Path) -> String {
 
 /// Analyses the given paths from the disk.
 pub fn analyse(paths: &[PathBuf]) -> Result<Checked, String> {
+    analyse_against(paths, None)
+}
+
+/// [`analyse`], with each Worker's config at the git revision `base`.
+pub fn analyse_against(paths: &[PathBuf], base: Option<&str>) -> Result<Checked, String> {
     let cwd =
         std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
     let mut roots = Vec::new();
@@ -207,6 +214,13 @@ pub fn analyse(paths: &[PathBuf]) -> Result<Checked, String> {
         let abs = abs
             .canonicalize()
             .map_err(|e| format!("{}: {e}", p.display()))?;
+        // a root that cannot be read would be checked as empty: say so
+        let readable = if abs.is_dir() {
+            std::fs::read_dir(&abs).map(drop)
+        } else {
+            std::fs::File::open(&abs).map(drop)
+        };
+        readable.map_err(|e| format!("cannot read {}: {e}", p.display()))?;
         roots.push(abs);
     }
     // Paths inside the workspace are shown relative to the real cwd.
@@ -220,14 +234,26 @@ pub fn analyse(paths: &[PathBuf]) -> Result<Checked, String> {
             _ => r.clone(),
         })
         .collect();
+    // the revision is resolved before anything is analysed: a wrong one
+    // is a usage error, not a clean run
+    let history = match base {
+        Some(rev) => Some(crate::history::History::open(
+            readable.first().map(PathBuf::as_path).unwrap_or(&cwd),
+            rev,
+        )?),
+        None => None,
+    };
     let fs = OsFs::new(&readable);
-    let ws = Workspace::load(&fs, &roots);
+    let mut ws = Workspace::load(&fs, &roots);
+    if let Some(h) = &history {
+        h.attach(&mut ws);
+    }
     let report = rules::check(&ws, &fs);
     Ok(Checked { ws, report, cwd })
 }
 
 pub fn run_check(opts: &CheckOptions) -> Outcome {
-    let checked = match analyse(&opts.paths) {
+    let checked = match analyse_against(&opts.paths, opts.base.as_deref()) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: {e}");

@@ -70,8 +70,11 @@ fn rule(r: &Rule) -> Value {
 }
 
 /// The first paragraph of the page's "What it catches", on one line; the
-/// summary when the page has none.
+/// summary when the page has none. A paragraph that only says when the rule
+/// runs ("This rule runs only against a base revision…") is followed by the
+/// one that says what it catches.
 pub fn full_description(r: &Rule) -> String {
+    let mut paras: Vec<String> = Vec::new();
     let mut para: Vec<&str> = Vec::new();
     let mut inside = false;
     for line in r.doc.lines() {
@@ -86,23 +89,38 @@ pub fn full_description(r: &Rule) -> String {
             continue;
         }
         if line.trim().is_empty() {
-            if para.is_empty() {
-                continue;
+            if !para.is_empty() {
+                paras.push(para.join(" "));
+                para.clear();
+                if paras.len() == 2 {
+                    break;
+                }
             }
-            break;
+            continue;
         }
         para.push(line.trim());
     }
-    if para.is_empty() {
+    if !para.is_empty() {
+        paras.push(para.join(" "));
+    }
+    let Some(first) = paras.first() else {
         return r.summary.to_string();
+    };
+    let mut text = first.clone();
+    if text.starts_with("This rule runs only") {
+        if let Some(second) = paras.get(1) {
+            text = format!("{} {text}", lead_in(second));
+        }
     }
-    let mut text = para.join(" ");
-    // A paragraph that leads into an example ends with a colon.
-    if text.ends_with(':') {
-        text.pop();
-        text.push('.');
+    lead_in(&text)
+}
+
+/// A paragraph that leads into an example or a list ends with a colon.
+fn lead_in(p: &str) -> String {
+    match p.strip_suffix(':') {
+        Some(t) => format!("{t}."),
+        None => p.to_string(),
     }
-    text
 }
 
 /// An `artifactLocation` for a file: relative to `%SRCROOT%` when it is
@@ -295,5 +313,12 @@ mod tests {
             d101.starts_with("A Durable Object binding with no `script_name` names"),
             "{d101}"
         );
+        // What the rule catches comes first, the condition it runs under after.
+        for r in RULES {
+            let d = full_description(r);
+            if d.contains("This rule runs only") {
+                assert!(!d.starts_with("This rule runs only"), "{}: {d}", r.code);
+            }
+        }
     }
 }

@@ -256,10 +256,21 @@ impl Config {
     /// `syntax_error` and an empty model.
     pub fn parse(path: PathBuf, text: &str) -> Config {
         let format = Format::from_path(&path).unwrap_or(Format::Jsonc);
+        // An editor's document may start with a byte-order mark, which
+        // neither parser takes: parse past it, spans kept in the whole text.
+        let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
         let parsed = match format {
-            Format::Toml => super::tree::parse_toml(text),
-            _ => super::tree::parse_jsonc(text),
-        };
+            Format::Toml => super::tree::parse_toml(&text[bom..]),
+            _ => super::tree::parse_jsonc(&text[bom..]),
+        }
+        .map(|mut root| {
+            root.shift(bom);
+            root
+        })
+        .map_err(|mut e| {
+            e.span = Span::new(e.span.start + bom, e.span.end + bom);
+            e
+        });
         let mut cfg = Config {
             path,
             format,

@@ -33,6 +33,26 @@ pub struct Prop {
 }
 
 impl Node {
+    /// Moves every span `by` bytes to the right.
+    pub fn shift(&mut self, by: usize) {
+        if by == 0 {
+            return;
+        }
+        let mut stack = vec![self];
+        while let Some(n) = stack.pop() {
+            n.span = Span::new(n.span.start + by, n.span.end + by);
+            match &mut n.kind {
+                Kind::Array(items) => stack.extend(items.iter_mut()),
+                Kind::Object(props) => {
+                    for p in props.iter_mut() {
+                        p.key_span = Span::new(p.key_span.start + by, p.key_span.end + by);
+                        stack.push(&mut p.value);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
     pub fn get(&self, key: &str) -> Option<&Node> {
         self.prop(key).map(|p| &p.value)
     }

@@ -127,6 +127,20 @@ impl Job {
     }
 
     /// Runs on a blocking thread; `None` when cancelled.
+    /// The repository and revision of the `baseRef` setting, when set and
+    /// found (a wrong one is logged, and the history rules stay off).
+    fn history(&self) -> Option<crate::history::History> {
+        let rev = self.overrides.base_ref.as_deref()?;
+        let root = self.roots.first()?;
+        match crate::history::History::open(root, rev) {
+            Ok(h) => Some(h),
+            Err(e) => {
+                crate::log!(Warn, "baseRef: {e}");
+                None
+            }
+        }
+    }
+
     fn run(&self) -> Option<Analysis> {
         let fs = overlay(&self.roots, &self.docs);
         let guarded = Cancellable::new(fs.clone(), self.cancel.clone());
@@ -152,6 +166,11 @@ impl Job {
                         affected.insert(i);
                     }
                 }
+                if let Some(h) = self.history() {
+                    for i in h.attach_missing(&mut ws) {
+                        affected.insert(i);
+                    }
+                }
                 let mut per_worker = prev.per_worker.clone();
                 for i in affected {
                     if cancelled() {
@@ -169,7 +188,10 @@ impl Job {
                 (ws, per_worker)
             }
             None => {
-                let ws = Workspace::load(&guarded, &self.roots);
+                let mut ws = Workspace::load(&guarded, &self.roots);
+                if let Some(h) = self.history() {
+                    h.attach(&mut ws);
+                }
                 let mut per_worker = Vec::with_capacity(ws.workers.len());
                 for i in 0..ws.workers.len() {
                     if cancelled() {

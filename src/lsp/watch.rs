@@ -34,13 +34,7 @@ fn relevant(p: &Path) -> bool {
 /// The folders to watch below `root`: not ignored by git, not skipped.
 fn folders(root: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
-    let walk = ignore::WalkBuilder::new(root)
-        .hidden(false)
-        .parents(false)
-        .git_global(false)
-        .git_exclude(false)
-        .require_git(false)
-        .follow_links(false)
+    let walk = crate::project::fs::walk(root)
         .filter_entry(|e| !skipped(Path::new(e.file_name())))
         .build();
     for e in walk.flatten() {

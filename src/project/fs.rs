@@ -21,6 +21,20 @@ pub trait FileSystem: Send + Sync {
     fn is_ignored(&self, _path: &Path) -> bool {
         false
     }
+    /// The one name of the file `path` names, however many symlinks lead
+    /// to it: the same path for two aliases of one file, so it is loaded
+    /// once. Spelled under the root as the user gave it, so reports and
+    /// editors see the paths they know. A path that names nothing, or
+    /// leaves the roots, is its own name.
+    fn canonical(&self, path: &Path) -> PathBuf {
+        path.to_path_buf()
+    }
+    /// The folders [`FileSystem::find_files`] could not list since the last
+    /// call, with why: a Worker inside one would be missed, so the user is
+    /// told.
+    fn take_unreadable(&self) -> Vec<(PathBuf, String)> {
+        Vec::new()
+    }
 }
 
 /// Why a file was not read as text.
@@ -51,13 +65,16 @@ pub fn read_text(fs: &dyn FileSystem, path: &Path, max: usize) -> Result<Arc<str
     if bytes.contains(&0) {
         return Err(Skip::Binary);
     }
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    Ok(Arc::from(String::from_utf8_lossy(bytes).as_ref()))
+    Ok(Arc::from(String::from_utf8_lossy(&bytes).as_ref()))
 }
 
 /// The disk, limited to some roots.
 pub struct OsFs {
     roots: Vec<PathBuf>,
+    /// (real root, the root as given), longest real root first
+    spellings: Vec<(PathBuf, PathBuf)>,
+    /// folders a walk could not list, with the error
+    unreadable: std::sync::Mutex<Vec<(PathBuf, String)>>,
     /// directory → its canonical path (or `None`: it does not exist)
     dirs: std::sync::Mutex<std::collections::HashMap<PathBuf, Option<PathBuf>>>,
 }
@@ -65,8 +82,28 @@ pub struct OsFs {
 impl OsFs {
     /// Roots are canonicalised; a root that does not exist is dropped.
     pub fn new(roots: &[PathBuf]) -> OsFs {
+        let mut spellings: Vec<(PathBuf, PathBuf)> = roots
+            .iter()
+            .filter_map(|r| {
+                let given = if r.is_absolute() {
+                    r.clone()
+                } else {
+                    std::env::current_dir().ok()?.join(r)
+                };
+                let real = r.canonicalize().ok()?;
+                // a file root: its folder is the spelling that counts
+                if real.is_file() {
+                    Some((real.parent()?.to_path_buf(), given.parent()?.to_path_buf()))
+                } else {
+                    Some((real, given))
+                }
+            })
+            .collect();
+        spellings.sort_by_key(|(real, _)| std::cmp::Reverse(real.as_os_str().len()));
         OsFs {
             roots: roots.iter().filter_map(|r| r.canonicalize().ok()).collect(),
+            spellings,
+            unreadable: Default::default(),
             dirs: Default::default(),
         }
     }
@@ -83,10 +120,37 @@ impl OsFs {
         real
     }
 
+    /// Whether `path`, read as written (`..` applied), lies below a root as
+    /// given or as resolved. Checked before the disk is touched; the real
+    /// path is checked again after symlinks are resolved.
+    fn lexically_inside(&self, path: &Path) -> bool {
+        let normal;
+        let path = if path.components().any(|c| {
+            matches!(
+                c,
+                std::path::Component::ParentDir | std::path::Component::CurDir
+            )
+        }) {
+            normal = super::resolve::normalize(path);
+            &normal
+        } else {
+            path
+        };
+        self.roots.iter().any(|r| path.starts_with(r))
+            || self
+                .spellings
+                .iter()
+                .any(|(_, given)| path.starts_with(given))
+    }
+
     /// The real path of `path` when it lies inside a root. Directories are
     /// resolved once and cached; a file that is itself a symlink is
     /// resolved in full.
     fn inside(&self, path: &Path) -> Option<PathBuf> {
+        // nothing outside the roots is probed, not even for existence
+        if !self.lexically_inside(path) {
+            return None;
+        }
         let real = match (path.parent(), path.file_name()) {
             (Some(dir), Some(name)) if !dir.as_os_str().is_empty() => {
                 let candidate = self.canonical_dir(dir)?.join(name);
@@ -107,6 +171,20 @@ impl OsFs {
 }
 
 impl FileSystem for OsFs {
+    fn take_unreadable(&self) -> Vec<(PathBuf, String)> {
+        std::mem::take(&mut *self.unreadable.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+    fn canonical(&self, path: &Path) -> PathBuf {
+        let Some(real) = self.inside(path) else {
+            return path.to_path_buf();
+        };
+        for (root, given) in &self.spellings {
+            if let Ok(rest) = real.strip_prefix(root) {
+                return given.join(rest);
+            }
+        }
+        real
+    }
     fn is_ignored(&self, path: &Path) -> bool {
         let Some(root) = self.roots.iter().find(|r| path.starts_with(r)) else {
             return false;
@@ -129,7 +207,14 @@ impl FileSystem for OsFs {
         let real = self.inside(path).ok_or_else(|| {
             io::Error::new(io::ErrorKind::PermissionDenied, "outside the workspace")
         })?;
-        Ok(Arc::from(std::fs::read(real)?))
+        let bytes = std::fs::read(real)?;
+        // A UTF-8 byte-order mark on disk is not a character to editors
+        // (they hide it) nor to the user reading a column: it is dropped.
+        // An editor's own document keeps what the editor sent.
+        Ok(match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+            Some(rest) => Arc::from(rest),
+            None => Arc::from(bytes),
+        })
     }
     fn is_file(&self, path: &Path) -> bool {
         self.inside(path).map(|p| p.is_file()).unwrap_or(false)
@@ -145,23 +230,26 @@ impl FileSystem for OsFs {
             }
             return out;
         }
-        let walker = ignore::WalkBuilder::new(root)
-            .hidden(false)
-            // only the .gitignore files inside the roots: nothing above
-            // them is read
-            .parents(false)
-            .git_ignore(true)
-            .git_global(false)
-            .git_exclude(false)
-            .require_git(false)
-            .follow_links(false)
+        let walker = walk(root)
             .filter_entry(|e| {
                 let n = e.file_name().to_string_lossy();
                 !(e.file_type().map(|t| t.is_dir()).unwrap_or(false)
                     && (n == "node_modules" || n == ".wrangler" || n == ".git"))
             })
             .build();
-        for entry in walker.flatten() {
+        for entry in walker {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    if let Some(found) = unreadable_folder(&e) {
+                        self.unreadable
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .push(found);
+                    }
+                    continue;
+                }
+            };
             if entry.file_type().map(|t| t.is_file()).unwrap_or(false)
                 && pred(&entry.file_name().to_string_lossy())
             {
@@ -171,6 +259,47 @@ impl FileSystem for OsFs {
         out.sort();
         out
     }
+}
+
+/// The folder a walk error names, when a folder could not be listed (not
+/// for a bad ignore file or a vanished entry).
+fn unreadable_folder(e: &ignore::Error) -> Option<(PathBuf, String)> {
+    let mut e = e;
+    let mut path = None;
+    loop {
+        match e {
+            ignore::Error::WithPath { path: p, err } => {
+                path = Some(p.clone());
+                e = err;
+            }
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+                e = err
+            }
+            ignore::Error::Io(io) if io.kind() == io::ErrorKind::PermissionDenied => {
+                return Some((path?, io.to_string()));
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// A walk below `root` that obeys the `.gitignore` and `.ignore` files
+/// inside it and reads none above it. The `ignore` crate reads every
+/// parent folder's ignore files whenever git rules are on, even with
+/// `parents(false)`; `.gitignore` read as a custom ignore file has the same
+/// syntax and is looked for only in the folders walked. Symlinks are not
+/// followed; no global git config or `.git/info/exclude` is read.
+pub fn walk(root: &Path) -> ignore::WalkBuilder {
+    let mut b = ignore::WalkBuilder::new(root);
+    b.hidden(false)
+        .parents(false)
+        .git_ignore(false)
+        .git_global(false)
+        .git_exclude(false)
+        .add_custom_ignore_filename(".gitignore")
+        .require_git(false)
+        .follow_links(false);
+    b
 }
 
 /// Files in memory: tests, and the editor's unsaved buffers laid over a
@@ -232,6 +361,18 @@ impl FileSystem for MemFs {
     fn is_file(&self, path: &Path) -> bool {
         self.files.contains_key(path) || self.base.as_ref().is_some_and(|b| b.is_file(path))
     }
+    fn canonical(&self, path: &Path) -> PathBuf {
+        match &self.base {
+            Some(b) if !self.files.contains_key(path) => b.canonical(path),
+            _ => path.to_path_buf(),
+        }
+    }
+    fn take_unreadable(&self) -> Vec<(PathBuf, String)> {
+        self.base
+            .as_ref()
+            .map(|b| b.take_unreadable())
+            .unwrap_or_default()
+    }
     fn is_dir(&self, path: &Path) -> bool {
         self.files.keys().any(|k| k.starts_with(path) && k != path)
             || self.base.as_ref().is_some_and(|b| b.is_dir(path))
@@ -274,6 +415,41 @@ mod tests {
         assert!(fs.is_ignored(&root.join("dist/index.js")));
         assert!(fs.is_ignored(&root.join("app/worker/index.js")));
         assert!(!fs.is_ignored(&root.join("app/src/index.ts")));
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    /// Paths outside the roots are refused before the disk is touched: no
+    /// folder outside is even resolved (every resolution is cached, so the
+    /// cache shows them). A symlink inside that leads out is refused too.
+    #[cfg(unix)]
+    #[test]
+    fn nothing_outside_the_roots_is_probed() {
+        let dir = std::env::temp_dir().join(format!("durable-lsp-out-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("w/src")).unwrap();
+        std::fs::write(dir.join("secret.ts"), "export const s = 1;\n").unwrap();
+        std::fs::write(dir.join("w/src/a.ts"), "export const a = 1;\n").unwrap();
+        let _ = std::fs::remove_file(dir.join("w/src/out"));
+        std::os::unix::fs::symlink(dir.join("secret.ts"), dir.join("w/src/out")).unwrap();
+        let root = dir.join("w");
+        let fs = OsFs::new(std::slice::from_ref(&root));
+        for p in [
+            PathBuf::from("/etc/passwd"),
+            PathBuf::from("/etc/passwd.ts"),
+            dir.join("secret.ts"),
+            dir.join("package.json"),
+            root.join("src/../../secret.ts"),
+            PathBuf::from("/tsconfig.json"),
+        ] {
+            assert!(!fs.is_file(&p), "{}", p.display());
+            assert!(fs.read(&p).is_err(), "{}", p.display());
+        }
+        assert!(fs.read(&root.join("src/out")).is_err(), "a symlink out");
+        assert!(fs.is_file(&root.join("src/a.ts")));
+        let probed: Vec<PathBuf> = fs.dirs.lock().unwrap().keys().cloned().collect();
+        assert!(
+            probed.iter().all(|d| d.starts_with(&root)),
+            "folders outside were resolved: {probed:?}"
+        );
         std::fs::remove_dir_all(&dir).ok();
     }
 }
@@ -349,6 +525,12 @@ impl FileSystem for Recording<'_> {
     fn is_ignored(&self, path: &Path) -> bool {
         self.inner.is_ignored(path)
     }
+    fn canonical(&self, path: &Path) -> PathBuf {
+        self.inner.canonical(path)
+    }
+    fn take_unreadable(&self) -> Vec<(PathBuf, String)> {
+        self.inner.take_unreadable()
+    }
 }
 
 /// A [`FileSystem`] whose reads fail once `cancelled` is set: an analysis
@@ -392,5 +574,11 @@ impl FileSystem for Cancellable {
     }
     fn is_ignored(&self, path: &Path) -> bool {
         self.inner.is_ignored(path)
+    }
+    fn canonical(&self, path: &Path) -> PathBuf {
+        self.inner.canonical(path)
+    }
+    fn take_unreadable(&self) -> Vec<(PathBuf, String)> {
+        self.inner.take_unreadable()
     }
 }

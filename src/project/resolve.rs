@@ -147,8 +147,17 @@ impl<'a> Modules<'a> {
         })
     }
 
-    /// Resolves any specifier from `from_file`.
+    /// Resolves any specifier from `from_file`. A file comes back by its
+    /// canonical name ([`FileSystem::canonical`]): a module reached through
+    /// many symlinked folders is one module.
     pub fn resolve(&self, from_file: &Path, spec: &str) -> Resolved {
+        match self.resolve_as_found(from_file, spec) {
+            Resolved::File(p) => Resolved::File(self.fs.canonical(&p)),
+            other => other,
+        }
+    }
+
+    fn resolve_as_found(&self, from_file: &Path, spec: &str) -> Resolved {
         // Bundler queries (`./worker.ts?worker`) name the file before them.
         let spec = spec.split_once('?').map(|(s, _)| s).unwrap_or(spec);
         let dir = from_file.parent().unwrap_or(Path::new(""));
@@ -200,6 +209,7 @@ impl<'a> Modules<'a> {
             format!("./{}", base.file_name()?.to_str()?)
         };
         self.run(Bundler::Wrangler, Pass::Runtime, dir, &spec, None)
+            .map(|p| self.fs.canonical(&p))
     }
 
     /// One resolution; a path inside a workspace link comes back as the

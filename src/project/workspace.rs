@@ -86,6 +86,8 @@ pub struct Worker {
     /// `durable-lsp.toml` of the nearest folder up, and where it is.
     pub settings: Settings,
     pub settings_file: Option<PathBuf>,
+    /// The config as deployed, from git history (`--base`).
+    pub base: Option<Arc<crate::history::BaseConfig>>,
 }
 
 impl Worker {
@@ -189,6 +191,14 @@ impl Workspace {
             }
         }
         let mut ws = Self::from_configs_in(fs, configs, &harness, roots, &harness_main);
+        for (path, error) in fs.take_unreadable() {
+            ws.skipped.push(Skipped {
+                path,
+                reason: format!(
+                    "the folder could not be read ({error}), so a Worker inside it is not checked"
+                ),
+            });
+        }
         ws.workers.retain(|w| !w.settings.ignores(&w.config.path));
         ws
     }
@@ -291,6 +301,7 @@ impl Workspace {
                 settings,
                 settings_file,
                 shadowed,
+                base: None,
             });
         }
         ws.build_graphs(fs);
@@ -325,7 +336,12 @@ impl Workspace {
     ) {
         let mut seen: BTreeSet<PathBuf> = frontier.clone();
         while !frontier.is_empty() && self.files.len() < MAX_GRAPH_FILES {
-            let batch: Vec<PathBuf> = std::mem::take(&mut frontier).into_iter().collect();
+            // the limit holds on every load, not only between levels
+            let room = MAX_GRAPH_FILES - self.files.len();
+            let mut batch: Vec<PathBuf> = std::mem::take(&mut frontier).into_iter().collect();
+            if batch.len() > room {
+                batch.truncate(room);
+            }
             type Loaded = Result<(SourceFile, HashMap<String, Resolved>), Skip>;
             let parsed: Vec<(PathBuf, Loaded)> = batch
                 .into_par_iter()
@@ -733,7 +749,7 @@ pub fn find_entry(
     }
     if fs.is_file(&path) {
         if Lang::from_path(&path).is_some() {
-            return Entry::File(path);
+            return Entry::File(fs.canonical(&path));
         }
         return Entry::Unsupported { path };
     }

@@ -10,7 +10,7 @@
 use super::context::{VariantCx, WorkerCx};
 use super::diagnostic::Diagnostic;
 use super::registry::Code;
-use super::{bindings, entry, lifecycle, worker};
+use super::{bindings, entry, history, lifecycle, worker};
 use crate::config::classes::ClassIndex;
 use crate::config::model::DoBinding;
 use crate::config::Lifecycle;
@@ -54,6 +54,11 @@ pub const FAMILIES: &[Family] = &[
         name: "lifecycle replay",
         codes: &[DO104, DO105, DO106, DO107, DO114],
         run: Run::Variant(lifecycle::replay),
+    },
+    Family {
+        name: "deploy history",
+        codes: &[DO130, DO131, DO132, DO133],
+        run: Run::Variant(history::against_base),
     },
     Family {
         name: "binding names",

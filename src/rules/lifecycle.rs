@@ -33,8 +33,13 @@ pub fn replay(cx: &mut WorkerCx, vc: &VariantCx) {
             .related(path.clone(), t.first, "first used here"),
         );
     }
-    // DO104: classes still live on the KV backend.
-    for r in lc.live().filter(|r| !r.sqlite) {
+    // DO104: classes still live on the KV backend (those created since the
+    // base revision are DO133's).
+    let base = super::history::base_lifecycle(cx, vc);
+    for r in lc
+        .live()
+        .filter(|r| !r.sqlite && !super::history::created_since_base(base.as_ref(), &r.name))
+    {
         cx.emit(Diagnostic::new(Code::DO104, path.clone(), r.created.span, format!(
             "Class `{}` is created with the legacy KV storage backend: it has no SQL API, and the free plan rejects it (API error 10097). Use new_sqlite_classes for new classes.",
             r.name

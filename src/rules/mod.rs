@@ -6,6 +6,7 @@ pub mod context;
 pub mod diagnostic;
 pub mod entry;
 pub mod framework;
+pub mod history;
 pub mod lifecycle;
 pub mod registry;
 pub mod suppressions;

@@ -52,6 +52,8 @@ pub enum Needs {
     Workspace,
     /// Files outside the module graph (tests that use a binding).
     Neighbours,
+    /// The config at the base revision (`--base`, `baseRef`).
+    History,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -156,6 +158,10 @@ rules! {
     DO119 "cross-worker-class-not-exported" Failure Error [] [Config, Exports, Workspace] "script_name names a Worker here that does not export the class";
     DO120 "service-worker-durable-objects" Failure Error [] [Config, Source] "Durable Objects in a service-worker format Worker";
     DO121 "shadowed-config" Meta Info [] [Config] "a config wrangler ignores because another one in its folder wins";
+    DO130 "applied-migration-edited" Failure Error [] [Lifecycle, History] "a migration applied at the base revision has different steps now";
+    DO131 "applied-tag-removed" Failure Error [] [Lifecycle, History] "a migration tag applied at the base revision is gone, renamed or out of order";
+    DO132 "class-removed-without-delete" Failure Error [] [Lifecycle, History] "a class live at the base revision is dropped without a delete step";
+    DO133 "new-kv-backed-class" Failure Warning [] [Lifecycle, History] "a class created since the base revision uses the legacy KV backend";
 }
 
 /// The rule of a code written as text (settings, `--explain`, suppressions).

@@ -1,0 +1,198 @@
+//! The deployed state, from git history (`--check --base REV`).
+//!
+//! wrangler sends only the migrations after the tag a Worker was last
+//! deployed with, so the config as it was at REV stands for what is
+//! deployed. The enclosing repository is read in-process with `gix`,
+//! read-only, isolated from every git config outside the repository and
+//! from the environment (no `git` subprocess: it would obey the
+//! repository's own config). This is the one read outside the workspace
+//! roots: the repository's `.git` may sit above them.
+
+use crate::config::Config;
+use crate::project::Workspace;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// A Worker's config as it was at the base revision.
+#[derive(Clone, Debug)]
+pub struct BaseConfig {
+    /// The revision as the user wrote it (`origin/main`).
+    pub rev: String,
+    /// The config at REV; `None` when the Worker did not exist there.
+    pub config: Option<Config>,
+    /// Where the config was at REV, relative to the repository, when it
+    /// has moved since.
+    pub moved_from: Option<String>,
+}
+
+/// A repository and a revision in it.
+pub struct History {
+    repo: gix::Repository,
+    /// The repository's work tree, canonical.
+    workdir: PathBuf,
+    rev: String,
+    tree: gix::ObjectId,
+    /// configs at REV by deployed name, found when first needed
+    by_name: std::sync::OnceLock<HashMap<String, Vec<String>>>,
+}
+
+const CONFIG_NAMES: &[&str] = &["wrangler.json", "wrangler.jsonc", "wrangler.toml"];
+
+impl History {
+    /// Finds the repository holding `start` and resolves `rev` in it. A
+    /// folder outside any repository, a bare repository or a revision that
+    /// names no commit is an error for the user.
+    pub fn open(start: &Path, rev: &str) -> Result<History, String> {
+        let repo = gix::ThreadSafeRepository::discover_opts(start, Default::default(), |_, _| {
+            gix::open::Options::isolated()
+        })
+        .map_err(|e| {
+            format!(
+                "--base needs a git repository, and {} is not in one ({e})",
+                start.display()
+            )
+        })?
+        .to_thread_local();
+        let workdir = repo
+            .workdir()
+            .ok_or_else(|| "--base needs a repository with a work tree".to_string())?;
+        let workdir = workdir
+            .canonicalize()
+            .unwrap_or_else(|_| workdir.to_path_buf());
+        let tree = {
+            let commit = repo
+                .rev_parse_single(rev)
+                .map_err(|e| format!("--base {rev}: no such revision in this repository ({e})"))?
+                .object()
+                .map_err(|e| format!("--base {rev}: {e}"))?
+                .peel_to_commit()
+                .map_err(|e| format!("--base {rev} does not name a commit ({e})"))?;
+            commit
+                .tree_id()
+                .map_err(|e| format!("--base {rev}: {e}"))?
+                .detach()
+        };
+        Ok(History {
+            repo,
+            workdir,
+            rev: rev.to_string(),
+            tree,
+            by_name: Default::default(),
+        })
+    }
+
+    /// The text of a file at REV, by its path relative to the repository.
+    fn text_at(&self, rel: &str) -> Option<String> {
+        let tree = self.repo.find_tree(self.tree).ok()?;
+        let entry = tree.lookup_entry_by_path(rel).ok()??;
+        if !entry.mode().is_blob() {
+            return None;
+        }
+        let blob = entry.object().ok()?;
+        let bytes = blob
+            .data
+            .strip_prefix(b"\xEF\xBB\xBF")
+            .unwrap_or(&blob.data);
+        Some(String::from_utf8_lossy(bytes).into_owned())
+    }
+
+    /// Every wrangler config at REV, by the Worker `name` it deploys.
+    fn configs_by_name(&self) -> &HashMap<String, Vec<String>> {
+        self.by_name.get_or_init(|| {
+            let mut out: HashMap<String, Vec<String>> = HashMap::new();
+            let Ok(tree) = self.repo.find_tree(self.tree) else {
+                return out;
+            };
+            let mut rec = gix::traverse::tree::Recorder::default();
+            if tree.traverse().breadthfirst(&mut rec).is_err() {
+                return out;
+            }
+            for e in rec.records {
+                let path = e.filepath.to_string();
+                let name = path.rsplit('/').next().unwrap_or("");
+                if !e.mode.is_blob()
+                    || !CONFIG_NAMES.contains(&name)
+                    || path.split('/').any(|c| c == "node_modules")
+                {
+                    continue;
+                }
+                let Some(text) = self.text_at(&path) else {
+                    continue;
+                };
+                let cfg = Config::parse(PathBuf::from(&path), &text);
+                if let Some(n) = cfg.top.name.as_ref() {
+                    out.entry(n.value.clone()).or_default().push(path);
+                }
+            }
+            out
+        })
+    }
+
+    /// The config at REV of the Worker whose config is `path` now: the same
+    /// file, else (it moved) the one config at REV that deploys the same
+    /// `name`.
+    pub fn base_of(&self, path: &Path, now: &Config) -> BaseConfig {
+        let real = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+        let rel = real
+            .strip_prefix(&self.workdir)
+            .ok()
+            .map(|r| r.to_string_lossy().replace('\\', "/"));
+        if let Some(rel) = &rel {
+            if let Some(text) = self.text_at(rel) {
+                return BaseConfig {
+                    rev: self.rev.clone(),
+                    config: Some(Config::parse(path.to_path_buf(), &text)),
+                    moved_from: None,
+                };
+            }
+        }
+        if let Some(name) = now.top.name.as_ref() {
+            if let Some([only]) = self.configs_by_name().get(&name.value).map(Vec::as_slice) {
+                if let Some(text) = self.text_at(only) {
+                    let fmt_path = path.with_file_name(only.rsplit('/').next().unwrap_or(only));
+                    return BaseConfig {
+                        rev: self.rev.clone(),
+                        config: Some(Config::parse(fmt_path, &text)),
+                        moved_from: Some(only.clone()),
+                    };
+                }
+            }
+        }
+        BaseConfig {
+            rev: self.rev.clone(),
+            config: None,
+            moved_from: None,
+        }
+    }
+
+    /// Gives every Worker of `ws` its config at REV.
+    pub fn attach(&self, ws: &mut Workspace) {
+        for w in &mut ws.workers {
+            w.base = None;
+        }
+        self.attach_missing(ws);
+    }
+
+    /// Gives the Workers of `ws` without a config at REV (new since the
+    /// last analysis, or another revision) theirs; returns their indexes.
+    pub fn attach_missing(&self, ws: &mut Workspace) -> Vec<usize> {
+        let mut out = Vec::new();
+        for (i, w) in ws.workers.iter_mut().enumerate() {
+            if w.base.as_ref().is_some_and(|b| b.rev == self.rev) {
+                continue;
+            }
+            let real = w
+                .config
+                .path
+                .canonicalize()
+                .unwrap_or_else(|_| w.config.path.clone());
+            // a Worker outside this repository has no history here
+            if real.starts_with(&self.workdir) {
+                w.base = Some(Arc::new(self.base_of(&w.config.path, &w.config)));
+                out.push(i);
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Opt-in: proves `--check` opens, stats or lists nothing outside the folder
+# it checks. Traces every file system call (strace -f) of a run on the
+# example and on each fixture, and fails on any path outside it other than
+# the process's own start-up (the loader, /proc/self, cgroup CPU limits)
+# and the realpath walk of the folder's own ancestors.
+#
+#   bash tests/strace/outside.sh [BINARY]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+bin=${1:-target/debug/durable-lsp}
+command -v strace >/dev/null || { echo "strace is required" >&2; exit 2; }
+[ -x "$bin" ] || { echo "no binary at $bin (cargo build first)" >&2; exit 2; }
+bin=$(realpath "$bin")
+trace=$(mktemp)
+fail=0
+for dir in examples/* tests/fixtures/*/; do
+  root=$(realpath "$dir")
+  (cd "$root" && strace -f -qq -s 4096 -e trace=%file -o "$trace" "$bin" --check . >/dev/null 2>&1) || true
+  # absolute paths named in the calls, minus the allowed ones
+  outside=$(grep -oE '"/[^"]*"' "$trace" | tr -d '"' | sort -u | while read -r p; do
+    case "$p" in
+      "$root"|"$root"/*) ;;
+      "$bin"|/etc/ld.so.*|/lib/*|/lib64/*|/usr/lib/*|/proc/self/*|/sys/fs/cgroup/*|/sys/devices/system/cpu/*|/dev/null) ;;
+      *)
+        # realpath reads each ancestor of the root as a possible symlink
+        if [[ "$root" == "$p"/* ]] && ! grep -E "\"$p\"" "$trace" | grep -vqE '^[0-9]+ +(readlink|getcwd)\('; then
+          :
+        else
+          echo "$p"
+        fi
+        ;;
+    esac
+  done)
+  if [ -n "$outside" ]; then
+    echo "FAIL $dir touched paths outside it:" >&2
+    echo "$outside" | sed 's/^/  /' >&2
+    fail=1
+  fi
+done
+rm -f "$trace"
+[ "$fail" = 0 ] && echo "nothing outside the checked folder was touched ($(ls -d examples/* tests/fixtures/*/ | wc -l) folders)"
+exit "$fail"
