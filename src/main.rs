@@ -1,8 +1,8 @@
 //! Argument dispatch only: the language server is the default; `--check`,
 //! `--explain` and `--version` run the same engine headless.
 
-use clap::Parser;
-use durable_lsp::cli::{self, CheckOptions, Format, Outcome};
+use clap::{CommandFactory, FromArgMatches, Parser};
+use durable_lsp::cli::{self, CheckOptions, Format, Outcome, OutputArg};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -18,9 +18,14 @@ struct Args {
     /// Check the Workers below PATH… (default: .) and exit: 0 clean, 1 errors, 2 failure.
     #[arg(long)]
     check: bool,
-    /// Output format for --check.
-    #[arg(long, value_enum, default_value = "human")]
-    format: FormatArg,
+    /// Report format for --check (default: github when GITHUB_ACTIONS=true, else human).
+    /// May be repeated, each with its own --output; at most one goes to stdout.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    format: Vec<FormatArg>,
+    /// Write the report of the --format just before it to FILE, e.g.
+    /// `--format sarif --output results.sarif`.
+    #[arg(long, value_name = "FILE")]
+    output: Vec<PathBuf>,
     /// With --check: exit 1 on warnings too.
     #[arg(long)]
     deny_warnings: bool,
@@ -45,6 +50,39 @@ struct Args {
 enum FormatArg {
     Human,
     Json,
+    Sarif,
+    Github,
+}
+
+impl FormatArg {
+    fn format(self) -> Format {
+        match self {
+            FormatArg::Human => Format::Human,
+            FormatArg::Json => Format::Json,
+            FormatArg::Sarif => Format::Sarif,
+            FormatArg::Github => Format::Github,
+        }
+    }
+}
+
+/// `--format` and `--output` in the order they were given, so that each
+/// output binds to the format before it.
+fn output_args(m: &clap::ArgMatches, args: &Args) -> Vec<OutputArg> {
+    let mut v: Vec<(usize, OutputArg)> = Vec::new();
+    if let Some(idx) = m.indices_of("format") {
+        v.extend(
+            idx.zip(&args.format)
+                .map(|(i, f)| (i, OutputArg::Format(f.format()))),
+        );
+    }
+    if let Some(idx) = m.indices_of("output") {
+        v.extend(
+            idx.zip(&args.output)
+                .map(|(i, p)| (i, OutputArg::File(p.clone()))),
+        );
+    }
+    v.sort_by_key(|(i, _)| *i);
+    v.into_iter().map(|(_, a)| a).collect()
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
@@ -55,8 +93,11 @@ enum ColorArg {
 }
 
 fn main() -> ExitCode {
-    let args = match Args::try_parse() {
-        Ok(a) => a,
+    let parsed = Args::command()
+        .try_get_matches()
+        .and_then(|m| Args::from_arg_matches(&m).map(|a| (m, a)));
+    let (matches, args) = match parsed {
+        Ok(p) => p,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
             let _ = e.print();
@@ -79,6 +120,14 @@ fn main() -> ExitCode {
         } else {
             args.paths.clone()
         };
+        let github_actions = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
+        let outputs = match cli::plan_outputs(&output_args(&matches, &args), github_actions) {
+            Ok(o) => o,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(Outcome::Failure.code() as u8);
+            }
+        };
         let color = match args.color {
             ColorArg::Always => true,
             ColorArg::Never => false,
@@ -88,10 +137,7 @@ fn main() -> ExitCode {
         };
         cli::run_check(&CheckOptions {
             paths,
-            format: match args.format {
-                FormatArg::Human => Format::Human,
-                FormatArg::Json => Format::Json,
-            },
+            outputs,
             deny_warnings: args.deny_warnings,
             color,
             base: args.base.clone(),

@@ -1,4 +1,5 @@
-//! The `--check` contract: exit codes, the JSON format, `--explain`.
+//! The `--check` contract: exit codes, the JSON, SARIF and GitHub formats,
+//! `--output`, `--explain`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -17,8 +18,34 @@ fn run(dir: &Path, args: &[&str]) -> Output {
     Command::new(bin())
         .args(args)
         .current_dir(dir)
+        .env_remove("GITHUB_ACTIONS")
         .output()
         .unwrap()
+}
+
+fn run_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut c = Command::new(bin());
+    c.args(args).current_dir(dir).env_remove("GITHUB_ACTIONS");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().unwrap()
+}
+
+/// A fresh, empty folder under the system's temp dir.
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("durable-lsp-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 fn json(out: &Output) -> serde_json::Value {
@@ -225,6 +252,52 @@ mod snapshots {
     }
 
     #[test]
+    fn sarif_output_of_the_example() {
+        // The run's own directory and the rule pages (checked in
+        // `sarif_rules_carry_their_pages`) are left out.
+        insta::with_settings!({filters => vec![
+            (r#""uri": "file:///[^"]*""#, r#""uri": "file:///[cwd]/""#),
+            (r#""markdown": "(?:[^"\\]|\\.)*""#, r#""markdown": "[the rule's page]""#),
+        ]}, {
+            assert_cmd_snapshot!(cmd(&["--check", "examples/chat", "--format", "sarif"]));
+        });
+    }
+
+    #[test]
+    fn github_output_of_the_example() {
+        assert_cmd_snapshot!(cmd(&["--check", "examples/chat", "--format", "github"]));
+    }
+
+    #[test]
+    fn two_formats_on_stdout() {
+        assert_cmd_snapshot!(cmd(&[
+            "--check",
+            "examples/chat",
+            "--format",
+            "json",
+            "--format",
+            "sarif"
+        ]));
+    }
+
+    #[test]
+    fn help() {
+        assert_cmd_snapshot!(cmd(&["--help"]));
+    }
+
+    /// 24 errors, 12 hints: 10 errors and 9 notices are annotations, one
+    /// notice counts the rest, and the human report follows in a group.
+    #[test]
+    fn github_caps_annotations_per_type() {
+        let dir = super::temp_dir("many");
+        super::many_findings(&dir);
+        let mut c = cmd(&["--check", "--format", "github"]);
+        c.current_dir(&dir);
+        assert_cmd_snapshot!(c);
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
     fn unknown_code_for_explain() {
         assert_cmd_snapshot!(cmd(&["--check", "--explain", "DO999"]));
     }
@@ -277,6 +350,308 @@ fn a_parent_gitignore_is_not_read() {
     assert_eq!(j["summary"]["workers"], 1, "{j}");
     assert_eq!(out.status.code(), Some(1));
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A Worker with 12 bound classes that migrations create and the entry does
+/// not export: 12 DO101 and 12 DO103 errors, 12 DO111 hints.
+fn many_findings(dir: &Path) {
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    let mut toml = String::from("name = \"many\"\nmain = \"src/index.ts\"\n");
+    for i in 1..=12 {
+        toml.push_str(&format!(
+            "[[durable_objects.bindings]]\nname = \"B{i}\"\nclass_name = \"C{i}\"\n"
+        ));
+    }
+    let classes: Vec<String> = (1..=12).map(|i| format!("\"C{i}\"")).collect();
+    toml.push_str(&format!(
+        "[[migrations]]\ntag = \"v1\"\nnew_sqlite_classes = [{}]\n",
+        classes.join(", ")
+    ));
+    std::fs::write(dir.join("wrangler.toml"), toml).unwrap();
+    std::fs::write(
+        dir.join("src/index.ts"),
+        "export default { fetch() { return new Response(''); } };\n",
+    )
+    .unwrap();
+}
+
+#[test]
+fn github_is_the_default_under_github_actions() {
+    let dir = fixture("do101-class-not-exported");
+    let gha = [("GITHUB_ACTIONS", "true")];
+    let out = run_env(&dir, &["--check"], &gha);
+    assert_eq!(out.status.code(), Some(1));
+    let s = stdout(&out);
+    assert!(s.starts_with("::error file=wrangler.toml,line=7,col=14,endLine=7,endColumn=23,title=DO101 class-not-exported::"), "{s}");
+    // An explicit format wins.
+    let out = run_env(&dir, &["--check", "--format", "human"], &gha);
+    assert!(stdout(&out).starts_with("error[DO101]"));
+    let out = run_env(&dir, &["--check", "--format", "json"], &gha);
+    assert_eq!(json(&out)["version"], 1);
+    // Only `true` selects it; a format that goes to a file leaves stdout to nothing else.
+    let out = run_env(&dir, &["--check"], &[("GITHUB_ACTIONS", "false")]);
+    assert!(stdout(&out).starts_with("error[DO101]"));
+    let out = run(&dir, &["--check"]);
+    assert!(stdout(&out).starts_with("error[DO101]"));
+    let tmp = temp_dir("gha-out");
+    let file = tmp.join("r.sarif");
+    let out = run_env(
+        &dir,
+        &[
+            "--check",
+            "--format",
+            "sarif",
+            "--output",
+            file.to_str().unwrap(),
+        ],
+        &gha,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stdout(&out), "");
+    std::fs::remove_dir_all(&tmp).ok();
+}
+
+#[test]
+fn each_output_binds_to_the_format_before_it() {
+    let tmp = temp_dir("outputs");
+    let sarif = tmp.join("r.sarif");
+    let js = tmp.join("r.json");
+    let human = tmp.join("r.txt");
+    let out = run(
+        &fixture("do101-class-not-exported"),
+        &[
+            "--check",
+            "--format",
+            "sarif",
+            "--output",
+            sarif.to_str().unwrap(),
+            "--format",
+            "github",
+            "--format",
+            "json",
+            "--output",
+            js.to_str().unwrap(),
+            "--color",
+            "always",
+            "--format",
+            "human",
+            "--output",
+            human.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("::error file=wrangler.toml"),
+        "{}",
+        stdout(&out)
+    );
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+    assert_eq!(s["version"], "2.1.0");
+    assert_eq!(s["runs"][0]["results"][0]["ruleId"], "DO101");
+    let j: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&js).unwrap()).unwrap();
+    assert_eq!(j["version"], 1);
+    let h = std::fs::read_to_string(&human).unwrap();
+    assert!(h.starts_with("error[DO101]"), "{h}");
+    assert!(!h.contains('\x1b'), "no colour in a file");
+    // `--format=X` and `--output=F` count the same; one format may go to a
+    // file alone, and then stdout is empty.
+    let out = run(
+        &fixture("ok-basic"),
+        &[
+            "--check",
+            "--format=json",
+            &format!("--output={}", js.display()),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(stdout(&out), "");
+    let j: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&js).unwrap()).unwrap();
+    assert_eq!(j["summary"]["errors"], 0);
+    std::fs::remove_dir_all(&tmp).ok();
+}
+
+#[test]
+fn output_usage_errors_exit_2() {
+    let dir = fixture("do101-class-not-exported");
+    let tmp = temp_dir("usage");
+    let f = tmp.join("r.json");
+    let f = f.to_str().unwrap();
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["--check", "--format", "json", "--format", "sarif"],
+            "2 formats would share stdout (json, sarif)",
+        ),
+        (
+            &[
+                "--check", "--format", "json", "--format", "github", "--output", f, "--format",
+                "human",
+            ],
+            "2 formats would share stdout (json, human)",
+        ),
+        (&["--check", "--output", f], "follows no `--format`"),
+        (
+            &["--check", "--output", f, "--format", "json"],
+            "follows no `--format`",
+        ),
+        (
+            &["--check", "--format", "json", "--output", f, "--output", f],
+            "has two output files",
+        ),
+    ];
+    for (args, msg) in cases {
+        let out = run(&dir, args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&out).contains(msg), "{args:?}: {}", stderr(&out));
+        assert_eq!(stdout(&out), "", "{args:?}");
+    }
+    assert!(
+        !tmp.join("r.json").exists(),
+        "nothing is written on a usage error"
+    );
+    // A file that cannot be written is a failure too, after the others are written.
+    let ok = tmp.join("ok.json");
+    let out = run(
+        &dir,
+        &[
+            "--check",
+            "--format",
+            "sarif",
+            "--output",
+            tmp.join("no/such/dir.sarif").to_str().unwrap(),
+            "--format",
+            "json",
+            "--output",
+            ok.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("cannot write the sarif report to"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(ok.exists());
+    std::fs::remove_dir_all(&tmp).ok();
+}
+
+/// SARIF columns count UTF-16 code units (`columnKind`), where the JSON
+/// format counts characters: 😀 is one character and two code units.
+#[test]
+fn sarif_columns_count_utf16_code_units() {
+    let dir = temp_dir("sarif-cols");
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(
+        dir.join("wrangler.toml"),
+        "name = \"w\"\nmain = \"src/index.ts\"\ndurable_objects.bindings = [{ name = \"É😀中\", class_name = \"Missing\" }]\n[[migrations]]\ntag = \"v1\"\nnew_sqlite_classes = [\"Missing\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("src/index.ts"),
+        "export default { fetch() { return new Response(''); } };\n",
+    )
+    .unwrap();
+    let out = run(&dir, &["--check", "--format", "sarif"]);
+    let s = json(&out);
+    let run0 = &s["runs"][0];
+    assert_eq!(run0["columnKind"], "utf16CodeUnits");
+    let r = run0["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ruleId"] == "DO101")
+        .unwrap();
+    let region = &r["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(region["startLine"], 3);
+    assert_eq!(region["startColumn"], 59, "JSON says 58");
+    assert_eq!(region["endColumn"], 68, "JSON says 67");
+    let base = run0["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+        .as_str()
+        .unwrap();
+    assert!(
+        base.starts_with("file:///") && base.ends_with('/'),
+        "{base}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Every rule of the registry, with its page, its URL and its level.
+#[test]
+fn sarif_rules_carry_their_pages() {
+    let out = run(&fixture("ok-basic"), &["--check", "--format", "sarif"]);
+    assert_eq!(out.status.code(), Some(0));
+    let s = json(&out);
+    let driver = &s["runs"][0]["tool"]["driver"];
+    assert_eq!(driver["name"], "durable-lsp");
+    assert_eq!(driver["version"], env!("CARGO_PKG_VERSION"));
+    let rules = driver["rules"].as_array().unwrap();
+    assert_eq!(rules.len(), durable_lsp::rules::RULES.len());
+    for (r, want) in rules.iter().zip(durable_lsp::rules::RULES) {
+        assert_eq!(r["id"], want.code.as_str());
+        assert_eq!(r["name"], want.name);
+        assert_eq!(r["shortDescription"]["text"], want.summary);
+        assert_eq!(r["help"]["markdown"], want.doc);
+        assert_eq!(
+            r["helpUri"],
+            format!("https://durable-lsp.dev/rules/{}", want.code)
+        );
+        let level = match want.severity {
+            durable_lsp::rules::Severity::Error => "error",
+            durable_lsp::rules::Severity::Warning => "warning",
+            _ => "note",
+        };
+        assert_eq!(r["defaultConfiguration"]["level"], level, "{}", want.code);
+    }
+    assert_eq!(s["runs"][0]["results"].as_array().unwrap().len(), 0);
+}
+
+/// `%`, `:` and `,` in a path and in a message, and a message over several
+/// lines, as GitHub's runner reads them.
+#[test]
+fn github_escapes_paths_and_messages() {
+    let root = temp_dir("escape");
+    let dir = root.join("we,ird:dir");
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(
+        dir.join("wrangler.toml"),
+        "name = \"w\"\nmain = \"src/index.ts\"\n[[durable_objects.bindings]]\nname = \"R\"\nclass_name = \"A%B,C:D\"\n[[migrations]]\ntag = \"v1\"\nnew_sqlite_classes = [\"A%B,C:D\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("src/index.ts"),
+        "export default { fetch() { return new Response(''); } };\n",
+    )
+    .unwrap();
+    let out = run(&root, &["--check", "we,ird:dir", "--format", "github"]);
+    let s = stdout(&out);
+    let line = s
+        .lines()
+        .find(|l| l.contains("title=DO101"))
+        .unwrap_or_else(|| panic!("{s}"));
+    assert!(
+        line.starts_with("::error file=we%2Cird%3Adir/wrangler.toml,line=5,col=14,endLine=5,endColumn=23,title=DO101 class-not-exported::Class `A%25B,C:D` is bound here"),
+        "{line}"
+    );
+    // Several lines in one command: DO112's message has three.
+    let out = run(
+        &fixture("do112-duplicate-binding-name"),
+        &["--check", "--format", "github"],
+    );
+    let s = stdout(&out);
+    let first = s.lines().next().unwrap();
+    assert!(
+        first.contains("to multiple Durable Object bindings.%0ABindings must have unique names")
+            || first.contains("Namespace bindings.%0ABindings must have unique names"),
+        "{first}"
+    );
+    assert_eq!(
+        s.lines().filter(|l| l.starts_with("::error ")).count(),
+        2,
+        "{s}"
+    );
+    std::fs::remove_dir_all(&root).ok();
 }
 
 /// Runs the binary as an unprivileged user when this test runs as root

@@ -32,19 +32,20 @@ pub fn write(out: &mut dyn Write, c: &Checked, color: bool) -> io::Result<()> {
     for d in super::sorted(&c.report.diagnostics) {
         diagnostic(out, c, d, &p)?;
     }
+    writeln!(out, "{}", summary(c))
+}
+
+/// The closing line of a run: what was checked and what was found.
+pub fn summary(c: &Checked) -> String {
     let e = c.count(Severity::Error);
     let w = c.count(Severity::Warning);
     let i = c.count(Severity::Info) + c.count(Severity::Hint);
     let workers = c.ws.workers.len();
     if workers == 0 {
-        writeln!(
-            out,
-            "No wrangler config (wrangler.toml, wrangler.json, wrangler.jsonc) was found."
-        )?;
-        return Ok(());
+        return "No wrangler config (wrangler.toml, wrangler.json, wrangler.jsonc) was found."
+            .into();
     }
-    writeln!(
-        out,
+    format!(
         "Checked {workers} Worker{} ({} file{}): {e} error{}, {w} warning{}, {i} note{}{}.",
         plural(workers),
         c.files(),

@@ -1,7 +1,9 @@
 //! `durable-lsp --check`: walk, analyse, report, exit.
 
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod sarif;
 
 use crate::project::fs::OsFs;
 use crate::project::Workspace;
@@ -14,6 +16,92 @@ use std::path::{Path, PathBuf};
 pub enum Format {
     Human,
     Json,
+    Sarif,
+    Github,
+}
+
+impl Format {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Human => "human",
+            Format::Json => "json",
+            Format::Sarif => "sarif",
+            Format::Github => "github",
+        }
+    }
+}
+
+/// One report of a run: a format, written to a file or (`None`) to stdout.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Output {
+    pub format: Format,
+    pub file: Option<PathBuf>,
+}
+
+/// `--format` and `--output` as they were given, in command-line order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OutputArg {
+    Format(Format),
+    File(PathBuf),
+}
+
+/// The reports a run writes. Each `--output FILE` binds to the `--format`
+/// before it; a format with no `--output` goes to stdout, and at most one
+/// may. With no `--format` at all, the report on stdout is `github` under
+/// GitHub Actions (`GITHUB_ACTIONS=true`) and `human` elsewhere. An `Err`
+/// is a usage error (exit 2).
+pub fn plan_outputs(args: &[OutputArg], github_actions: bool) -> Result<Vec<Output>, String> {
+    let mut outputs: Vec<Output> = Vec::new();
+    for a in args {
+        match a {
+            OutputArg::Format(f) => outputs.push(Output {
+                format: *f,
+                file: None,
+            }),
+            OutputArg::File(path) => match outputs.last_mut() {
+                None => {
+                    return Err(format!(
+                        "`--output {}` follows no `--format`: an output file belongs to the format before it, as in `--format sarif --output {}`",
+                        path.display(),
+                        path.display()
+                    ))
+                }
+                Some(o) => {
+                    if let Some(prev) = &o.file {
+                        return Err(format!(
+                            "`--format {}` has two output files, {} and {}: give `--format {}` again before the second",
+                            o.format.as_str(),
+                            prev.display(),
+                            path.display(),
+                            o.format.as_str()
+                        ));
+                    }
+                    o.file = Some(path.clone());
+                }
+            },
+        }
+    }
+    if outputs.is_empty() {
+        let format = if github_actions {
+            Format::Github
+        } else {
+            Format::Human
+        };
+        outputs.push(Output { format, file: None });
+    }
+    let on_stdout: Vec<&str> = outputs
+        .iter()
+        .filter(|o| o.file.is_none())
+        .map(|o| o.format.as_str())
+        .collect();
+    if on_stdout.len() > 1 {
+        return Err(format!(
+            "{} formats would share stdout ({}): give all but one an `--output FILE` after its `--format`",
+            on_stdout.len(),
+            on_stdout.join(", ")
+        ));
+    }
+    Ok(outputs)
 }
 
 /// How a run ended, and the process exit code for it.
@@ -36,8 +124,10 @@ impl Outcome {
 
 pub struct CheckOptions {
     pub paths: Vec<PathBuf>,
-    pub format: Format,
+    /// From [`plan_outputs`]: at most one without a file.
+    pub outputs: Vec<Output>,
     pub deny_warnings: bool,
+    /// Colour for the human format on stdout (never in files).
     pub color: bool,
     /// `--base REV`: the git revision that stands for what is deployed.
     pub base: Option<String>,
@@ -65,8 +155,14 @@ impl Checked {
 
     /// 0-based line and Unicode-character column of a byte offset.
     pub fn position(&self, path: &Path, offset: usize) -> Position {
+        self.position_in(path, offset, Encoding::Utf32)
+    }
+
+    /// 0-based line and column of a byte offset, the column counted in
+    /// `enc`'s units.
+    pub fn position_in(&self, path: &Path, offset: usize, enc: Encoding) -> Position {
         match self.text(path) {
-            Some((t, idx)) => idx.position(t, offset, Encoding::Utf32),
+            Some((t, idx)) => idx.position(t, offset, enc),
             None => Position { line: 0, column: 0 },
         }
     }
@@ -164,17 +260,39 @@ pub fn run_check(opts: &CheckOptions) -> Outcome {
             return Outcome::Failure;
         }
     };
-    let out = std::io::stdout();
-    let mut out = out.lock();
-    let res = match opts.format {
-        Format::Human => human::write(&mut out, &checked, opts.color),
-        Format::Json => json::write(&mut out, &checked),
-    };
-    if let Err(e) = res.and_then(|_| out.flush()) {
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            eprintln!("error: cannot write the report: {e}");
-            return Outcome::Failure;
+    let mut failed = false;
+    for o in &opts.outputs {
+        match &o.file {
+            None => {
+                let out = std::io::stdout();
+                let mut out = out.lock();
+                let res = write_report(&mut out, &checked, o.format, opts.color);
+                if let Err(e) = res.and_then(|_| out.flush()) {
+                    if e.kind() != std::io::ErrorKind::BrokenPipe {
+                        eprintln!("error: cannot write the report: {e}");
+                        failed = true;
+                    }
+                }
+            }
+            Some(path) => {
+                let res = std::fs::File::create(path).and_then(|f| {
+                    let mut w = std::io::BufWriter::new(f);
+                    write_report(&mut w, &checked, o.format, false)?;
+                    w.flush()
+                });
+                if let Err(e) = res {
+                    eprintln!(
+                        "error: cannot write the {} report to {}: {e}",
+                        o.format.as_str(),
+                        path.display()
+                    );
+                    failed = true;
+                }
+            }
         }
+    }
+    if failed {
+        return Outcome::Failure;
     }
     let errors = checked.count(Severity::Error);
     let warnings = checked.count(Severity::Warning);
@@ -182,6 +300,21 @@ pub fn run_check(opts: &CheckOptions) -> Outcome {
         Outcome::Findings
     } else {
         Outcome::Clean
+    }
+}
+
+/// One report in one format.
+pub fn write_report(
+    out: &mut dyn Write,
+    c: &Checked,
+    format: Format,
+    color: bool,
+) -> std::io::Result<()> {
+    match format {
+        Format::Human => human::write(out, c, color),
+        Format::Json => json::write(out, c),
+        Format::Sarif => sarif::write(out, c),
+        Format::Github => github::write(out, c),
     }
 }
 
@@ -210,4 +343,59 @@ pub fn sorted(diags: &[Diagnostic]) -> Vec<&Diagnostic> {
     let mut v: Vec<&Diagnostic> = diags.iter().collect();
     v.sort_by(|a, b| (&a.file, a.span.start, a.code).cmp(&(&b.file, b.span.start, b.code)));
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn out(format: Format, file: Option<&str>) -> Output {
+        Output {
+            format,
+            file: file.map(PathBuf::from),
+        }
+    }
+
+    #[test]
+    fn outputs_bind_to_the_format_before_them() {
+        use OutputArg::{File, Format as F};
+        let args = [
+            F(Format::Sarif),
+            File("a.sarif".into()),
+            F(Format::Github),
+            F(Format::Json),
+            File("b.json".into()),
+        ];
+        assert_eq!(
+            plan_outputs(&args, false).unwrap(),
+            [
+                out(Format::Sarif, Some("a.sarif")),
+                out(Format::Github, None),
+                out(Format::Json, Some("b.json")),
+            ]
+        );
+        // No format: github under GitHub Actions, human elsewhere.
+        assert_eq!(
+            plan_outputs(&[], true).unwrap(),
+            [out(Format::Github, None)]
+        );
+        assert_eq!(
+            plan_outputs(&[], false).unwrap(),
+            [out(Format::Human, None)]
+        );
+        // A format given to a file only: nothing is added for stdout.
+        let args = [F(Format::Sarif), File("a.sarif".into())];
+        assert_eq!(
+            plan_outputs(&args, true).unwrap(),
+            [out(Format::Sarif, Some("a.sarif"))]
+        );
+        // Usage errors.
+        assert!(plan_outputs(&[F(Format::Json), F(Format::Human)], false).is_err());
+        assert!(plan_outputs(&[File("a".into()), F(Format::Json)], false).is_err());
+        assert!(plan_outputs(
+            &[F(Format::Json), File("a".into()), File("b".into())],
+            false
+        )
+        .is_err());
+    }
 }
