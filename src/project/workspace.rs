@@ -646,7 +646,10 @@ fn deployed_by_scripts(fs: &dyn FileSystem, config: &Path) -> bool {
         wrangler_commands(s).iter().any(|w| {
             matches!(w.first(), Some(&"deploy") | Some(&"publish"))
                 && !w.iter().any(|a| {
-                    *a == "-c" || *a == "--config" || a.starts_with("--config=") || a.starts_with("-c=")
+                    *a == "-c"
+                        || *a == "--config"
+                        || a.starts_with("--config=")
+                        || a.starts_with("-c=")
                 })
         })
     })
@@ -667,7 +670,17 @@ fn script_entry(fs: &dyn FileSystem, dir: &Path) -> Option<String> {
             while let Some(a) = args.next() {
                 if a.starts_with('-') {
                     // options that take a value
-                    if matches!(*a, "-c" | "--config" | "-e" | "--env" | "--name" | "--port" | "--ip" | "--compatibility-date" | "--outdir") {
+                    if matches!(
+                        *a,
+                        "-c" | "--config"
+                            | "-e"
+                            | "--env"
+                            | "--name"
+                            | "--port"
+                            | "--ip"
+                            | "--compatibility-date"
+                            | "--outdir"
+                    ) {
                         args.next();
                     }
                     continue;
@@ -675,7 +688,12 @@ fn script_entry(fs: &dyn FileSystem, dir: &Path) -> Option<String> {
                 let looks_like_file = Path::new(a)
                     .extension()
                     .and_then(|e| e.to_str())
-                    .is_some_and(|e| matches!(e, "ts" | "tsx" | "js" | "jsx" | "mjs" | "mts" | "cjs" | "cts"));
+                    .is_some_and(|e| {
+                        matches!(
+                            e,
+                            "ts" | "tsx" | "js" | "jsx" | "mjs" | "mts" | "cjs" | "cts"
+                        )
+                    });
                 if looks_like_file {
                     // deploy wins over dev; the first one named otherwise
                     if w[0] == "deploy" || found.is_none() {
