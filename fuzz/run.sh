@@ -22,7 +22,7 @@ for d in $fx/ok-basic $fx/do101-class-not-exported $fx/do108-delete-then-recreat
 done
 for t in config source frames project; do
   log=$(mktemp)
-  cargo +nightly fuzz run "$t" "corpus/$t" -- -max_total_time="$secs" -max_len=65536 -timeout=10 -rss_limit_mb=2048 >"$log" 2>&1 || { tail -40 "$log"; exit 1; }
+  cargo +nightly fuzz run "$t" "corpus/$t" -- -max_total_time="$secs" -max_len=65536 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 >"$log" 2>&1 || { tail -40 "$log"; exit 1; }
   execs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$' || echo "?")
   echo "$t: $execs executions in ${secs}s, no failure"
   rm -f "$log"
