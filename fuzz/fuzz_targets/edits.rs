@@ -1,0 +1,15 @@
+//! Any bytes as an editing session: the first part (up to NUL) is the opened
+//! text; the rest is read as edits (encoding, start and end position, the
+//! inserted text). After each edit, in UTF-8, UTF-16 and UTF-32 alike:
+//! - the document's rope equals the same edit applied to a plain string
+//!   through the line index (the two position conversions agree);
+//! - the edit given to tree-sitter matches the rope (bytes and points);
+//! - the incrementally reparsed tree equals a fresh parse of the text.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+
+#[allow(dead_code)] // each target uses one body
+#[path = "../bodies.rs"]
+mod bodies;
+
+fuzz_target!(|data: &[u8]| bodies::edits(data));
