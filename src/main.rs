@@ -42,6 +42,10 @@ struct Args {
     /// Log level on stderr: error, warn, info, debug, trace (default: RUST_LOG, else warn).
     #[arg(long, value_name = "LEVEL")]
     log_level: Option<String>,
+    /// Speak the protocol on stdio (the default; accepted because clients
+    /// such as vscode-languageclient pass it).
+    #[arg(long, hide = true)]
+    stdio: bool,
     /// Paths to check (with --check), or `lsp`.
     paths: Vec<PathBuf>,
 }

@@ -46,6 +46,10 @@ pub struct Settings {
     /// The git revision that stands for what is deployed (the editor's
     /// `baseRef`, like `--base`): DO130–DO133 run against it.
     pub base_ref: Option<String>,
+    /// Where rule links point (the editor's `docsBaseUrl`): a web address,
+    /// or a `file:` URI of a local copy of `docs/rules/` such as the one the
+    /// VS Code extension ships. None: the published pages.
+    pub docs_base_url: Option<String>,
 }
 
 impl Settings {
@@ -105,6 +109,10 @@ impl Settings {
             let r = r.trim();
             self.base_ref = (!r.is_empty()).then(|| r.to_string());
         }
+        if let Some(r) = v.get("docsBaseUrl").and_then(|r| r.as_str()) {
+            let r = r.trim();
+            self.docs_base_url = (!r.is_empty()).then(|| r.to_string());
+        }
         if let Some(list) = v.get("envs").and_then(|r| r.as_array()) {
             self.envs = Some(
                 list.iter()
@@ -126,6 +134,9 @@ impl Settings {
         }
         if other.envs.is_some() {
             s.envs = other.envs.clone();
+        }
+        if other.docs_base_url.is_some() {
+            s.docs_base_url = other.docs_base_url.clone();
         }
         if other.base_ref.is_some() {
             s.base_ref = other.base_ref.clone();

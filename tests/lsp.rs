@@ -300,6 +300,27 @@ fn columns_follow_the_negotiated_encoding() {
     }
 }
 
+/// `--stdio`, which vscode-languageclient and others pass, is the default
+/// transport, not a usage error.
+#[test]
+fn the_stdio_flag_starts_the_server() {
+    let stdio::Spawned {
+        mut child,
+        mut stdin,
+        rx,
+    } = stdio::spawn_with(env!("CARGO_BIN_EXE_durable-lsp"), &["--stdio"]);
+    stdio::send(
+        &mut stdin,
+        &json!({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                "params": {"processId": null, "rootUri": null, "capabilities": {}}}),
+    );
+    let answer = rx.recv_timeout(Duration::from_secs(10)).expect("an answer");
+    assert_eq!(answer["id"], 1);
+    assert!(answer["result"]["capabilities"].is_object(), "{answer}");
+    drop(stdin);
+    child.wait().unwrap();
+}
+
 #[test]
 fn the_server_ends_when_stdin_closes() {
     let mut c = Client::start();
@@ -435,6 +456,49 @@ fn settings_from_the_editor() {
     let d = c.diagnostics(&cfg, |d| !sev(d).is_empty());
     assert_eq!(sev(&d), vec![4, 4]);
     c.stop();
+    std::fs::remove_dir_all(&root).ok();
+}
+
+/// `docsBaseUrl`: rule links in diagnostics and hover point at a local copy
+/// of `docs/rules/` (as the VS Code extension ships it), Markdown pages by
+/// file URI; a web base keeps extensionless pages.
+#[test]
+fn rule_links_follow_docs_base_url() {
+    let root = temp_project("docs-base", "do101-class-not-exported");
+    let cfg = root.join("wrangler.toml");
+    let href = |d: &[Value]| -> Vec<String> {
+        d.iter()
+            .filter(|x| x["code"] == "DO101")
+            .map(|x| x["codeDescription"]["href"].as_str().unwrap().to_string())
+            .collect()
+    };
+    for (base, want) in [
+        (
+            "file:///opt/ext/docs/rules/",
+            "file:///opt/ext/docs/rules/DO101.md",
+        ),
+        (
+            "https://example.com/durable/rules",
+            "https://example.com/durable/rules/DO101",
+        ),
+    ] {
+        let mut c = Client::start();
+        c.request(
+            "initialize",
+            json!({"processId": null, "rootUri": uri(&root), "capabilities": {},
+                   "initializationOptions": {"docsBaseUrl": base}}),
+        );
+        c.notify("initialized", json!({}));
+        let d = c.diagnostics(&cfg, |d| !href(d).is_empty());
+        assert_eq!(href(&d), vec![want.to_string(), want.to_string()]);
+        let h = c.request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri(&cfg)}, "position": {"line": 6, "character": 16}}),
+        );
+        let text = h["result"]["contents"]["value"].as_str().unwrap();
+        assert!(text.contains(&format!("[Rule page]({want})")), "{text}");
+        c.stop();
+    }
     std::fs::remove_dir_all(&root).ok();
 }
 

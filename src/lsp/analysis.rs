@@ -14,6 +14,8 @@ pub struct Analysis {
     pub fs: Arc<dyn FileSystem>,
     pub per_worker: Vec<rules::WorkerResult>,
     pub diagnostics: Vec<rules::Diagnostic>,
+    /// Where rule links point (the `docsBaseUrl` setting, or the published pages).
+    pub docs_base: String,
 }
 
 impl Analysis {
@@ -29,6 +31,10 @@ impl Analysis {
             fs,
             per_worker,
             diagnostics,
+            docs_base: overrides
+                .docs_base_url
+                .clone()
+                .unwrap_or_else(|| rules::DOCS_BASE.to_string()),
         }
     }
 

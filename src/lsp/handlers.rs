@@ -8,7 +8,7 @@ use super::analysis::Analysis;
 use super::convert;
 use super::session::{lock, path_of};
 use super::Backend;
-use crate::rules::{self, DOCS_BASE};
+use crate::rules;
 use crate::text::{Encoding, LineIndex};
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -168,7 +168,7 @@ fn hover_at(
                 d.severity.as_str(),
                 d.message,
                 crate::ide::docs::rule_markdown(d.code.as_str()).unwrap_or_default(),
-                rules::doc_url(DOCS_BASE, d.code)
+                rules::doc_url(&a.docs_base, d.code)
             )
         })
         .collect();

@@ -16,7 +16,7 @@ use super::session::{lock, State};
 use crate::project::fs::{Cancellable, FileSystem, MemFs, OsFs};
 use crate::project::workspace::Trees;
 use crate::project::Workspace;
-use crate::rules::{self, DOCS_BASE};
+use crate::rules;
 use crate::settings::Settings;
 use crate::text::Encoding;
 use std::collections::{BTreeSet, HashMap};
@@ -339,7 +339,7 @@ fn lsp_diagnostics(a: &Analysis, enc: Encoding) -> HashMap<PathBuf, Vec<Diagnost
         by_file
             .entry(d.file.clone())
             .or_default()
-            .push(convert::diagnostic(&a.ws, d, enc, DOCS_BASE));
+            .push(convert::diagnostic(&a.ws, d, enc, &a.docs_base));
     }
     by_file
 }

@@ -27,8 +27,11 @@ pub use registry::{rule, Code, Kind, Needs, Rule, Severity, RULES};
 /// The base of every rule's documentation link: `<base>/DO101`.
 pub const DOCS_BASE: &str = "https://durable-lsp.dev/rules";
 
+/// The page of a rule under `base`. A `file:` base is a local copy of
+/// `docs/rules/`, whose pages are Markdown files.
 pub fn doc_url(base: &str, code: Code) -> String {
-    format!("{}/{code}", base.trim_end_matches('/'))
+    let ext = if base.starts_with("file:") { ".md" } else { "" };
+    format!("{}/{code}{ext}", base.trim_end_matches('/'))
 }
 
 /// Counts kept beside the diagnostics, for summaries.

@@ -17,8 +17,15 @@ pub struct Spawned {
 /// JSON-RPC frames.
 /// `DURABLE_LSP_TEST_BIN` runs the tests against another build.
 pub fn spawn(bin: &str) -> Spawned {
+    spawn_with(bin, &[])
+}
+
+/// Starts the server with arguments.
+#[allow(dead_code)] // the benchmark needs none
+pub fn spawn_with(bin: &str, args: &[&str]) -> Spawned {
     let bin = std::env::var("DURABLE_LSP_TEST_BIN").unwrap_or_else(|_| bin.to_string());
     let mut child = Command::new(bin)
+        .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
