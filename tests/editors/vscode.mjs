@@ -47,6 +47,8 @@ fs.writeFileSync(
     "editor.hover.delay": 100,
     "workbench.secondarySideBar.defaultVisibility": "hidden",
     "chat.disableAIFeatures": true,
+    // forwarded to the server: DO102 becomes a warning
+    "durableLsp.rules": { "DO102": "warning" },
   }),
 );
 fs.writeFileSync(path.join(userData, "config.yaml"), "bind-addr: 127.0.0.1:0\nauth: none\ncert: false\n");
@@ -111,13 +113,27 @@ try {
   await page.waitForTimeout(1500);
 
   // Open src/index.ts, then the Problems panel, and wait for the three findings.
+  // Quick Open, retried until the file's tab is there (the file index may
+  // not be ready on the first try).
   const quickOpen = async (name) => {
-    await page.keyboard.press("Control+P");
-    await page.waitForSelector(".quick-input-widget:not([style*='display: none']) input", { timeout: 15000 });
-    await page.keyboard.type(name, { delay: 20 });
-    await page.waitForTimeout(800);
-    await page.keyboard.press("Enter");
-    await page.waitForTimeout(800);
+    const base = name.split("/").pop();
+    for (let attempt = 0; attempt < 5; attempt++) {
+      await page.keyboard.press("Escape");
+      await page.keyboard.press("Control+P");
+      await page.waitForSelector(".quick-input-widget:not([style*='display: none']) input", { timeout: 15000 });
+      await page.keyboard.type(name, { delay: 20 });
+      const row = await page
+        .waitForSelector(`.quick-input-list .monaco-list-row[aria-label*='${base}']`, { timeout: 5000 })
+        .catch(() => null);
+      if (row) {
+        await page.keyboard.press("Enter");
+        const tab = await page
+          .waitForSelector(`.tabs-container .tab[aria-label*='${base}']`, { timeout: 5000 })
+          .catch(() => null);
+        if (tab) return;
+      }
+    }
+    throw new Error(`Quick Open did not open ${name}`);
   };
   await quickOpen("src/index.ts");
   await page.keyboard.press("Control+Shift+M");
@@ -133,6 +149,13 @@ try {
     if (!text.includes(c)) throw new Error(`${c} is not in the Problems panel:\n${text}`);
   }
   if (!text.includes("durable-lsp")) throw new Error(`the findings do not name durable-lsp:\n${text}`);
+  const icons = await page.$$eval(".markers-panel .monaco-list-row", (els) =>
+    els.map((e) => [e.textContent ?? "", e.innerHTML.includes("codicon-warning") ? "warning" : e.innerHTML.includes("codicon-error") ? "error" : ""]),
+  );
+  const level = (code) => icons.find(([t, l]) => t.includes(code) && l)?.[1];
+  if (level("DO102") !== "warning" || level("DO101") !== "error") {
+    throw new Error(`durableLsp.rules did not reach the server: DO102 ${level("DO102")}, DO101 ${level("DO101")}`);
+  }
   console.log(`Problems panel: ${want.join(", ")} shown (${rows.length} rows)`);
 
   // Hover `ROOM` in `env.ROOM` (line 20, column 16): the finding and its rule link.
@@ -167,6 +190,25 @@ try {
   await page.click(".monaco-hover a[data-href*='DO110']");
   await page.waitForSelector(".tabs-container .tab[aria-label*='DO110.md']", { timeout: 15000 });
   console.log("The rule link opens DO110.md");
+
+  // The command palette's Check Workspace: --check's findings join the Problems panel.
+  await page.keyboard.press("F1");
+  await page.waitForSelector(".quick-input-widget:not([style*='display: none']) input", { timeout: 15000 });
+  await page.keyboard.type("durable-lsp: Check Workspace", { delay: 20 });
+  await page.waitForTimeout(800);
+  await page.keyboard.press("Enter");
+  let checked = [];
+  for (let i = 0; i < 60; i++) {
+    checked = (await page.$$eval(".markers-panel .monaco-list-row", (els) => els.map((e) => e.textContent ?? ""))).filter(
+      (r) => r.includes("durable-lsp --check"),
+    );
+    if (want.every((c) => checked.some((r) => r.includes(c)))) break;
+    await page.waitForTimeout(500);
+  }
+  if (!want.every((c) => checked.some((r) => r.includes(c)))) {
+    throw new Error(`Check Workspace did not report ${want.join(", ")}:\n${checked.join("\n")}`);
+  }
+  console.log(`Check Workspace: ${checked.length} findings from durable-lsp --check`);
   await page.screenshot({ path: shot });
   console.log(`Screenshot: ${shot}`);
 } catch (e) {
