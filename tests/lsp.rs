@@ -1195,6 +1195,50 @@ fn a_huge_document_does_not_stall_the_server() {
     c.stop();
 }
 
+/// A document too slow to parse on the message path (unclosed nesting) is
+/// left to the analysis: its edits are still analysed from the latest text,
+/// incremental edits included.
+#[test]
+fn a_document_whose_parse_is_cut_is_analysed_from_its_latest_text() {
+    let root = temp_project("cut", "do101-class-not-exported");
+    let cfg = root.join("wrangler.toml");
+    let src = root.join("src/index.ts");
+    let text = std::fs::read_to_string(&src).unwrap();
+    let mut c = Client::start();
+    initialize(&mut c, &root, &["utf-16"]);
+    let do101 = |d: &[Value]| codes(d).iter().filter(|c| *c == "DO101").count();
+    c.diagnostics(&cfg, |d| do101(d) == 2);
+    // the entry with 400,000 unclosed `(` at its end
+    let hostile = format!("{text}\nvoid f{}", "(".repeat(400_000));
+    c.notify("textDocument/didOpen", json!({"textDocument": {"uri": uri(&src), "languageId": "typescript", "version": 1, "text": hostile}}));
+    // an incremental edit at the top: export Counter
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri(&src), "version": 2},
+               "contentChanges": [{"range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}},
+                                   "text": "export { Counter };\n"}]}),
+    );
+    // the cut file's exports are unknown: no DO101 either way
+    c.diagnostics(&cfg, |d| do101(d) == 0);
+    // the nesting removed, the edit kept: Counter is exported, one DO101
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri(&src), "version": 3},
+               "contentChanges": [{"text": format!("export {{ Counter }};\n{text}")}]}),
+    );
+    c.diagnostics(&cfg, |d| do101(d) == 1);
+    // an incremental edit on the document that lost its tree: both again
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri(&src), "version": 4},
+               "contentChanges": [{"range": {"start": {"line": 0, "character": 0}, "end": {"line": 1, "character": 0}},
+                                   "text": ""}]}),
+    );
+    c.diagnostics(&cfg, |d| do101(d) == 2);
+    c.stop();
+    std::fs::remove_dir_all(&root).ok();
+}
+
 /// A client document that starts with a byte-order mark counts it as the
 /// first line's first character: ranges on that line include it.
 #[test]

@@ -22,7 +22,8 @@ use crate::cli::Outcome;
 use crate::settings::Settings;
 use scheduler::Scheduler;
 use session::{
-    apply_change, lock, parse_rope, path_of, root_for, settings_from, ClientFeatures, Doc, State,
+    apply_change, lock, parse_rope_within, path_of, root_for, settings_from, ClientFeatures, Doc,
+    State, EDIT_PARSE_BUDGET,
 };
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -247,9 +248,13 @@ impl LanguageServer for Backend {
                     t.edit(&edit);
                 }
             }
-            // Reparse with the edited old tree: only the changed part is redone.
-            if let Some(lang) = crate::syntax::Lang::from_path(&path) {
-                doc.tree = parse_rope(lang, &doc.text, doc.tree.as_ref());
+            // Reparse with the edited old tree: only the changed part is
+            // redone. A document whose parse was cut is left to the analysis.
+            if let Some(lang) = crate::syntax::Lang::from_path(&path).filter(|_| !doc.parse_cut) {
+                doc.tree = parse_rope_within(lang, &doc.text, doc.tree.as_ref(), EDIT_PARSE_BUDGET);
+                doc.parse_cut = doc.tree.is_none();
+            } else {
+                doc.tree = None;
             }
             doc.version = params.text_document.version;
             true

@@ -74,10 +74,13 @@ impl Scheduler {
 struct Job {
     revision: u64,
     roots: Vec<PathBuf>,
-    docs: Vec<(PathBuf, String)>,
+    /// The open documents; ropes, so that taking a job under the lock
+    /// copies no text (a 20 MB document would hold every message up).
+    docs: Vec<(PathBuf, ropey::Rope)>,
     versions: HashMap<PathBuf, i32>,
     dirty: BTreeSet<PathBuf>,
-    trees: Trees,
+    /// The trees of the changed documents that have one.
+    trees: Vec<(PathBuf, tree_sitter::Tree)>,
     prev: Option<Arc<Analysis>>,
     overrides: Settings,
     encoding: Encoding,
@@ -93,13 +96,11 @@ impl Job {
         }
         let full = !st.full.is_empty() || st.last.is_none();
         let dirty: BTreeSet<PathBuf> = st.dirty.keys().cloned().collect();
-        let trees: Trees = st
+        let trees = st
             .docs
             .iter()
             .filter(|(p, _)| dirty.contains(*p))
-            .filter_map(|(p, d)| {
-                Some((p.clone(), (Arc::from(d.text.to_string()), d.tree.clone()?)))
-            })
+            .filter_map(|(p, d)| Some((p.clone(), d.tree.clone()?)))
             .collect();
         let cancel = Arc::new(AtomicBool::new(false));
         st.running = Some(cancel.clone());
@@ -109,7 +110,7 @@ impl Job {
             docs: st
                 .docs
                 .iter()
-                .map(|(p, d)| (p.clone(), d.text.to_string()))
+                .map(|(p, d)| (p.clone(), d.text.clone()))
                 .collect(),
             versions: st
                 .docs
@@ -142,7 +143,20 @@ impl Job {
     }
 
     fn run(&self) -> Option<Analysis> {
-        let fs = overlay(&self.roots, &self.docs);
+        let texts: Vec<(PathBuf, String)> = self
+            .docs
+            .iter()
+            .map(|(p, r)| (p.clone(), r.to_string()))
+            .collect();
+        let trees: Trees = self
+            .trees
+            .iter()
+            .filter_map(|(p, t)| {
+                let text = &texts.iter().find(|(d, _)| d == p)?.1;
+                Some((p.clone(), (Arc::from(text.as_str()), t.clone())))
+            })
+            .collect();
+        let fs = overlay(&self.roots, texts);
         let guarded = Cancellable::new(fs.clone(), self.cancel.clone());
         let cancelled = || self.cancel.load(Ordering::Relaxed);
         // An entry that can no longer be read changes what the Worker's
@@ -157,7 +171,7 @@ impl Job {
                 let t = std::time::Instant::now();
                 let mut ws = prev.ws.clone();
                 let cloned = t.elapsed();
-                let mut affected = ws.update_sources(&guarded, &self.dirty, Some(&self.trees));
+                let mut affected = ws.update_sources(&guarded, &self.dirty, Some(&trees));
                 let updated = t.elapsed();
                 // Rules that read beyond the graph (DO111 reads the tests
                 // that use a binding) recorded what they read.
@@ -217,11 +231,11 @@ impl Job {
 }
 
 /// The roots on disk with the open documents over them.
-fn overlay(roots: &[PathBuf], docs: &[(PathBuf, String)]) -> Arc<dyn FileSystem> {
+fn overlay(roots: &[PathBuf], docs: Vec<(PathBuf, String)>) -> Arc<dyn FileSystem> {
     let os: Arc<dyn FileSystem> = Arc::new(OsFs::new(roots));
     let mut mem = MemFs::over(os);
     for (p, t) in docs {
-        mem.insert(p.clone(), t.clone());
+        mem.insert(p, t);
     }
     Arc::new(mem)
 }

@@ -19,13 +19,19 @@ pub struct Doc {
     pub text: ropey::Rope,
     pub version: i32,
     pub tree: Option<tree_sitter::Tree>,
+    /// A parse on the message path ran past [`EDIT_PARSE_BUDGET`]: later
+    /// edits do not try again (the analysis parses the text in the
+    /// background) until the document is opened anew.
+    pub parse_cut: bool,
 }
 
 impl Doc {
     pub fn new(path: &Path, text: String, version: i32) -> Doc {
         let rope = ropey::Rope::from_str(&text);
-        let tree = crate::syntax::Lang::from_path(path).and_then(|l| parse_rope(l, &rope, None));
+        let lang = crate::syntax::Lang::from_path(path);
+        let tree = lang.and_then(|l| parse_rope_within(l, &rope, None, EDIT_PARSE_BUDGET));
         Doc {
+            parse_cut: lang.is_some() && tree.is_none(),
             text: rope,
             version,
             tree,
@@ -33,11 +39,27 @@ impl Doc {
     }
 }
 
+/// How long opening or editing a document may spend parsing it on the
+/// message path. Past it the document keeps no tree: the analysis parses
+/// its text in the background, and messages behind the edit (a hover on
+/// another file) are not held up by one pathological document.
+pub const EDIT_PARSE_BUDGET: std::time::Duration = std::time::Duration::from_millis(50);
+
 /// Parses a rope chunk by chunk (no copy into one string).
 pub fn parse_rope(
     lang: crate::syntax::Lang,
     rope: &ropey::Rope,
     old: Option<&tree_sitter::Tree>,
+) -> Option<tree_sitter::Tree> {
+    parse_rope_within(lang, rope, old, std::time::Duration::MAX)
+}
+
+/// [`parse_rope`], given up (None) past `budget`.
+pub fn parse_rope_within(
+    lang: crate::syntax::Lang,
+    rope: &ropey::Rope,
+    old: Option<&tree_sitter::Tree>,
+    budget: std::time::Duration,
 ) -> Option<tree_sitter::Tree> {
     // Past the source size limit nothing is parsed, in the editor as in
     // `--check` (the file is reported as skipped).
@@ -54,7 +76,10 @@ pub fn parse_rope(
         let (chunk, start, _, _) = rope.chunk_at_byte(byte);
         &chunk.as_bytes()[byte - start..]
     };
-    parser.parse_with_options(&mut read, old, None)
+    let started = std::time::Instant::now();
+    let mut over = |_: &tree_sitter::ParseState| started.elapsed() > budget;
+    let options = tree_sitter::ParseOptions::new().progress_callback(&mut over);
+    parser.parse_with_options(&mut read, old, Some(options))
 }
 
 /// Everything the server knows, behind one lock.
@@ -327,6 +352,23 @@ fn replace(rope: &mut ropey::Rope, s: usize, e: usize, text: &str) -> tree_sitte
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A parse past its budget gives no tree (the analysis parses the text
+    /// instead); within it, the same tree as an unbounded parse.
+    #[test]
+    fn a_parse_past_its_budget_gives_no_tree() {
+        let lang = crate::syntax::Lang::TypeScript;
+        let hostile = ropey::Rope::from_str(&format!("f{}", "(".repeat(200_000)));
+        let t = std::time::Instant::now();
+        assert!(parse_rope_within(lang, &hostile, None, std::time::Duration::ZERO).is_none());
+        assert!(t.elapsed() < std::time::Duration::from_secs(5));
+        let small = ropey::Rope::from_str("export class A {}\n");
+        let within = parse_rope_within(lang, &small, None, std::time::Duration::from_secs(60));
+        assert_eq!(
+            within.map(|t| t.root_node().to_sexp()),
+            parse_rope(lang, &small, None).map(|t| t.root_node().to_sexp())
+        );
+    }
 
     fn change(sl: u32, sc: u32, el: u32, ec: u32, text: &str) -> TextDocumentContentChangeEvent {
         TextDocumentContentChangeEvent {
