@@ -5,7 +5,11 @@
 // extension), and keeps screenshots at target/vscode-e2e-hover.png and
 // target/vscode-e2e.png.
 //
-//   node tests/editors/vscode.mjs CODE_SERVER PLAYWRIGHT_CORE_DIR VSIX
+// Then two more sessions: an untrusted workspace whose .vscode/settings.json
+// names another server binary (ignored: the bundled one runs), and the
+// universal .vsix with no server anywhere (the extension says so).
+//
+//   node tests/editors/vscode.mjs CODE_SERVER PLAYWRIGHT_CORE_DIR VSIX UNIVERSAL_VSIX
 //
 // .ci/vscode-e2e installs what it needs and runs it.
 
@@ -17,209 +21,306 @@ import path from "node:path";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 
-const [codeServer, playwrightDir, vsix] = process.argv.slice(2);
-if (!codeServer || !playwrightDir || !vsix) {
-  console.error("usage: node tests/editors/vscode.mjs CODE_SERVER PLAYWRIGHT_CORE_DIR VSIX");
+const [codeServer, playwrightDir, vsix, universal] = process.argv.slice(2);
+if (!codeServer || !playwrightDir || !vsix || !universal) {
+  console.error("usage: node tests/editors/vscode.mjs CODE_SERVER PLAYWRIGHT_CORE_DIR VSIX UNIVERSAL_VSIX");
   process.exit(2);
 }
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const { chromium } = createRequire(path.join(playwrightDir, "x.js"))("playwright-core");
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "durable-lsp-vscode-"));
-const userData = path.join(tmp, "user");
-const extensions = path.join(tmp, "extensions");
-const work = path.join(tmp, "chat");
-fs.mkdirSync(path.join(userData, "User"), { recursive: true });
-fs.cpSync(path.join(repo, "examples", "chat"), work, { recursive: true });
-fs.writeFileSync(
-  path.join(userData, "User", "settings.json"),
-  JSON.stringify({
-    // only this server in the Problems panel
-    "typescript.validate.enable": false,
-    "javascript.validate.enable": false,
-    "json.validate.enable": false,
-    "workbench.startupEditor": "none",
-    "workbench.tips.enabled": false,
-    "security.workspace.trust.enabled": false,
-    "extensions.autoCheckUpdates": false,
-    "extensions.autoUpdate": false,
-    "telemetry.telemetryLevel": "off",
-    "editor.hover.delay": 100,
-    "workbench.secondarySideBar.defaultVisibility": "hidden",
-    "chat.disableAIFeatures": true,
-    // forwarded to the server: DO102 becomes a warning
-    "durableLsp.rules": { "DO102": "warning" },
-  }),
-);
-fs.writeFileSync(path.join(userData, "config.yaml"), "bind-addr: 127.0.0.1:0\nauth: none\ncert: false\n");
+const shot = path.join(repo, "target", "vscode-e2e.png");
+fs.mkdirSync(path.dirname(shot), { recursive: true });
 
-const base = ["--user-data-dir", userData, "--extensions-dir", extensions];
-execFileSync(codeServer, [...base, "--install-extension", path.resolve(vsix)], { stdio: "inherit" });
-
-const port = await new Promise((resolve) => {
-  const s = net.createServer().listen(0, "127.0.0.1", () => {
-    const p = s.address().port;
-    s.close(() => resolve(p));
+/**
+ * One code-server with `ext` installed, on a copy of examples/chat (plus
+ * `extraFiles`), in headless Chromium; runs `body(page)`. `trust`: the
+ * workspace-trust feature on (the workspace starts untrusted). `env`: the
+ * server's environment (PATH decides what the extension finds).
+ */
+async function session({ name, ext, trust = false, extraFiles = {}, env = process.env, settings = {} }, body) {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `durable-lsp-vscode-${name}-`));
+  const userData = path.join(tmp, "user");
+  const extensions = path.join(tmp, "extensions");
+  const work = path.join(tmp, "chat");
+  fs.mkdirSync(path.join(userData, "User"), { recursive: true });
+  fs.cpSync(path.join(repo, "examples", "chat"), work, { recursive: true });
+  for (const [rel, text] of Object.entries(extraFiles)) {
+    fs.mkdirSync(path.dirname(path.join(work, rel)), { recursive: true });
+    fs.writeFileSync(path.join(work, rel), text);
+  }
+  fs.writeFileSync(
+    path.join(userData, "User", "settings.json"),
+    JSON.stringify({
+      // TypeScript's own checker off, so the panel shows this server's findings;
+      // the JSON language server stays on beside it
+      "typescript.validate.enable": false,
+      "javascript.validate.enable": false,
+      "workbench.startupEditor": "none",
+      "workbench.tips.enabled": false,
+      "security.workspace.trust.enabled": trust,
+      "security.workspace.trust.startupPrompt": "never",
+      "extensions.autoCheckUpdates": false,
+      "extensions.autoUpdate": false,
+      "telemetry.telemetryLevel": "off",
+      "editor.hover.delay": 100,
+      "workbench.secondarySideBar.defaultVisibility": "hidden",
+      "chat.disableAIFeatures": true,
+      ...settings,
+    }),
+  );
+  fs.writeFileSync(path.join(userData, "config.yaml"), "bind-addr: 127.0.0.1:0\nauth: none\ncert: false\n");
+  const dirs = ["--user-data-dir", userData, "--extensions-dir", extensions];
+  execFileSync(codeServer, [...dirs, "--install-extension", path.resolve(ext)], { stdio: "inherit" });
+  const port = await new Promise((resolve) => {
+    const s = net.createServer().listen(0, "127.0.0.1", () => {
+      const p = s.address().port;
+      s.close(() => resolve(p));
+    });
   });
-});
-const server = spawn(
-  codeServer,
-  [
-    ...base,
+  const args = [
+    ...dirs,
     "--bind-addr", `127.0.0.1:${port}`,
     "--auth", "none",
     "--disable-telemetry",
     "--disable-update-check",
-    "--disable-workspace-trust",
     "--config", path.join(userData, "config.yaml"),
     work,
-  ],
-  { stdio: ["ignore", "pipe", "pipe"], detached: true },
-);
-let serverLog = "";
-server.stdout.on("data", (d) => (serverLog += d));
-server.stderr.on("data", (d) => (serverLog += d));
-
-let browser;
-let failed = false;
-const shot = path.join(repo, "target", "vscode-e2e.png");
-fs.mkdirSync(path.dirname(shot), { recursive: true });
-let page;
-try {
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) break;
-    } catch {}
-    if (i > 120) throw new Error(`code-server did not come up:\n${serverLog}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    headless: true,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-      "--disable-quic",
-    ],
-  });
-  page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
-  await page.goto(`${url}/?folder=${encodeURIComponent(work)}`);
-  await page.waitForSelector(".monaco-workbench", { timeout: 60000 });
-  await page.waitForTimeout(1500);
-
-  // Open src/index.ts, then the Problems panel, and wait for the three findings.
-  // Quick Open, retried until the file's tab is there (the file index may
-  // not be ready on the first try).
-  const quickOpen = async (name) => {
-    const base = name.split("/").pop();
-    for (let attempt = 0; attempt < 5; attempt++) {
-      await page.keyboard.press("Escape");
-      await page.keyboard.press("Control+P");
-      await page.waitForSelector(".quick-input-widget:not([style*='display: none']) input", { timeout: 15000 });
-      await page.keyboard.type(name, { delay: 20 });
-      const row = await page
-        .waitForSelector(`.quick-input-list .monaco-list-row[aria-label*='${base}']`, { timeout: 5000 })
-        .catch(() => null);
-      if (row) {
-        await page.keyboard.press("Enter");
-        const tab = await page
-          .waitForSelector(`.tabs-container .tab[aria-label*='${base}']`, { timeout: 5000 })
-          .catch(() => null);
-        if (tab) return;
-      }
+  ];
+  if (!trust) args.push("--disable-workspace-trust");
+  const server = spawn(codeServer, args, { stdio: ["ignore", "pipe", "pipe"], detached: true, env });
+  let serverLog = "";
+  server.stdout.on("data", (d) => (serverLog += d));
+  server.stderr.on("data", (d) => (serverLog += d));
+  let browser;
+  let page;
+  try {
+    const url = `http://127.0.0.1:${port}`;
+    for (let i = 0; ; i++) {
+      try {
+        if ((await fetch(`${url}/healthz`)).ok) break;
+      } catch {}
+      if (i > 120) throw new Error(`code-server did not come up:\n${serverLog}`);
+      await new Promise((r) => setTimeout(r, 500));
     }
-    throw new Error(`Quick Open did not open ${name}`);
-  };
-  await quickOpen("src/index.ts");
-  await page.keyboard.press("Control+Shift+M");
-  const want = ["DO101", "DO102", "DO110"];
+    browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+      headless: true,
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
+      ],
+    });
+    page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+    await page.goto(`${url}/?folder=${encodeURIComponent(work)}`);
+    await page.waitForSelector(".monaco-workbench", { timeout: 60000 });
+    await page.waitForTimeout(1500);
+    await body(page);
+  } catch (e) {
+    if (page) await page.screenshot({ path: shot.replace(/\.png$/, `-${name}-failed.png`) }).catch(() => {});
+    throw e;
+  } finally {
+    if (browser) await browser.close().catch(() => {});
+    try {
+      process.kill(-server.pid, "SIGTERM");
+    } catch {}
+    fs.rmSync(tmp, { recursive: true, force: true, maxRetries: 3 });
+  }
+}
+
+// Quick Open, retried until the file's tab is there (the file index may
+// not be ready on the first try).
+const quickOpen = async (page, name) => {
+  const base = name.split("/").pop();
+  for (let attempt = 0; attempt < 5; attempt++) {
+    await page.keyboard.press("Escape");
+    await page.keyboard.press("Control+P");
+    await page.waitForSelector(".quick-input-widget:not([style*='display: none']) input", { timeout: 15000 });
+    await page.keyboard.type(name, { delay: 20 });
+    const row = await page
+      .waitForSelector(`.quick-input-list .monaco-list-row[aria-label*='${base}']`, { timeout: 5000 })
+      .catch(() => null);
+    if (row) {
+      await page.keyboard.press("Enter");
+      const tab = await page
+        .waitForSelector(`.tabs-container .tab[aria-label*='${base}']`, { timeout: 5000 })
+        .catch(() => null);
+      if (tab) return;
+    }
+  }
+  throw new Error(`Quick Open did not open ${name}`);
+};
+
+/** The Problems panel's rows, waiting (up to 60 s) until `done(rows)`. */
+async function problems(page, done) {
   let rows = [];
   for (let i = 0; i < 120; i++) {
     rows = await page.$$eval(".markers-panel .monaco-list-row", (els) => els.map((e) => e.textContent ?? ""));
-    if (want.every((c) => rows.some((r) => r.includes(c)))) break;
+    if (done(rows)) break;
     await page.waitForTimeout(500);
   }
-  const text = rows.join("\n");
-  for (const c of want) {
-    if (!text.includes(c)) throw new Error(`${c} is not in the Problems panel:\n${text}`);
-  }
-  if (!text.includes("durable-lsp")) throw new Error(`the findings do not name durable-lsp:\n${text}`);
-  const icons = await page.$$eval(".markers-panel .monaco-list-row", (els) =>
-    els.map((e) => [e.textContent ?? "", e.innerHTML.includes("codicon-warning") ? "warning" : e.innerHTML.includes("codicon-error") ? "error" : ""]),
-  );
-  const level = (code) => icons.find(([t, l]) => t.includes(code) && l)?.[1];
-  if (level("DO102") !== "warning" || level("DO101") !== "error") {
-    throw new Error(`durableLsp.rules did not reach the server: DO102 ${level("DO102")}, DO101 ${level("DO101")}`);
-  }
-  console.log(`Problems panel: ${want.join(", ")} shown (${rows.length} rows)`);
+  return rows;
+}
 
-  // Hover `ROOM` in `env.ROOM` (line 20, column 16): the finding and its rule link.
-  await page.click(".monaco-editor .view-lines");
-  await page.keyboard.press("Control+G");
-  await page.waitForTimeout(300);
-  await page.keyboard.type("20:17", { delay: 20 });
-  await page.keyboard.press("Enter");
-  await page.waitForTimeout(500);
-  let hover = "";
-  for (let i = 0; i < 20 && !hover.includes("DO110"); i++) {
-    await page.keyboard.press("Control+K");
-    await page.keyboard.press("Control+I");
-    await page.waitForTimeout(700);
-    hover = await page
-      .$$eval(".monaco-hover:not(.hidden) .hover-contents, .monaco-hover .hover-row", (els) =>
-        els.map((e) => e.textContent ?? "").join("\n"),
-      )
-      .catch(() => "");
-  }
-  if (!hover.includes("DO110") || !hover.includes("ROOMS")) throw new Error(`hover text:\n${hover}`);
-  const links = await page.$$eval(".monaco-hover a", (els) => els.map((e) => e.getAttribute("data-href") ?? e.getAttribute("href") ?? ""));
-  // a file URI, which code-server shows as vscode-remote://HOST/PATH
-  const rulePage = links.find((l) => l.includes("DO110"));
-  const m = /^(?:file|vscode-remote):\/\/[^/]*(\/.*\/docs\/rules\/DO110\.md)$/.exec(rulePage ?? "");
-  if (!m || !fs.existsSync(decodeURIComponent(m[1]))) {
-    throw new Error(`the rule link is not a bundled page: ${JSON.stringify(links)}`);
-  }
-  console.log(`Hover: DO110, linking ${m[1].split("/").slice(-3).join("/")} bundled with the extension`);
-  await page.screenshot({ path: shot.replace(/\.png$/, "-hover.png") });
-  // the link opens the page in the workbench
-  await page.click(".monaco-hover a[data-href*='DO110']");
-  await page.waitForSelector(".tabs-container .tab[aria-label*='DO110.md']", { timeout: 15000 });
-  console.log("The rule link opens DO110.md");
-
-  // The command palette's Check Workspace: --check's findings join the Problems panel.
+/** The text of durable-lsp's output channel. */
+async function outputChannel(page) {
   await page.keyboard.press("F1");
   await page.waitForSelector(".quick-input-widget:not([style*='display: none']) input", { timeout: 15000 });
-  await page.keyboard.type("durable-lsp: Check Workspace", { delay: 20 });
+  await page.keyboard.type("durable-lsp: Show Output", { delay: 20 });
   await page.waitForTimeout(800);
   await page.keyboard.press("Enter");
-  let checked = [];
-  for (let i = 0; i < 60; i++) {
-    checked = (await page.$$eval(".markers-panel .monaco-list-row", (els) => els.map((e) => e.textContent ?? ""))).filter(
-      (r) => r.includes("durable-lsp --check"),
-    );
-    if (want.every((c) => checked.some((r) => r.includes(c)))) break;
-    await page.waitForTimeout(500);
-  }
-  if (!want.every((c) => checked.some((r) => r.includes(c)))) {
-    throw new Error(`Check Workspace did not report ${want.join(", ")}:\n${checked.join("\n")}`);
-  }
-  console.log(`Check Workspace: ${checked.length} findings from durable-lsp --check`);
-  await page.screenshot({ path: shot });
-  console.log(`Screenshot: ${shot}`);
+  await page.waitForTimeout(1500);
+  // wrapped lines joined, spaces collapsed
+  const lines = await page.$$eval(".output-view .view-line", (els) => els.map((e) => e.textContent ?? "")).catch(() => []);
+  return lines.join(" ").replace(/\s+/g, " ");
+}
+
+const want = ["DO101", "DO102", "DO110"];
+let failed = false;
+
+// 1. The platform .vsix on the example: findings, rule levels, hover, rule page, --check.
+try {
+  await session(
+    {
+      name: "main",
+      ext: vsix,
+      // forwarded to the server: DO102 becomes a warning
+      settings: { "durableLsp.rules": { DO102: "warning" } },
+    },
+    async (page) => {
+      await quickOpen(page, "src/index.ts");
+      await page.keyboard.press("Control+Shift+M");
+      const rows = await problems(page, (rows) => want.every((c) => rows.some((r) => r.includes(c))));
+      const text = rows.join("\n");
+      for (const c of want) {
+        if (!text.includes(c)) throw new Error(`${c} is not in the Problems panel:\n${text}`);
+      }
+      if (!text.includes("durable-lsp")) throw new Error(`the findings do not name durable-lsp:\n${text}`);
+      const icons = await page.$$eval(".markers-panel .monaco-list-row", (els) =>
+        els.map((e) => [e.textContent ?? "", e.innerHTML.includes("codicon-warning") ? "warning" : e.innerHTML.includes("codicon-error") ? "error" : ""]),
+      );
+      const level = (code) => icons.find(([t, l]) => t.includes(code) && l)?.[1];
+      if (level("DO102") !== "warning" || level("DO101") !== "error") {
+        throw new Error(`durableLsp.rules did not reach the server: DO102 ${level("DO102")}, DO101 ${level("DO101")}`);
+      }
+      console.log(`Problems panel: ${want.join(", ")} shown (${rows.length} rows)`);
+
+      // Hover `ROOM` in `env.ROOM` (line 20, column 16): the finding and its rule link.
+      await page.click(".monaco-editor .view-lines");
+      await page.keyboard.press("Control+G");
+      await page.waitForTimeout(300);
+      await page.keyboard.type("20:17", { delay: 20 });
+      await page.keyboard.press("Enter");
+      await page.waitForTimeout(500);
+      let hover = "";
+      for (let i = 0; i < 20 && !hover.includes("DO110"); i++) {
+        await page.keyboard.press("Control+K");
+        await page.keyboard.press("Control+I");
+        await page.waitForTimeout(700);
+        hover = await page
+          .$$eval(".monaco-hover:not(.hidden) .hover-contents, .monaco-hover .hover-row", (els) =>
+            els.map((e) => e.textContent ?? "").join("\n"),
+          )
+          .catch(() => "");
+      }
+      if (!hover.includes("DO110") || !hover.includes("ROOMS")) throw new Error(`hover text:\n${hover}`);
+      const links = await page.$$eval(".monaco-hover a", (els) => els.map((e) => e.getAttribute("data-href") ?? e.getAttribute("href") ?? ""));
+      // a file URI, which code-server shows as vscode-remote://HOST/PATH
+      const rulePage = links.find((l) => l.includes("DO110"));
+      const m = /^(?:file|vscode-remote):\/\/[^/]*(\/.*\/docs\/rules\/DO110\.md)$/.exec(rulePage ?? "");
+      if (!m || !fs.existsSync(decodeURIComponent(m[1]))) {
+        throw new Error(`the rule link is not a bundled page: ${JSON.stringify(links)}`);
+      }
+      console.log(`Hover: DO110, linking ${m[1].split("/").slice(-3).join("/")} bundled with the extension`);
+      await page.screenshot({ path: shot.replace(/\.png$/, "-hover.png") });
+      // the link opens the page in the workbench
+      await page.click(".monaco-hover a[data-href*='DO110']");
+      await page.waitForSelector(".tabs-container .tab[aria-label*='DO110.md']", { timeout: 15000 });
+      console.log("The rule link opens DO110.md");
+
+      // The command palette's Check Workspace: --check's findings join the Problems panel.
+      await page.keyboard.press("F1");
+      await page.waitForSelector(".quick-input-widget:not([style*='display: none']) input", { timeout: 15000 });
+      await page.keyboard.type("durable-lsp: Check Workspace", { delay: 20 });
+      await page.waitForTimeout(800);
+      await page.keyboard.press("Enter");
+      let checked = [];
+      for (let i = 0; i < 60; i++) {
+        checked = (await page.$$eval(".markers-panel .monaco-list-row", (els) => els.map((e) => e.textContent ?? ""))).filter(
+          (r) => r.includes("durable-lsp --check"),
+        );
+        if (want.every((c) => checked.some((r) => r.includes(c)))) break;
+        await page.waitForTimeout(500);
+      }
+      if (!want.every((c) => checked.some((r) => r.includes(c)))) {
+        throw new Error(`Check Workspace did not report ${want.join(", ")}:\n${checked.join("\n")}`);
+      }
+      console.log(`Check Workspace: ${checked.length} findings from durable-lsp --check`);
+      await page.screenshot({ path: shot });
+      console.log(`Screenshot: ${shot}`);
+    },
+  );
 } catch (e) {
   failed = true;
   console.error(e.stack ?? String(e));
-  if (page) await page.screenshot({ path: shot }).catch(() => {});
-} finally {
-  if (browser) await browser.close().catch(() => {});
-  try {
-    process.kill(-server.pid, "SIGTERM");
-  } catch {}
-  fs.rmSync(tmp, { recursive: true, force: true, maxRetries: 3 });
+}
+
+// 2. An untrusted workspace cannot choose the binary: its settings name one
+// that does not exist, and the bundled server runs all the same.
+try {
+  await session(
+    {
+      name: "untrusted",
+      ext: vsix,
+      trust: true,
+      extraFiles: {
+        ".vscode/settings.json": JSON.stringify({
+          "durableLsp.server.path": "/nonexistent/durable-lsp",
+          "durableLsp.server.extraArgs": ["--unknown-flag"],
+        }),
+      },
+    },
+    async (page) => {
+      await quickOpen(page, "src/index.ts");
+      await page.keyboard.press("Control+Shift+M");
+      const rows = await problems(page, (rows) => want.every((c) => rows.some((r) => r.includes(c))));
+      if (!want.every((c) => rows.some((r) => r.includes(c)))) {
+        throw new Error(`untrusted workspace: no findings (the workspace chose the binary?):\n${rows.join("\n")}`);
+      }
+      const log = await outputChannel(page);
+      if (!log.includes("from the binary bundled with the extension") || log.includes("/nonexistent")) {
+        throw new Error(`untrusted workspace: the output says:\n${log}`);
+      }
+      console.log("Untrusted workspace: its server.path and extraArgs are ignored; the bundled server runs");
+    },
+  );
+} catch (e) {
+  failed = true;
+  console.error(e.stack ?? String(e));
+}
+
+// 3. The universal .vsix with no durable-lsp on PATH: an error that names the fixes.
+try {
+  const bare = fs.mkdtempSync(path.join(os.tmpdir(), "durable-lsp-nopath-"));
+  const env = { ...process.env, PATH: [path.dirname(process.execPath), "/usr/bin", "/bin", bare].join(path.delimiter) };
+  await session({ name: "nobinary", ext: universal, env }, async (page) => {
+    let note = "";
+    for (let i = 0; i < 60 && !note.includes("no server binary found"); i++) {
+      note = await page.$$eval(".notifications-toasts .notification-list-item", (els) => els.map((e) => e.textContent ?? "").join("\n"));
+      await page.waitForTimeout(500);
+    }
+    if (!note.includes("no server binary found") || !note.includes("npm i -g durable-lsp") || !note.includes("Open Settings")) {
+      throw new Error(`no binary: the notification says:\n${note}`);
+    }
+    console.log("No binary: the extension says so and names the fixes");
+  });
+} catch (e) {
+  failed = true;
+  console.error(e.stack ?? String(e));
 }
 process.exit(failed ? 1 : 0);
