@@ -1239,6 +1239,69 @@ fn a_document_whose_parse_is_cut_is_analysed_from_its_latest_text() {
     std::fs::remove_dir_all(&root).ok();
 }
 
+/// A document opened from outside every workspace folder is analysed
+/// alone: hover answers on its own text, and its folder (here a Worker with
+/// findings) is never made a root. Without workspace folders, an opened
+/// file brings the nearest folder with a config as its root.
+#[test]
+fn a_document_outside_the_workspace_is_analysed_alone() {
+    let inside = temp_project("inside", "ok-basic");
+    let outside = temp_project("outside", "do101-class-not-exported");
+    let src = outside.join("src/index.ts");
+    let text = std::fs::read_to_string(&src).unwrap();
+    let (l, line_text) = text
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains("idFromName"))
+        .unwrap();
+    let col = line_text.find("idFromName").unwrap() + 2;
+
+    let mut c = Client::start();
+    initialize(&mut c, &inside, &["utf-16"]);
+    c.notify("textDocument/didOpen", json!({"textDocument": {"uri": uri(&src), "languageId": "typescript", "version": 1, "text": text}}));
+    let h = c.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri(&src)}, "position": {"line": l, "character": col}}),
+    );
+    let md = h["result"]["contents"]["value"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(md.contains("idFromName"), "hover on its own text: {h}");
+    // a document of the workspace opened too: nothing is published for the outside folder
+    c.notify("textDocument/didOpen", json!({"textDocument": {"uri": uri(&inside.join("src/index.ts")), "languageId": "typescript", "version": 1,
+        "text": std::fs::read_to_string(inside.join("src/index.ts")).unwrap()}}));
+    // hovers wait for the analysis of the changes before them
+    for _ in 0..2 {
+        c.request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri(&inside.join("src/index.ts"))}, "position": {"line": 0, "character": 0}}),
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    assert!(
+        !c.seen.iter().any(|m| m["params"]["uri"]
+            .as_str()
+            .is_some_and(|u| u.starts_with(&uri(&outside)))),
+        "nothing published for the outside folder"
+    );
+    c.stop();
+
+    // single-file mode: the file's Worker becomes the root
+    let mut c = Client::start();
+    c.request(
+        "initialize",
+        json!({"processId": null, "rootUri": null, "capabilities": {}}),
+    );
+    c.notify("initialized", json!({}));
+    c.notify("textDocument/didOpen", json!({"textDocument": {"uri": uri(&src), "languageId": "typescript", "version": 1, "text": text}}));
+    c.diagnostics(&outside.join("wrangler.toml"), |d| {
+        codes(d).iter().filter(|c| *c == "DO101").count() == 2
+    });
+    c.stop();
+    std::fs::remove_dir_all(&inside).ok();
+    std::fs::remove_dir_all(&outside).ok();
+}
+
 /// A client document that starts with a byte-order mark counts it as the
 /// first line's first character: ranges on that line include it.
 #[test]

@@ -115,6 +115,7 @@ impl LanguageServer for Backend {
         let pull = client.pull;
         {
             let mut st = lock(&self.state);
+            st.single_file = roots.is_empty();
             st.roots = roots;
             st.encoding = Some(enc);
             st.features = client;
@@ -206,9 +207,12 @@ impl LanguageServer for Backend {
         let new_root = {
             let mut st = lock(&self.state);
             let mut new_root = false;
-            if st.roots.is_empty() || !st.roots.iter().any(|r| path.starts_with(r)) {
-                let root = root_for(&path);
-                if !st.roots.contains(&root) {
+            // Only without workspace folders does an opened file bring a
+            // root, the nearest folder with a wrangler config. A document
+            // outside every folder is analysed alone (hover on its own
+            // text): its folder never becomes a root.
+            if st.single_file && !st.roots.iter().any(|r| path.starts_with(r)) {
+                if let Some(root) = root_for(&path) {
                     st.roots.push(root);
                     new_root = true;
                 }
@@ -329,6 +333,7 @@ impl LanguageServer for Backend {
             for f in &params.event.added {
                 if let Some(p) = path_of(&f.uri) {
                     st.roots.push(p);
+                    st.single_file = false;
                 }
             }
         }

@@ -86,6 +86,9 @@ pub fn parse_rope_within(
 #[derive(Default)]
 pub struct State {
     pub roots: Vec<PathBuf>,
+    /// The client gave no workspace folder: each opened file brings the
+    /// nearest folder with a wrangler config as a root.
+    pub single_file: bool,
     pub docs: HashMap<PathBuf, Doc>,
     pub encoding: Option<Encoding>,
     pub features: ClientFeatures,
@@ -195,20 +198,22 @@ pub fn path_of(uri: &Uri) -> Option<PathBuf> {
     uri.to_file_path().map(|p| p.into_owned())
 }
 
-/// The folder a single open file belongs to: the nearest one with a
-/// wrangler config, else the file's own folder.
-pub fn root_for(file: &Path) -> PathBuf {
+/// The root for a file opened without workspace folders (single-file
+/// mode): the nearest folder with a wrangler config, or none (the file is
+/// analysed alone; its folder, which may be `/` or a home folder, is never
+/// made a root).
+pub fn root_for(file: &Path) -> Option<PathBuf> {
     let mut dir = file.parent();
     while let Some(d) = dir {
         if crate::config::CONFIG_NAMES
             .iter()
             .any(|n| d.join(n).is_file())
         {
-            return d.to_path_buf();
+            return Some(d.to_path_buf());
         }
         dir = d.parent();
     }
-    file.parent().map(Path::to_path_buf).unwrap_or_default()
+    None
 }
 
 /// What the client can do, read once from its capabilities.
