@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Opt-in: proves `--check` opens, stats or lists nothing outside the folder
-# it checks. Traces every file system call (strace -f) of a run on the
+# it checks, and the server nothing outside its workspace folder (with a
+# document opened from outside it). Traces every file system call (strace -f) of a run on the
 # example and on each fixture, and fails on any path outside it other than
 # the process's own start-up (the loader, /proc/self, cgroup CPU limits)
 # and the realpath walk of the folder's own ancestors.
@@ -38,6 +39,24 @@ for dir in examples/* tests/fixtures/*/; do
     fail=1
   fi
 done
+# The server on the example, with a document opened from outside every
+# workspace folder (analysed alone, from its text): nothing outside the root.
+root=$(realpath examples/chat)
+stray=$(mktemp -d)/stray.ts
+python3 tests/strace/server.py "$root" "$stray" -- \
+  strace -f -qq -s 4096 -e trace=%file -o "$trace" "$bin" >/dev/null
+outside=$(grep -oE '"/[^"]*"' "$trace" | tr -d '"' | sort -u | while read -r p; do
+  case "$p" in
+    "$root"|"$root"/*) ;;
+    "$bin"|/etc/ld.so.*|/lib/*|/lib64/*|/usr/lib/*|/proc/self/*|/sys/fs/cgroup/*|/sys/devices/system/cpu/*|/dev/null) ;;
+    *) if [[ "$root" == "$p"/* ]] && ! grep -E "\"$p\"" "$trace" | grep -vqE '^[0-9]+ +(readlink|getcwd)\('; then :; else echo "$p"; fi ;;
+  esac
+done)
+if [ -n "$outside" ]; then
+  echo "FAIL the server touched paths outside $root:" >&2
+  echo "$outside" | sed 's/^/  /' >&2
+  fail=1
+fi
 rm -f "$trace"
-[ "$fail" = 0 ] && echo "nothing outside the checked folder was touched ($(ls -d examples/* tests/fixtures/*/ | wc -l) folders)"
+[ "$fail" = 0 ] && echo "nothing outside the checked folder was touched ($(ls -d examples/* tests/fixtures/*/ | wc -l) folders, and the server with a stray document)"
 exit "$fail"
