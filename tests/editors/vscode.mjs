@@ -49,8 +49,9 @@ async function session({ name, ext, trust = false, extraFiles = {}, env = proces
     fs.mkdirSync(path.dirname(path.join(work, rel)), { recursive: true });
     fs.writeFileSync(path.join(work, rel), text);
   }
+  const settingsFile = path.join(userData, "User", "settings.json");
   fs.writeFileSync(
-    path.join(userData, "User", "settings.json"),
+    settingsFile,
     JSON.stringify({
       // TypeScript's own checker off, so the panel shows this server's findings;
       // the JSON language server stays on beside it
@@ -120,7 +121,7 @@ async function session({ name, ext, trust = false, extraFiles = {}, env = proces
     await page.goto(`${url}/?folder=${encodeURIComponent(work)}`);
     await page.waitForSelector(".monaco-workbench", { timeout: 60000 });
     await page.waitForTimeout(1500);
-    await body(page);
+    await body(page, { settingsFile, work });
   } catch (e) {
     if (page) await page.screenshot({ path: shot.replace(/\.png$/, `-${name}-failed.png`) }).catch(() => {});
     throw e;
@@ -192,7 +193,7 @@ try {
       // forwarded to the server: DO102 becomes a warning
       settings: { "durableLsp.rules": { DO102: "warning" } },
     },
-    async (page) => {
+    async (page, { work }) => {
       await quickOpen(page, "src/index.ts");
       await page.keyboard.press("Control+Shift+M");
       const rows = await problems(page, (rows) => want.every((c) => rows.some((r) => r.includes(c))));
@@ -262,6 +263,18 @@ try {
       }
       console.log(`Check Workspace: ${checked.length} findings from durable-lsp --check`);
       await page.screenshot({ path: shot });
+
+      // A settings change reaches the running server: DO102 off in the
+      // workspace settings, the server's DO102 goes (the --check rows, which
+      // read no editor settings, stay).
+      fs.mkdirSync(path.join(work, ".vscode"), { recursive: true });
+      fs.writeFileSync(path.join(work, ".vscode", "settings.json"), JSON.stringify({ "durableLsp.rules": { DO102: "off" } }));
+      const live = (rows) => rows.filter((r) => r.includes("durable-lsp(") || (r.includes("durable-lsp") && !r.includes("--check")));
+      const after = await problems(page, (rows) => !live(rows).some((r) => r.includes("DO102")));
+      if (live(after).some((r) => r.includes("DO102")) || !live(after).some((r) => r.includes("DO101"))) {
+        throw new Error(`durableLsp.rules changed, the server did not follow:\n${after.join("\n")}\noutput: ${await outputChannel(page)}`);
+      }
+      console.log("Settings: DO102 turned off while running; the server's DO102 is gone, DO101 stays");
       console.log(`Screenshot: ${shot}`);
     },
   );

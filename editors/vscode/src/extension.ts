@@ -249,6 +249,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         client &&
         ["rules", "baseRef", "docsBaseUrl"].some((k) => e.affectsConfiguration(`${SECTION}.${k}`))
       ) {
+        output.appendLine("The settings changed: sending them to the server.");
         await client.sendNotification("workspace/didChangeConfiguration", {
           settings: { "durable-lsp": serverSettings(context) },
         });
