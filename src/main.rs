@@ -33,6 +33,10 @@ struct Args {
     /// git revision (a branch, tag or commit), the deployed state (DO130–DO133).
     #[arg(long, value_name = "REV")]
     base: Option<String>,
+    /// Source files larger than this many megabytes are not parsed (reported
+    /// as DO100). Default: 4.
+    #[arg(long, value_name = "MB", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    max_source_mb: Option<u64>,
     /// Print the documentation page of a rule, e.g. `--explain DO101`.
     #[arg(long, value_name = "CODE")]
     explain: Option<String>,
@@ -115,6 +119,9 @@ fn main() -> ExitCode {
         .and_then(|l| durable_lsp::log::Level::parse(&l));
     if let Some(l) = level {
         durable_lsp::log::set_level(l);
+    }
+    if let Some(mb) = args.max_source_mb {
+        durable_lsp::syntax::set_max_source_bytes(mb as usize * 1024 * 1024);
     }
     let outcome = if let Some(code) = &args.explain {
         cli::explain(code)

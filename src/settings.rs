@@ -50,6 +50,8 @@ pub struct Settings {
     /// or a `file:` URI of a local copy of `docs/rules/` such as the one the
     /// VS Code extension ships. None: the published pages.
     pub docs_base_url: Option<String>,
+    /// The editor's `maxSourceMB`: source files above it are not parsed.
+    pub max_source_mb: Option<usize>,
 }
 
 impl Settings {
@@ -71,6 +73,12 @@ impl Settings {
         };
         let json = toml_to_json(doc.as_item());
         s.read_json(&json);
+        // One limit per run: a flag for `--check`, a setting in the editor.
+        if s.max_source_mb.take().is_some() {
+            s.problems.push(format!(
+                "maxSourceMB is not read from {FILE_NAME}: pass --max-source-mb to --check, or set it in the editor"
+            ));
+        }
         s
     }
 
@@ -109,6 +117,14 @@ impl Settings {
             let r = r.trim();
             self.base_ref = (!r.is_empty()).then(|| r.to_string());
         }
+        if let Some(n) = v.get("maxSourceMB") {
+            match n.as_u64().filter(|n| (1..=1024).contains(n)) {
+                Some(n) => self.max_source_mb = Some(n as usize),
+                None => self.problems.push(format!(
+                    "maxSourceMB must be a whole number of megabytes from 1 to 1024 (got {n})"
+                )),
+            }
+        }
         if let Some(r) = v.get("docsBaseUrl").and_then(|r| r.as_str()) {
             let r = r.trim();
             self.docs_base_url = (!r.is_empty()).then(|| r.to_string());
@@ -134,6 +150,9 @@ impl Settings {
         }
         if other.envs.is_some() {
             s.envs = other.envs.clone();
+        }
+        if other.max_source_mb.is_some() {
+            s.max_source_mb = other.max_source_mb;
         }
         if other.docs_base_url.is_some() {
             s.docs_base_url = other.docs_base_url.clone();
@@ -248,6 +267,29 @@ mod tests {
             s.checks_env(Some("production"))
                 && !s.checks_env(Some("staging"))
                 && s.checks_env(None)
+        );
+    }
+
+    /// `maxSourceMB`: a whole number of megabytes in the editor; in
+    /// durable-lsp.toml it is reported and ignored (one limit per run).
+    #[test]
+    fn max_source_mb_is_an_editor_setting() {
+        let e = Settings::from_json(&serde_json::json!({"maxSourceMB": 8}));
+        assert_eq!((e.max_source_mb, e.problems.len()), (Some(8), 0));
+        for bad in [
+            serde_json::json!(0),
+            serde_json::json!(2.5),
+            serde_json::json!("8"),
+        ] {
+            let e = Settings::from_json(&serde_json::json!({ "maxSourceMB": bad }));
+            assert_eq!((e.max_source_mb, e.problems.len()), (None, 1), "{bad}");
+        }
+        let f = Settings::parse_toml("maxSourceMB = 8\n", Path::new("/w"));
+        assert_eq!(f.max_source_mb, None);
+        assert!(
+            f.problems[0].contains("--max-source-mb"),
+            "{:?}",
+            f.problems
         );
     }
 

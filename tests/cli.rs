@@ -330,6 +330,65 @@ fn a_config_given_as_a_file() {
         .any(|d| d["code"] == "DO101"));
 }
 
+/// `--max-source-mb`: a source above the limit is skipped with a DO100
+/// that says so (its export then is unknown, so no DO101); raised past the
+/// file's size, the file is read and DO101 fires. Out of range: exit 2.
+#[test]
+fn max_source_mb_sets_the_size_limit() {
+    let dir = temp_dir("max-source");
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(
+        dir.join("wrangler.toml"),
+        "name = \"w\"\nmain = \"src/index.ts\"\n[[durable_objects.bindings]]\nname = \"A\"\nclass_name = \"A\"\n[[migrations]]\ntag = \"v1\"\nnew_sqlite_classes = [\"A\"]\n",
+    )
+    .unwrap();
+    // a little over 1 MB, A not exported
+    let pad = "// padding\n".repeat(100_000);
+    std::fs::write(
+        dir.join("src/index.ts"),
+        format!("{pad}class A {{}}\nexport default {{ fetch() {{ return new Response(); }} }};\n"),
+    )
+    .unwrap();
+    let codes = |out: &Output| -> Vec<String> {
+        json(out)["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                format!(
+                    "{} {}",
+                    d["code"].as_str().unwrap(),
+                    d["message"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+    let small = run(
+        &dir,
+        &["--check", "--format", "json", "--max-source-mb", "1"],
+    );
+    let c = codes(&small);
+    assert!(
+        c.iter()
+            .any(|d| d.starts_with("DO100") && d.contains("too large")),
+        "{c:?}"
+    );
+    assert!(!c.iter().any(|d| d.starts_with("DO101")), "{c:?}");
+    let big = run(
+        &dir,
+        &["--check", "--format", "json", "--max-source-mb", "2"],
+    );
+    assert_eq!(big.status.code(), Some(1));
+    assert!(
+        codes(&big).iter().any(|d| d.starts_with("DO101")),
+        "{:?}",
+        codes(&big)
+    );
+    let bad = run(&dir, &["--check", "--max-source-mb", "0"]);
+    assert_eq!(bad.status.code(), Some(2));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 /// Nothing above the checked folder is read: a parent `.gitignore` that
 /// lists the config does not hide the Worker.
 #[test]

@@ -1302,6 +1302,49 @@ fn a_document_outside_the_workspace_is_analysed_alone() {
     std::fs::remove_dir_all(&outside).ok();
 }
 
+/// `maxSourceMB`: the editor's source size limit, as `--max-source-mb`: a
+/// 1.1 MB entry is skipped under 1 (DO100 on it, no DO101) and read under 2.
+#[test]
+fn max_source_mb_from_the_editor() {
+    let root = temp_project("max-source", "ok-basic");
+    std::fs::write(
+        root.join("wrangler.toml"),
+        "name = \"w\"\nmain = \"src/index.ts\"\n[[durable_objects.bindings]]\nname = \"A\"\nclass_name = \"A\"\n[[migrations]]\ntag = \"v1\"\nnew_sqlite_classes = [\"A\"]\n",
+    )
+    .unwrap();
+    let src = root.join("src/index.ts");
+    std::fs::write(
+        &src,
+        format!(
+            "{}class A {{}}\nexport default {{ fetch() {{ return new Response(); }} }};\n",
+            "// padding\n".repeat(100_000)
+        ),
+    )
+    .unwrap();
+    let mut c = Client::start();
+    c.request(
+        "initialize",
+        json!({"processId": null, "rootUri": uri(&root), "capabilities": {},
+               "initializationOptions": {"maxSourceMB": 1}}),
+    );
+    c.notify("initialized", json!({}));
+    let d = c.diagnostics(&src, |d| !d.is_empty());
+    assert!(
+        d.iter()
+            .any(|x| x["code"] == "DO100" && x["message"].as_str().unwrap().contains("too large")),
+        "{d:?}"
+    );
+    c.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"durable-lsp": {"maxSourceMB": 2}}}),
+    );
+    c.diagnostics(&root.join("wrangler.toml"), |d| {
+        codes(d).contains(&"DO101".to_string())
+    });
+    c.stop();
+    std::fs::remove_dir_all(&root).ok();
+}
+
 /// A client document that starts with a byte-order mark counts it as the
 /// first line's first character: ranges on that line include it.
 #[test]

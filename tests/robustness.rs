@@ -151,7 +151,10 @@ fn binary_and_huge_files_are_skipped_with_a_reason() {
         "/q/wrangler.toml",
         "name = \"w\"\nmain = \"src/index.ts\"\n",
     );
-    fs.insert("/q/src/index.ts", "x".repeat(syntax::MAX_SOURCE_BYTES + 1));
+    fs.insert(
+        "/q/src/index.ts",
+        "x".repeat(syntax::DEFAULT_MAX_SOURCE_BYTES + 1),
+    );
     let ws = Workspace::load(&fs, &[PathBuf::from("/q")]);
     assert!(ws.skipped.iter().any(|s| s.reason.contains("too large")));
 }

@@ -43,7 +43,7 @@ const COMMON: &[&str] = &[
 
 /// API hover on a source text (also for files no Worker reaches).
 pub fn source_hover(lang: syntax::Lang, text: &str, offset: usize) -> Option<HoverResult> {
-    if text.len() > syntax::MAX_SOURCE_BYTES {
+    if text.len() > syntax::max_source_bytes() {
         return None;
     }
     let tree = syntax::parse(lang, text, None)?;

@@ -83,7 +83,7 @@ impl Backend {
         if let Ok(values) = self.client.configuration(items).await {
             if let Some(v) = values.first().filter(|v| !v.is_null()) {
                 let new = Settings::from_json(v);
-                lock(&self.state).overrides = new;
+                lock(&self.state).set_overrides(new);
             }
         }
     }
@@ -119,8 +119,9 @@ impl LanguageServer for Backend {
             st.roots = roots;
             st.encoding = Some(enc);
             st.features = client;
+            st.max_source_default = crate::syntax::max_source_bytes();
             if let Some(opts) = &params.initialization_options {
-                st.overrides = settings_from(opts);
+                st.set_overrides(settings_from(opts));
             }
         }
         Ok(InitializeResult {
@@ -296,7 +297,7 @@ impl LanguageServer for Backend {
             self.pull_configuration().await;
         } else if !params.settings.is_null() {
             let new = settings_from(&params.settings);
-            lock(&self.state).overrides = new;
+            lock(&self.state).set_overrides(new);
         }
         self.changed(None);
     }

@@ -63,7 +63,7 @@ pub fn parse_rope_within(
 ) -> Option<tree_sitter::Tree> {
     // Past the source size limit nothing is parsed, in the editor as in
     // `--check` (the file is reported as skipped).
-    if rope.len_bytes() > crate::syntax::MAX_SOURCE_BYTES {
+    if rope.len_bytes() > crate::syntax::max_source_bytes() {
         return None;
     }
     let mut parser = tree_sitter::Parser::new();
@@ -86,6 +86,9 @@ pub fn parse_rope_within(
 #[derive(Default)]
 pub struct State {
     pub roots: Vec<PathBuf>,
+    /// The source size limit before any editor setting (the default, or
+    /// `--max-source-mb` on the server's command line).
+    pub max_source_default: usize,
     /// The client gave no workspace folder: each opened file brings the
     /// nearest folder with a wrangler config as a root.
     pub single_file: bool,
@@ -114,6 +117,18 @@ pub struct State {
 }
 
 impl State {
+    /// Takes the editor's settings; `maxSourceMB` sets the process's source
+    /// size limit (back to the start value when the setting goes).
+    pub fn set_overrides(&mut self, s: Settings) {
+        let limit = match s.max_source_mb {
+            Some(mb) => mb * 1024 * 1024,
+            None if self.max_source_default > 0 => self.max_source_default,
+            None => crate::syntax::max_source_bytes(),
+        };
+        crate::syntax::set_max_source_bytes(limit);
+        self.overrides = s;
+    }
+
     /// Records a change. `path` is a source file whose text changed (an
     /// open document, or a file on disk), or `None` for a change that needs
     /// a full analysis. Cancels the analysis in flight.

@@ -758,7 +758,7 @@ pub fn load_source_with(
     parsed: Option<&Trees>,
 ) -> Result<SourceFile, Skip> {
     let lang = Lang::from_path(path).ok_or(Skip::Binary)?;
-    let text = read_text(fs, path, syntax::MAX_SOURCE_BYTES)?;
+    let text = read_text(fs, path, syntax::max_source_bytes())?;
     let ready = parsed
         .and_then(|t| t.get(path))
         .filter(|(t, _)| **t == *text)
@@ -805,7 +805,7 @@ impl Workspace {
         tree: Option<tree_sitter::Tree>,
     ) -> Option<Workspace> {
         if let Some(f) = self.file(path) {
-            if *f.text == *text || text.len() > syntax::MAX_SOURCE_BYTES {
+            if *f.text == *text || text.len() > syntax::max_source_bytes() {
                 return None;
             }
             let mut nf = SourceFile::from_text(path, f.lang, Arc::from(text), tree).ok()?;

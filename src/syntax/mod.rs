@@ -41,8 +41,23 @@ impl Lang {
     }
 }
 
-/// Files larger than this are not parsed; the skip is reported.
-pub const MAX_SOURCE_BYTES: usize = 4 * 1024 * 1024;
+/// Source files larger than this are not parsed (in `--check` and in the
+/// editor alike); the skip is reported (DO100). The default of the
+/// `--max-source-mb` flag and the editor's `maxSourceMB` setting.
+pub const DEFAULT_MAX_SOURCE_BYTES: usize = 4 * 1024 * 1024;
+
+static MAX_SOURCE_BYTES: std::sync::atomic::AtomicUsize =
+    std::sync::atomic::AtomicUsize::new(DEFAULT_MAX_SOURCE_BYTES);
+
+/// The source size limit of this process (one run, one limit).
+pub fn max_source_bytes() -> usize {
+    MAX_SOURCE_BYTES.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Sets the source size limit (`--max-source-mb`, `maxSourceMB`).
+pub fn set_max_source_bytes(n: usize) {
+    MAX_SOURCE_BYTES.store(n.max(1), std::sync::atomic::Ordering::Relaxed);
+}
 
 /// Parses one source text. Returns `None` only when tree-sitter gives up
 /// (it does not on any input we have seen; the caller reports a skip).

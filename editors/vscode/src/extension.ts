@@ -68,7 +68,7 @@ function isExecutable(p: string): boolean {
 
 /**
  * The settings the server reads (its `durable-lsp` section): rule levels,
- * the deploy base and where rule links point. An empty `docsBaseUrl` means
+ * the deploy base, the source size limit and where rule links point. An empty `docsBaseUrl` means
  * the rule pages shipped in this extension, as file URIs, so links open
  * offline.
  */
@@ -77,6 +77,7 @@ function serverSettings(context: vscode.ExtensionContext): Record<string, unknow
   const docs = c.get<string>("docsBaseUrl", "").trim();
   const settings: Record<string, unknown> = {
     rules: c.get<Record<string, string>>("rules", {}),
+    maxSourceMB: c.get<number>("maxSourceMB", 4),
     docsBaseUrl: docs || vscode.Uri.file(context.asAbsolutePath(path.join("docs", "rules"))).toString(),
   };
   const base = c.get<string>("baseRef", "").trim();
@@ -247,7 +248,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         await start(context);
       } else if (
         client &&
-        ["rules", "baseRef", "docsBaseUrl"].some((k) => e.affectsConfiguration(`${SECTION}.${k}`))
+        ["rules", "baseRef", "docsBaseUrl", "maxSourceMB"].some((k) => e.affectsConfiguration(`${SECTION}.${k}`))
       ) {
         output.appendLine("The settings changed: sending them to the server.");
         await client.sendNotification("workspace/didChangeConfiguration", {
