@@ -774,7 +774,11 @@ impl SourceFile {
         text: Arc<str>,
         tree: Option<tree_sitter::Tree>,
     ) -> Result<SourceFile, Skip> {
-        let tree = match tree {
+        // An editor's incrementally reparsed tree is used only when it has
+        // no syntax error: on broken text tree-sitter's error recovery can
+        // differ between an incremental and a fresh parse, and the editor
+        // must see the facts `--check` sees (a fresh parse).
+        let tree = match tree.filter(|t| !t.root_node().has_error()) {
             Some(t) => t,
             None => syntax::parse(lang, &text, None)
                 .ok_or_else(|| Skip::Unreadable("the parser gave up".into()))?,
