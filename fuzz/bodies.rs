@@ -171,17 +171,20 @@ pub fn edits(data: &[u8]) {
             );
         }
         // what the engine extracts from the editor's tree is what `--check`
-        // extracts from the text
+        // extracts from the text (unless a time budget cut either: then both
+        // are partial, and which part depends on the machine)
         let text: std::sync::Arc<str> = std::sync::Arc::from(model.as_str());
         let facts = |t: Option<tree_sitter::Tree>| {
             SourceFile::from_text(Path::new("/e.ts"), Lang::TypeScript, text.clone(), t)
-                .map(|f| format!("{:?}", f.facts))
                 .ok()
+                .filter(|f| f.facts.cut.is_none())
+                .map(|f| format!("{:?}", f.facts))
         };
-        assert_eq!(
-            facts(tree.clone()),
-            facts(None),
-            "the editor's facts differ from a fresh parse's"
-        );
+        if let (Some(editor), Some(fresh)) = (facts(tree.clone()), facts(None)) {
+            assert_eq!(
+                editor, fresh,
+                "the editor's facts differ from a fresh parse's"
+            );
+        }
     }
 }

@@ -531,10 +531,31 @@ fn class_fact(f: &mut FileFacts, n: Node, src: &[u8], h: &Helpers) -> usize {
     f.classes.len() - 1
 }
 
-/// How long one file's queries may take. Unclosed nesting makes a query
-/// cursor's work grow with the square of the depth; past this the queries
-/// stop and the file's facts are partial.
+/// How long one file's queries may take, in CPU time of the analysing
+/// thread. Unclosed nesting makes a query cursor's work grow with the square
+/// of the depth; past this the queries stop and the file's facts are
+/// partial. CPU time, not wall time: on a loaded machine a thread waits for
+/// a core, and a budget that counted the wait would cut files that an idle
+/// machine analyses whole (the same file must give the same facts in the
+/// editor and in CI).
 pub const QUERY_BUDGET: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// The CPU time the calling thread has used (wall time since `since` where
+/// the platform has no thread clock).
+fn thread_time(since: std::time::Instant) -> std::time::Duration {
+    #[cfg(unix)]
+    {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: clock_gettime only writes the timespec it is given.
+        if unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) } == 0 {
+            return std::time::Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32);
+        }
+    }
+    since.elapsed()
+}
 /// In-progress matches a query may keep.
 const MATCH_LIMIT: u32 = 256;
 
@@ -542,10 +563,11 @@ fn run_queries(f: &mut FileFacts, lang: Lang, root: Node, src: &[u8]) {
     let q = queries::get(lang);
     let mut cursor = QueryCursor::new();
     cursor.set_match_limit(MATCH_LIMIT);
-    let started = std::time::Instant::now();
+    let wall = std::time::Instant::now();
+    let started = thread_time(wall);
     let over = std::cell::Cell::new(false);
     let mut check = |_: &tree_sitter::QueryCursorState| {
-        if started.elapsed() > QUERY_BUDGET {
+        if thread_time(wall).saturating_sub(started) > QUERY_BUDGET {
             over.set(true);
         }
         over.get()
@@ -673,6 +695,18 @@ fn run_queries(f: &mut FileFacts, lang: Lang, root: Node, src: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The query budget's clock does not run while the thread waits (as it
+    /// does for a core on a loaded machine).
+    #[cfg(unix)]
+    #[test]
+    fn the_budget_clock_counts_cpu_time_only() {
+        let wall = std::time::Instant::now();
+        let before = thread_time(wall);
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        let used = thread_time(wall).saturating_sub(before);
+        assert!(used < std::time::Duration::from_millis(100), "{used:?}");
+    }
 
     fn facts_of(lang: Lang, text: &str) -> FileFacts {
         let tree = super::super::parse(lang, text, None).unwrap();
