@@ -14,35 +14,18 @@
 //!
 //! Results go to stdout and `target/bench/hostile.json`.
 
+#[path = "../tests/support/hostile.rs"]
+mod hostile;
 #[path = "../tests/support/stdio.rs"]
 mod stdio;
 
+use hostile::{nesting, project, CLASS, CONFIG};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_durable-lsp");
-
-const CONFIG: &str = "name = \"h\"\nmain = \"src/index.ts\"\n[[durable_objects.bindings]]\nname = \"A\"\nclass_name = \"A\"\n[[migrations]]\ntag = \"v1\"\nnew_sqlite_classes = [\"A\"]\n";
-const CLASS: &str =
-    "import { DurableObject } from \"cloudflare:workers\";\nexport class A extends DurableObject {}\n";
-
-fn project(name: &str) -> PathBuf {
-    let root =
-        std::env::temp_dir().join(format!("durable-lsp-hostile-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&root);
-    std::fs::create_dir_all(root.join("src")).unwrap();
-    std::fs::write(root.join("wrangler.toml"), CONFIG).unwrap();
-    root
-}
-
-fn nesting(depth: usize) -> String {
-    format!(
-        "{CLASS}export default {{ fetch(r, env) {{ return env.A.getByName(\"x\") {}\n",
-        "(".repeat(depth)
-    )
-}
 
 fn nesting_project(depth: usize) -> PathBuf {
     let root = project(&format!("nesting-{depth}"));
@@ -53,17 +36,7 @@ fn nesting_project(depth: usize) -> PathBuf {
 #[cfg(unix)]
 fn symlink_project(links: usize) -> PathBuf {
     let root = project(&format!("links-{links}"));
-    std::fs::write(root.join("src/a.ts"), CLASS).unwrap();
-    let mut index = String::from(
-        "export * from \"./a\";\nexport default { fetch() { return new Response(); } };\n",
-    );
-    for i in 0..links {
-        std::os::unix::fs::symlink(".", root.join(format!("src/l{i}"))).unwrap();
-        index.push_str(&format!(
-            "export * from \"./l{i}/index\";\nexport * from \"./l{i}/a\";\n"
-        ));
-    }
-    std::fs::write(root.join("src/index.ts"), index).unwrap();
+    hostile::self_links(&root, links);
     root
 }
 

@@ -1,6 +1,9 @@
 //! Truncated, mistyped and binary inputs never panic: every parser and the
 //! whole engine are fed such inputs, built from the fixtures.
 
+#[path = "support/hostile.rs"]
+mod hostile;
+
 use durable_lsp::config::Config;
 use durable_lsp::project::fs::MemFs;
 use durable_lsp::project::Workspace;
@@ -166,17 +169,8 @@ fn binary_and_huge_files_are_skipped_with_a_reason() {
 fn unclosed_nesting_is_cut_not_quadratic() {
     let root = PathBuf::from("/h");
     let mut fs = MemFs::new();
-    fs.insert(
-        root.join("wrangler.toml"),
-        "name = \"h\"\nmain = \"src/index.ts\"\n[[durable_objects.bindings]]\nname = \"A\"\nclass_name = \"A\"\n[[migrations]]\ntag = \"v1\"\nnew_sqlite_classes = [\"A\"]\n",
-    );
-    fs.insert(
-        root.join("src/index.ts"),
-        format!(
-            "import {{ DurableObject }} from \"cloudflare:workers\";\nexport class A extends DurableObject {{}}\nexport default {{ fetch(r, env) {{ return env.A.getByName(\"x\") {}\n",
-            "(".repeat(400_000)
-        ),
-    );
+    fs.insert(root.join("wrangler.toml"), hostile::CONFIG);
+    fs.insert(root.join("src/index.ts"), hostile::nesting(400_000));
     let started = std::time::Instant::now();
     let ws = Workspace::load(&fs, std::slice::from_ref(&root));
     let report = rules::check(&ws, &fs);
@@ -215,32 +209,8 @@ fn symlink_aliases_load_each_file_once() {
 #[cfg(unix)]
 fn aliases(links: usize) {
     use durable_lsp::project::fs::OsFs;
-    let root = std::env::temp_dir().join(format!(
-        "durable-lsp-aliases-{links}-{}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&root);
-    std::fs::create_dir_all(root.join("src")).unwrap();
-    std::fs::write(
-        root.join("wrangler.toml"),
-        "name = \"x\"\nmain = \"src/index.ts\"\n[[durable_objects.bindings]]\nname = \"A\"\nclass_name = \"A\"\n[[migrations]]\ntag = \"v1\"\nnew_sqlite_classes = [\"A\"]\n",
-    )
-    .unwrap();
-    std::fs::write(
-        root.join("src/a.ts"),
-        "import { DurableObject } from \"cloudflare:workers\";\nexport class A extends DurableObject {}\n",
-    )
-    .unwrap();
-    let mut index = String::from(
-        "export * from \"./a\";\nexport default { fetch() { return new Response(); } };\n",
-    );
-    for i in 0..links {
-        std::os::unix::fs::symlink(".", root.join(format!("src/l{i}"))).unwrap();
-        index.push_str(&format!(
-            "export * from \"./l{i}/index\";\nexport * from \"./l{i}/a\";\n"
-        ));
-    }
-    std::fs::write(root.join("src/index.ts"), index).unwrap();
+    let root = hostile::project(&format!("aliases-{links}"));
+    hostile::self_links(&root, links);
     // a root given through a symlink keeps its spelling
     let alias = std::env::temp_dir().join(format!(
         "durable-lsp-aliases-{links}-{}-link",

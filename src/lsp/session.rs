@@ -87,7 +87,7 @@ pub fn parse_rope_within(
 pub struct State {
     pub roots: Vec<PathBuf>,
     /// The source size limit before any editor setting (the default, or
-    /// `--max-source-mb` on the server's command line).
+    /// `--max-source-mb` on the server's command line), read at `initialize`.
     pub max_source_default: usize,
     /// The client gave no workspace folder: each opened file brings the
     /// nearest folder with a wrangler config as a root.
@@ -120,12 +120,12 @@ impl State {
     /// Takes the editor's settings; `maxSourceMB` sets the process's source
     /// size limit (back to the start value when the setting goes).
     pub fn set_overrides(&mut self, s: Settings) {
-        let limit = match s.max_source_mb {
-            Some(mb) => mb * 1024 * 1024,
-            None if self.max_source_default > 0 => self.max_source_default,
-            None => crate::syntax::max_source_bytes(),
-        };
-        crate::syntax::set_max_source_bytes(limit);
+        let limit = s
+            .max_source_mb
+            .map_or(self.max_source_default, |mb| mb * 1024 * 1024);
+        if limit > 0 {
+            crate::syntax::set_max_source_bytes(limit);
+        }
         self.overrides = s;
     }
 
