@@ -46,6 +46,43 @@ pub enum ClassBase {
     WorkflowEntrypoint,
     /// extends nothing: a legacy Durable Object (W-CLS-04)
     Nothing,
+    /// a Durable Object base from one of the ecosystem's packages (the
+    /// Agents SDK's `Agent`, `Container`, PartyServer's `Server`, …): a
+    /// Durable Object whose members the engine cannot list
+    Framework(&'static str),
+}
+
+/// Durable Object bases the ecosystem's packages export: (package, or a
+/// package prefix ending in `/`, exported name). A class that extends one
+/// is a Durable Object (they extend `DurableObject`), but its inherited
+/// members are not listed.
+pub const FRAMEWORK_BASES: &[(&str, &str)] = &[
+    ("agents", "Agent"),
+    ("agents", "AIChatAgent"),
+    ("agents", "McpAgent"),
+    ("agents/", "Agent"),
+    ("agents/", "AIChatAgent"),
+    ("agents/", "McpAgent"),
+    ("@cloudflare/ai-chat", "AIChatAgent"),
+    ("@cloudflare/containers", "Container"),
+    ("@cloudflare/sandbox", "Sandbox"),
+    ("partyserver", "Server"),
+    ("y-partyserver", "YServer"),
+    ("@cloudflare/actors", "Actor"),
+    ("@cloudflare/actors/", "Actor"),
+];
+
+/// The framework base `name` imported from `source`, if the table has it.
+pub fn framework_base(source: &str, name: &str) -> Option<&'static str> {
+    FRAMEWORK_BASES.iter().find_map(|(pkg, n)| {
+        let pkg_ok = match pkg.strip_suffix('/') {
+            Some(prefix) => source
+                .strip_prefix(prefix)
+                .is_some_and(|rest| rest.starts_with('/')),
+            None => source == *pkg,
+        };
+        (pkg_ok && *n == name).then_some(*n)
+    })
 }
 
 const MAX_DEPTH: usize = 32;
@@ -240,11 +277,25 @@ impl<'a> Resolver<'a> {
 
     /// What the class `idx` of `file` extends, followed to its root.
     pub fn class_base(&self, file: &Path, idx: usize) -> Fact<ClassBase> {
-        self.class_base_at(file, idx, 0)
+        self.class_base_at(file, idx, 0, &mut Vec::new())
     }
 
-    fn class_base_at(&self, file: &Path, idx: usize, depth: usize) -> Fact<ClassBase> {
-        if depth > MAX_DEPTH {
+    /// What the class extends, and the chain of classes the engine read on
+    /// the way: the class itself first, then each local base.
+    pub fn class_chain(&self, file: &Path, idx: usize) -> (Fact<ClassBase>, Vec<(PathBuf, usize)>) {
+        let mut chain = Vec::new();
+        let base = self.class_base_at(file, idx, 0, &mut chain);
+        (base, chain)
+    }
+
+    fn class_base_at(
+        &self,
+        file: &Path,
+        idx: usize,
+        depth: usize,
+        chain: &mut Vec<(PathBuf, usize)>,
+    ) -> Fact<ClassBase> {
+        if depth > MAX_DEPTH || chain.iter().any(|(f, i)| f == file && *i == idx) {
             return Fact::Unknown("the class hierarchy nests too deeply".into());
         }
         let Some(sf) = self.ws.file(file) else {
@@ -254,6 +305,7 @@ impl<'a> Resolver<'a> {
         let Some(class) = f.classes.get(idx) else {
             return Fact::Unknown("the class could not be read".into());
         };
+        chain.push((file.to_path_buf(), idx));
         let (ident, member) = match &class.base {
             // A declaration file may leave the base out: it says nothing.
             None if file.to_string_lossy().ends_with(".d.ts")
@@ -292,13 +344,18 @@ impl<'a> Resolver<'a> {
                     _ => Fact::Unknown(format!("it extends `{ident}` from cloudflare:workers")),
                 };
             }
+            if let Imported::Named(n) = &imp.imported {
+                if let Some(fw) = framework_base(&imp.source, n) {
+                    return Fact::Known(ClassBase::Framework(fw));
+                }
+            }
         }
         match self.local(file, ident, depth + 1, &mut Seen::default()) {
             Fact::Known(Symbol {
                 file: f2,
                 kind: SymbolKind::Class(i),
                 ..
-            }) => self.class_base_at(&f2, i, depth + 1),
+            }) => self.class_base_at(&f2, i, depth + 1, chain),
             Fact::Known(Symbol {
                 kind: SymbolKind::Opaque(what),
                 ..

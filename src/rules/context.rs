@@ -36,6 +36,9 @@ pub struct VariantCx<'v> {
     /// The file `main` names is a service-worker format entry (DO120 then
     /// stands for every export rule).
     pub service_worker: bool,
+    /// The variant's Durable Object classes; empty unless an enabled rule
+    /// needs them (`Needs::Classes`).
+    pub model: super::model::ClassModel,
 }
 
 impl<'a> WorkerCx<'a> {
@@ -62,6 +65,13 @@ impl<'a> WorkerCx<'a> {
             d.code
         );
         self.out.push(d);
+    }
+
+    /// Whether the settings leave `code` on.
+    pub fn on(&self, code: super::registry::Code) -> bool {
+        self.settings
+            .severity(code, code.rule().severity)
+            .is_some()
     }
 
     /// A fact that could not be verified: no finding, one line in DO100.

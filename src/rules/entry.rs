@@ -339,7 +339,7 @@ fn is_durable_object(cx: &mut WorkerCx, name: &str, binding: &str, span: Span, s
             cx.unknown(format!("`{name}` is {what} in {}, so whether it is a Durable Object class is not known", rel(&dir, &sym.file)));
         }
         SymbolKind::Class(i) => match cx.res.class_base(&sym.file, *i) {
-            Fact::Known(ClassBase::DurableObject) => {}
+            Fact::Known(ClassBase::DurableObject | ClassBase::Framework(_)) => {}
             Fact::Known(b @ (ClassBase::WorkerEntrypoint | ClassBase::WorkflowEntrypoint)) => {
                 let base = if b == ClassBase::WorkerEntrypoint { "WorkerEntrypoint" } else { "WorkflowEntrypoint" };
                 cx.emit(at(Diagnostic::new(Code::DO117, cx.cfg_path(), span, format!(

@@ -10,7 +10,8 @@
 use super::context::{VariantCx, WorkerCx};
 use super::diagnostic::Diagnostic;
 use super::registry::Code;
-use super::{bindings, entry, history, lifecycle, worker};
+use super::registry::Needs;
+use super::{bindings, classes, entry, history, lifecycle, model, namespaces, worker};
 use crate::config::classes::ClassIndex;
 use crate::config::model::DoBinding;
 use crate::config::Lifecycle;
@@ -91,6 +92,24 @@ pub const FAMILIES: &[Family] = &[
         run: Run::Variant(bindings::cross_worker),
     },
     Family {
+        name: "rpc methods",
+        codes: &[DO122],
+        run: Run::Variant(|cx, vc| namespaces::rpc_methods(cx, vc, &vc.model)),
+    },
+    Family {
+        name: "class bodies",
+        codes: &[
+            DO201, DO202, DO203, DO204, DO205, DO206, DO207, DO301, DO302, DO303, DO304, DO305,
+            DO306, DO401, DO403, DO404, DO405, DO406,
+        ],
+        run: Run::Variant(|cx, vc| classes::check(cx, vc, &vc.model)),
+    },
+    Family {
+        name: "namespace literals",
+        codes: &[DO501, DO502, DO504],
+        run: Run::Worker(namespaces::literals),
+    },
+    Family {
         name: "binding uses",
         codes: &[DO110],
         run: Run::Worker(bindings::unknown_uses),
@@ -109,23 +128,38 @@ fn enabled(settings: &Settings, f: &Family) -> bool {
         .any(|c| settings.severity(*c, c.rule().severity).is_some())
 }
 
-/// Runs every family over Worker `index`; returns its findings (before
-/// settings apply) and its count of unknowns.
-pub fn run(
-    ws: &Workspace,
-    fs: &dyn FileSystem,
-    index: usize,
-    settings: &Settings,
-) -> (Vec<Diagnostic>, usize) {
+/// What one Worker's run yields: its findings (before settings apply), its
+/// count of unknowns, and the class model of each variant it checked.
+pub struct Ran {
+    pub diagnostics: Vec<Diagnostic>,
+    pub unknowns: usize,
+    pub models: Vec<model::ClassModel>,
+}
+
+/// Runs every family over Worker `index`.
+pub fn run(ws: &Workspace, fs: &dyn FileSystem, index: usize, settings: &Settings) -> Ran {
     let worker = &ws.workers[index];
     let mut cx = WorkerCx::new(ws, fs, worker, settings);
     let cfg = &worker.config;
     if cfg.syntax_error.is_some() {
         // Nothing else can be read from a config that does not parse.
         worker::syntax_error(&mut cx);
-        return (cx.out, 0);
+        return Ran {
+            diagnostics: cx.out,
+            unknowns: 0,
+            models: Vec::new(),
+        };
     }
     let families: Vec<&Family> = FAMILIES.iter().filter(|f| enabled(settings, f)).collect();
+    // The class model is built only when an enabled rule reads it.
+    let needs_classes = families.iter().any(|f| {
+        f.codes.iter().any(|c| {
+            c.rule().needs.contains(&Needs::Classes)
+                && settings.severity(*c, c.rule().severity).is_some()
+        })
+    });
+    let mut source_classes: Option<Vec<model::SourceClass>> = None;
+    let mut models = Vec::new();
     for (vi, v) in cfg.variants().iter().enumerate() {
         if !settings.checks_env(v.env_name()) {
             continue;
@@ -133,7 +167,7 @@ pub fn run(
         let lc = Lifecycle::of(v);
         let entry = &worker.entries[vi];
         let local: Vec<&DoBinding> = v.durable_objects().iter().filter(|b| !b.external).collect();
-        let vcx = VariantCx {
+        let mut vcx = VariantCx {
             v: *v,
             entry,
             classes: ClassIndex::new(v, &lc),
@@ -144,7 +178,13 @@ pub fn run(
                 _ => false,
             },
             lc: &lc,
+            model: model::ClassModel::default(),
         };
+        if needs_classes {
+            let source = source_classes.get_or_insert_with(|| model::source_classes(&cx));
+            vcx.model = model::build(&cx, &vcx, source);
+            MODELS_BUILT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
         let before = cx.out.len();
         for f in &families {
             if let Run::Variant(run) = f.run {
@@ -155,6 +195,9 @@ pub fn run(
             for d in &mut cx.out[before..] {
                 d.envs.push(env.to_string());
             }
+        }
+        if needs_classes {
+            models.push(vcx.model);
         }
     }
     for f in &families {
@@ -173,8 +216,16 @@ pub fn run(
     }
     let unknowns = cx.unknown.len();
     worker::unverified(&mut cx);
-    (cx.out, unknowns)
+    Ran {
+        diagnostics: cx.out,
+        unknowns,
+        models,
+    }
 }
+
+/// How many class models were built since the process started (one per
+/// checked variant of a Worker whose rules need them): tests count it.
+pub static MODELS_BUILT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 /// The one place severities change after a rule: a level the user set
 /// replaces the rule's, and `off` drops the finding.

@@ -2,13 +2,17 @@
 //! Worker, and the checks. Pure functions of a [`Workspace`].
 
 pub mod bindings;
+pub mod classes;
 pub mod context;
 pub mod diagnostic;
 pub mod entry;
 pub mod framework;
 pub mod history;
 pub mod lifecycle;
+pub mod model;
+pub mod namespaces;
 pub mod registry;
+pub mod sql;
 pub mod suppressions;
 pub mod worker;
 
@@ -55,6 +59,8 @@ pub struct WorkerResult {
     pub diagnostics: Vec<Diagnostic>,
     pub unknowns: usize,
     pub reads: crate::project::fs::ReadSet,
+    /// The class model of each variant checked (for the editor).
+    pub classes: Vec<model::ClassModel>,
 }
 
 /// Runs every rule, with each Worker's `durable-lsp.toml` and `overrides`
@@ -94,11 +100,12 @@ pub fn check_one(
     }
     let settings = ws.workers[i].settings.overridden_by(overrides);
     let rec = crate::project::fs::Recording::new(fs);
-    let (diags, unknowns) = framework::run(ws, &rec, i, &settings);
+    let ran = framework::run(ws, &rec, i, &settings);
     WorkerResult {
-        diagnostics: apply_levels(diags, &settings),
-        unknowns,
+        diagnostics: apply_levels(ran.diagnostics, &settings),
+        unknowns: ran.unknowns,
         reads: rec.into_reads(),
+        classes: ran.models,
     }
 }
 

@@ -54,6 +54,10 @@ pub enum Needs {
     Neighbours,
     /// The config at the base revision (`--base`, `baseRef`).
     History,
+    /// The class model (`rules::model`): every Durable Object class with its
+    /// body, base, backend and bindings. Built only when an enabled rule
+    /// needs it.
+    Classes,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -158,10 +162,32 @@ rules! {
     DO119 "cross-worker-class-not-exported" Failure Error [] [Config, Exports, Workspace] "script_name names a Worker here that does not export the class";
     DO120 "service-worker-durable-objects" Failure Error [] [Config, Source] "Durable Objects in a service-worker format Worker";
     DO121 "shadowed-config" Meta Info [] [Config] "a config wrangler ignores because another one in its folder wins";
+    DO122 "rpc-method-not-found" Failure Error [Warning] [Config, Source, Classes] "a method called on a stub that the bound class does not define";
     DO130 "applied-migration-edited" Failure Error [] [Lifecycle, History] "a migration applied at the base revision has different steps now";
     DO131 "applied-tag-removed" Failure Error [] [Lifecycle, History] "a migration tag applied at the base revision is gone, renamed or out of order";
     DO132 "class-removed-without-delete" Failure Error [] [Lifecycle, History] "a class live at the base revision is dropped without a delete step";
     DO133 "new-kv-backed-class" Failure Warning [] [Lifecycle, History] "a class created since the base revision uses the legacy KV backend";
+    DO201 "missing-super-call" Failure Error [] [Classes] "a Durable Object constructor does not call super(ctx, env) first";
+    DO202 "timer-in-durable-object" Practice Warning [] [Classes] "setTimeout or setInterval inside a Durable Object";
+    DO203 "constructor-io" Practice Info [] [Classes] "async work in a constructor outside blockConcurrencyWhile";
+    DO204 "block-concurrency-per-request" Practice Info [] [Classes] "blockConcurrencyWhile outside the constructor";
+    DO205 "wait-until-in-durable-object" Practice Hint [] [Classes] "ctx.waitUntil in a Durable Object";
+    DO206 "alarm-without-handler" Failure Error [] [Classes] "setAlarm in a class without alarm(), or with a time <= 0";
+    DO207 "delete-all-before-delete-alarm" Practice Warning [] [Config, Classes] "deleteAll() leaves a scheduled alarm in place";
+    DO301 "sqlite-api-on-kv-backend" Failure Error [] [Lifecycle, Classes] "the SQLite storage API in a KV-backed class";
+    DO302 "sql-transaction-statement" Failure Error [] [Classes] "BEGIN, COMMIT, ROLLBACK or SAVEPOINT in sql.exec";
+    DO303 "sql-reserved-name" Failure Error [] [Classes] "SQL that names a reserved _cf_ table or column";
+    DO304 "sql-boolean-binding" Practice Warning [] [Classes] "a boolean bound to a SQL parameter";
+    DO305 "sql-interpolated-query" Practice Warning [] [Classes] "a SQL query built with template substitutions";
+    DO306 "storage-batch-limit" Failure Error [Info] [Lifecycle, Classes] "more than 128 keys in one storage call";
+    DO401 "websocket-accept-without-hibernation" Practice Warning [Error] [Classes] "ws.accept() on a server socket in a Durable Object";
+    DO403 "outgoing-websocket" Practice Warning [] [Classes] "an outgoing WebSocket in a Durable Object";
+    DO404 "missing-websocket-handler" Practice Warning [] [Classes] "acceptWebSocket in a class without webSocketMessage";
+    DO405 "websocket-limits" Failure Error [] [Classes] "too many WebSocket tags, or a tag too long";
+    DO406 "accept-then-hibernate" Failure Error [] [Classes] "a socket both accepted and passed to acceptWebSocket";
+    DO501 "invalid-location-hint" Practice Warning [] [Source] "a locationHint that is not a documented region";
+    DO502 "invalid-jurisdiction" Failure Error [] [Source] "a jurisdiction that does not exist";
+    DO504 "invalid-id-string" Failure Error [] [Source] "idFromString with a literal that is not 64 hex digits";
 }
 
 /// The rule of a code written as text (settings, `--explain`, suppressions).

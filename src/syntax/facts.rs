@@ -122,6 +122,21 @@ pub struct EnvUse {
     pub binding: String,
     pub method: String,
     pub span: Span,
+    /// The call's literal string arguments and string options.
+    pub literals: Vec<LitArg>,
+}
+
+/// A string literal passed to a namespace method: positional
+/// (`idFromString("…")`, `jurisdiction("eu")`) or as an option
+/// (`{ locationHint: "weur" }`, `{ jurisdiction: "eu" }`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LitArg {
+    /// The option's key; `None` for a positional argument.
+    pub key: Option<String>,
+    /// The string's text as written, without quotes.
+    pub value: String,
+    /// The literal, quotes included.
+    pub span: Span,
 }
 
 /// A method called on a Durable Object stub: `env.X.getByName(…).m(…)`.

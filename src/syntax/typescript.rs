@@ -37,6 +37,66 @@ pub fn facts(lang: Lang, text: &str, tree: &Tree) -> FileFacts {
     f
 }
 
+/// The string literals among the arguments of the call whose callee's
+/// property is `method`: positional ones, and string-valued properties of
+/// object arguments.
+fn literal_args(method: Node, src: &[u8]) -> Vec<LitArg> {
+    let mut out = Vec::new();
+    let Some(args) = method
+        .parent()
+        .and_then(|m| m.parent())
+        .filter(|c| c.kind() == "call_expression")
+        .and_then(|c| c.child_by_field_name("arguments"))
+    else {
+        return out;
+    };
+    let string = |n: Node| -> Option<String> {
+        let raw = text_of(n, src);
+        match n.kind() {
+            "string" => Some(raw.get(1..raw.len().saturating_sub(1))?.to_string()),
+            "template_string" => {
+                let mut c = n.walk();
+                let subst = n
+                    .named_children(&mut c)
+                    .any(|x| x.kind() == "template_substitution");
+                (!subst).then(|| raw.get(1..raw.len().saturating_sub(1)).map(str::to_string))?
+            }
+            _ => None,
+        }
+    };
+    let mut c = args.walk();
+    for a in args.named_children(&mut c) {
+        if let Some(v) = string(a) {
+            out.push(LitArg {
+                key: None,
+                value: v,
+                span: span(a),
+            });
+        } else if a.kind() == "object" {
+            let mut c2 = a.walk();
+            for p in a.named_children(&mut c2) {
+                let (Some(k), Some(v)) = (p.child_by_field_name("key"), p.child_by_field_name("value"))
+                else {
+                    continue;
+                };
+                let key = match k.kind() {
+                    "property_identifier" => text_of(k, src).to_string(),
+                    "string" => string(k).unwrap_or_default(),
+                    _ => continue,
+                };
+                if let Some(value) = string(v) {
+                    out.push(LitArg {
+                        key: Some(key),
+                        value,
+                        span: span(v),
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
 fn span(n: Node) -> Span {
     Span::new(n.start_byte(), n.end_byte())
 }
@@ -604,11 +664,19 @@ fn run_queries(f: &mut FileFacts, lang: Lang, root: Node, src: &[u8]) {
             }
             if let (Some(b), Some(me)) = (get(binding), get(method)) {
                 let method = text_of(me, src);
-                if NAMESPACE_METHODS.contains(&method) {
+                let literals = literal_args(me, src);
+                // `get` is shared with KV; with a `locationHint` it is a
+                // Durable Object namespace's.
+                let stub_get = method == "get"
+                    && literals
+                        .iter()
+                        .any(|l| l.key.as_deref() == Some("locationHint"));
+                if NAMESPACE_METHODS.contains(&method) || stub_get {
                     f.env_uses.push(EnvUse {
                         binding: text_of(b, src).to_string(),
                         method: method.to_string(),
                         span: span(b),
+                        literals,
                     });
                 }
             }

@@ -1,0 +1,662 @@
+//! Rules that read Durable Object class bodies (DO2xx–DO4xx): the
+//! constructor, handlers, timers, storage and SQL calls, WebSockets. They
+//! run over the class model, so code outside a Durable Object class never
+//! fires them, and a rule that needs the full member list stays silent on a
+//! class whose base comes from a package.
+
+use super::context::{VariantCx, WorkerCx};
+use super::diagnostic::Diagnostic;
+use super::model::{ClassModel, DoBase, DoClass};
+use super::registry::{Code, Severity};
+use super::sql;
+use crate::config::classes::Backend;
+use crate::project::Workspace;
+use crate::syntax::class_body::{ArgKind, ClassBody, CtxUse, MemberKind};
+use crate::syntax::Lang;
+use crate::text::Span;
+
+/// The documented location hints (W-LOC-01).
+const BATCH_LIMIT: usize = 128;
+const MAX_TAGS: usize = 10;
+const MAX_TAG_LEN: usize = 256;
+
+/// The compatibility date from which `deleteAll()` also deletes the alarm.
+const DELETE_ALL_DELETES_ALARM: &str = "2026-02-24";
+
+pub fn check(cx: &mut WorkerCx, vc: &VariantCx, model: &ClassModel) {
+    let ws = cx.ws;
+    for class in &model.classes {
+        let Some(sf) = ws.file(&class.file) else {
+            continue;
+        };
+        let Some(fact) = sf.facts.classes.get(class.idx) else {
+            continue;
+        };
+        let k = Class {
+            ws,
+            c: class,
+            body: &fact.body,
+            text: &sf.text,
+            lang: sf.lang,
+        };
+        constructor(cx, &k);
+        handlers(cx, vc, &k);
+        storage(cx, &k);
+        sql_calls(cx, &k);
+        websockets(cx, &k);
+    }
+}
+
+struct Class<'a> {
+    ws: &'a Workspace,
+    c: &'a DoClass,
+    body: &'a ClassBody,
+    text: &'a str,
+    lang: Lang,
+}
+
+impl Class<'_> {
+    fn diag(&self, code: Code, span: Span, message: String) -> Diagnostic {
+        Diagnostic::new(code, self.c.file.clone(), span, message)
+    }
+    fn slice(&self, span: Span) -> &str {
+        self.text.get(span.start..span.end).unwrap_or("")
+    }
+    fn name(&self) -> &str {
+        &self.c.name
+    }
+    /// Whether the class (or a local base) declares `name`; `None` when the
+    /// member list cannot be known.
+    fn has(&self, name: &str) -> Option<bool> {
+        self.c.has_member(self.ws, name)
+    }
+    fn called<'u>(&'u self, path: &'u [&'u str]) -> impl Iterator<Item = &'u CtxUse> + 'u {
+        self.body.uses_of(path).filter(|u| u.called.is_some())
+    }
+    fn member_name(&self, u: &CtxUse) -> Option<&str> {
+        u.member
+            .and_then(|m| self.body.members.get(m))
+            .map(|m| m.name.as_str())
+    }
+    fn in_constructor(&self, u: &CtxUse) -> bool {
+        self.body
+            .constructor
+            .as_ref()
+            .is_some_and(|c| u.member == Some(c.member))
+    }
+}
+
+/// DO201 (super), DO203 (constructor I/O).
+fn constructor(cx: &mut WorkerCx, k: &Class) {
+    let Some(ctor) = &k.body.constructor else {
+        return;
+    };
+    let Some(m) = k.body.members.get(ctor.member) else {
+        return;
+    };
+    if !m.has_body || m.kind != MemberKind::Constructor {
+        return;
+    }
+    let name = k.name();
+    if cx.on(Code::DO201) && k.c.base != DoBase::Legacy {
+        match &ctor.super_call {
+            None => cx.emit(k.diag(
+                Code::DO201,
+                m.name_span,
+                format!("The constructor of Durable Object `{name}` never calls `super(ctx, env)`: constructing it throws a ReferenceError, so the object never starts"),
+            )),
+            Some(sc) => {
+                if let Some(t) = sc.this_before {
+                    cx.emit(k.diag(
+                        Code::DO201,
+                        t,
+                        format!("`this` is used before `super(ctx, env)` in the constructor of `{name}`: it throws a ReferenceError when the object starts"),
+                    ));
+                } else if let Some(r) = sc.return_before {
+                    cx.emit(k.diag(
+                        Code::DO201,
+                        r,
+                        format!("The constructor of `{name}` returns before calling `super(ctx, env)`: it throws a ReferenceError when the object starts"),
+                    ));
+                }
+                let direct = k.c.base == DoBase::DurableObject && k.c.chain.len() == 1;
+                if direct && sc.args < 2 && !k.slice(sc.span).contains("...") {
+                    cx.emit(k.diag(
+                        Code::DO201,
+                        sc.span,
+                        format!("`super` is called with {} argument{} in `{name}`; `DurableObject` needs both `ctx` and `env`: the object fails to start with a TypeError", sc.args, if sc.args == 1 { "" } else { "s" }),
+                    ));
+                }
+            }
+        }
+    }
+    if cx.on(Code::DO203) {
+        const READS: &[&str] = &["get", "list", "getAlarm"];
+        for u in &k.body.ctx_uses {
+            if !k.in_constructor(u)
+                || u.in_block_concurrency
+                || u.nested
+                || u.called.is_none()
+                || u.path.len() != 2
+                || u.path[0] != "storage"
+                || !READS.contains(&u.path[1].as_str())
+            {
+                continue;
+            }
+            cx.emit(k.diag(
+                Code::DO203,
+                u.span,
+                format!("`storage.{}` in the constructor of `{name}` runs outside `blockConcurrencyWhile`: a request can arrive before it settles. Wrap it in `this.ctx.blockConcurrencyWhile(async () => …)`", u.path[1]),
+            ));
+        }
+        for c in &ctor.calls {
+            if c.callee == "fetch" && !c.in_block_concurrency && !c.nested {
+                cx.emit(k.diag(
+                    Code::DO203,
+                    c.span,
+                    format!("`fetch` in the constructor of `{name}` runs outside `blockConcurrencyWhile`: a request can arrive before it settles"),
+                ));
+            }
+        }
+    }
+}
+
+/// DO202 (timers), DO204, DO205, DO206, DO207.
+fn handlers(cx: &mut WorkerCx, vc: &VariantCx, k: &Class) {
+    let name = k.name();
+    if cx.on(Code::DO202) {
+        for t in &k.body.timers {
+            let which = if k.slice(*t).contains("setInterval") {
+                "setInterval"
+            } else {
+                "setTimeout"
+            };
+            cx.emit(k.diag(
+                Code::DO202,
+                *t,
+                format!("`{which}` in Durable Object `{name}`: a pending timer keeps the object in memory (billed) and stops it from hibernating. Schedule work with `ctx.storage.setAlarm()` instead"),
+            ));
+        }
+    }
+    if cx.on(Code::DO204) {
+        for u in k.called(&["blockConcurrencyWhile"]) {
+            if u.member.is_some() && !k.in_constructor(u) {
+                let m = k.member_name(u).unwrap_or("a method");
+                cx.emit(k.diag(
+                    Code::DO204,
+                    u.span,
+                    format!("`blockConcurrencyWhile` in `{name}.{m}` holds back every other request to the object while it runs; it is meant for the constructor"),
+                ));
+            }
+        }
+    }
+    if cx.on(Code::DO205) {
+        for u in k.called(&["waitUntil"]) {
+            cx.emit(k.diag(
+                Code::DO205,
+                u.span,
+                format!("`ctx.waitUntil` in Durable Object `{name}` does not extend the request: it only keeps the object in memory (billed) until the promise settles"),
+            ));
+        }
+    }
+    let set_alarms: Vec<&CtxUse> = k.called(&["storage", "setAlarm"]).collect();
+    if cx.on(Code::DO206) {
+        let no_handler = k.has("alarm") == Some(false);
+        for u in &set_alarms {
+            if no_handler {
+                cx.emit(k.diag(
+                    Code::DO206,
+                    u.span,
+                    format!("`setAlarm` in `{name}`, which has no `alarm()` method: the call throws \"Your Durable Object class must have an alarm() handler in order to call setAlarm()\""),
+                ));
+            } else if let Some(first) = u.called.as_ref().and_then(|c| c.args.first()) {
+                if matches!(first.kind, ArgKind::Number) {
+                    let lit = k.slice(first.span).replace('_', "");
+                    if lit.trim().parse::<f64>().is_ok_and(|t| t <= 0.0) {
+                        cx.emit(k.diag(
+                            Code::DO206,
+                            first.span,
+                            "`setAlarm` with a time ≤ 0 throws \"setAlarm() cannot be called with an alarm time <= 0\"".into(),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    if cx.on(Code::DO207) && !set_alarms.is_empty() {
+        let date = vc.v.compatibility_date().map(|d| d.value.as_str());
+        let flag = vc
+            .v
+            .compatibility_flags()
+            .iter()
+            .any(|f| f.value == "delete_all_deletes_alarm");
+        if date.is_some_and(|d| d < DELETE_ALL_DELETES_ALARM) && !flag {
+            for u in k.called(&["storage", "deleteAll"]) {
+                let cleared = k.called(&["storage", "deleteAlarm"]).any(|d| {
+                    d.member == u.member && d.member.is_some() && d.span.start < u.span.start
+                });
+                if !cleared {
+                    cx.emit(k.diag(
+                        Code::DO207,
+                        u.span,
+                        format!("`deleteAll()` in `{name}`, which sets alarms, leaves a scheduled alarm in place before compatibility date {DELETE_ALL_DELETES_ALARM}: the object wakes again with empty storage. Call `deleteAlarm()` first"),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// DO301 (SQLite API on KV), DO306 (batch limit).
+fn storage(cx: &mut WorkerCx, k: &Class) {
+    let name = k.name();
+    if cx.on(Code::DO301) && k.c.backend == Some(Backend::Kv) {
+        const SQLITE_ONLY: &[&str] = &[
+            "sql",
+            "kv",
+            "transactionSync",
+            "getCurrentBookmark",
+            "getBookmarkForTime",
+            "onNextSessionRestoreBookmark",
+        ];
+        let (label, at) = k.c.created.clone().unwrap_or_default();
+        for u in &k.body.ctx_uses {
+            // The first step past `storage`, once per use (`storage.sql`,
+            // not also `storage.sql.exec`).
+            if u.path.len() < 2 || u.path[0] != "storage" || !SQLITE_ONLY.contains(&u.path[1].as_str()) {
+                continue;
+            }
+            if u.path.len() > 2 && k.body.ctx_uses.iter().any(|o| o.path.len() == 2 && o.path[..] == u.path[..2] && o.span.start <= u.span.start && u.span.end <= o.span.end) {
+                continue;
+            }
+            let api = format!("storage.{}", u.path[1]);
+            let mut d = k.diag(
+                Code::DO301,
+                u.span,
+                format!("`{api}` in `{name}`, a KV-backed class ({label}): the SQLite storage API throws on KV-backed Durable Objects. Create the class with `new_sqlite_classes` (a deployed KV class cannot be converted)"),
+            );
+            if !label.is_empty() {
+                d = d.related(cx.cfg_path(), at, format!("`{name}` is created KV-backed here"));
+            }
+            cx.emit(d);
+        }
+    }
+    if cx.on(Code::DO306) {
+        let sev = match k.c.backend {
+            Some(Backend::Kv) => Severity::Error,
+            Some(Backend::Sqlite) => Severity::Info,
+            None => return,
+        };
+        for op in ["get", "delete"] {
+            for u in k.called(&["storage", op]) {
+                let Some(first) = u.called.as_ref().and_then(|c| c.args.first()) else {
+                    continue;
+                };
+                if let ArgKind::Array { len, spread: false } = first.kind {
+                    if len > BATCH_LIMIT {
+                        let backend = if sev == Severity::Error { "KV-backed" } else { "SQLite-backed" };
+                        cx.emit(
+                            k.diag(
+                                Code::DO306,
+                                first.span,
+                                format!("`storage.{op}` with {len} keys in `{name}` ({backend}): at most {BATCH_LIMIT} keys per call (\"Maximum number of key value pairs is 128. {len} pairs were provided.\")"),
+                            )
+                            .severity(sev),
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// DO302–DO305: the queries passed to `sql.exec`.
+fn sql_calls(cx: &mut WorkerCx, k: &Class) {
+    let name = k.name();
+    for u in k.called(&["storage", "sql", "exec"]) {
+        let Some(call) = &u.called else { continue };
+        let Some(first) = call.args.first() else { continue };
+        let (text, subst) = match &first.kind {
+            ArgKind::Str(s) => (s.clone(), false),
+            ArgKind::Template { text, substitutions } => (text.clone(), *substitutions),
+            _ => continue,
+        };
+        let query = if subst {
+            sql::without_substitutions(&text)
+        } else {
+            text.clone()
+        };
+        if cx.on(Code::DO302) {
+            let stmts = sql::transaction_statements(&query);
+            if let Some(kw) = stmts.first() {
+                cx.emit(k.diag(
+                    Code::DO302,
+                    first.span,
+                    format!("`{kw}` in `sql.exec` in `{name}`: the runtime refuses transaction statements (\"To execute a transaction, please use the state.storage.transaction() or state.storage.transactionSync() APIs instead of the SQL BEGIN TRANSACTION or SAVEPOINT statements…\"). Use `ctx.storage.transactionSync(() => …)`"),
+                ));
+            }
+        }
+        if cx.on(Code::DO303) {
+            let names = sql::reserved_names(&query);
+            if !names.is_empty() {
+                let list = names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
+                cx.emit(k.diag(
+                    Code::DO303,
+                    first.span,
+                    format!("The query in `{name}` names {list}: names starting with `_cf_` are reserved, and the runtime refuses the statement with \"not authorized: SQLITE_AUTH\""),
+                ));
+            }
+        }
+        if cx.on(Code::DO304) {
+            for a in call.args.iter().skip(1) {
+                if let ArgKind::Bool(b) = a.kind {
+                    cx.emit(k.diag(
+                        Code::DO304,
+                        a.span,
+                        format!("`{b}` bound to a SQL parameter in `{name}`: SQLite has no boolean type. Bind `{}` instead", u8::from(b)),
+                    ));
+                }
+            }
+        }
+        if cx.on(Code::DO305) && subst && has_risky_substitution(&text) {
+            cx.emit(k.diag(
+                Code::DO305,
+                first.span,
+                format!("The query in `{name}` is built with `${{…}}`: a value spliced into SQL can change the statement. Pass values as `?` bindings: `sql.exec(\"… WHERE id = ?\", id)`"),
+            ));
+        }
+    }
+}
+
+/// Whether some `${…}` substitution of a query template is neither a
+/// constant (`${TABLE}`, `${this.TABLE}`) nor a list of `?` placeholders.
+fn has_risky_substitution(template: &str) -> bool {
+    let mut rest = template;
+    while let Some(i) = rest.find("${") {
+        let after = &rest[i + 2..];
+        let mut depth = 1usize;
+        let mut end = after.len();
+        for (j, ch) in after.char_indices() {
+            match ch {
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = j;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let inner = after[..end].trim();
+        let last = inner.rsplit('.').next().unwrap_or(inner);
+        let constant = !last.is_empty()
+            && last.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+            && last.chars().next().is_some_and(|c| c.is_ascii_uppercase() || c == '_')
+            && inner.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+        let placeholders = inner.contains("\"?\"") || inner.contains("'?'") || inner.contains("`?`");
+        if !constant && !placeholders {
+            return true;
+        }
+        rest = &after[(end + 1).min(after.len())..];
+    }
+    false
+}
+
+/// DO401, DO403–DO406.
+fn websockets(cx: &mut WorkerCx, k: &Class) {
+    let name = k.name();
+    if cx.on(Code::DO403) {
+        for s in &k.body.new_websockets {
+            cx.emit(k.diag(
+                Code::DO403,
+                *s,
+                format!("An outgoing WebSocket in Durable Object `{name}`: the object cannot hibernate while it is open and is billed for the whole time"),
+            ));
+        }
+    }
+    let accepts: Vec<&CtxUse> = k.called(&["acceptWebSocket"]).collect();
+    if cx.on(Code::DO404) && !accepts.is_empty() && k.has("webSocketMessage") == Some(false) {
+        for u in &accepts {
+            cx.emit(k.diag(
+                Code::DO404,
+                u.span,
+                format!("`acceptWebSocket` in `{name}`, which has no `webSocketMessage` method: the messages its sockets receive have no handler"),
+            ));
+        }
+    }
+    if cx.on(Code::DO405) {
+        for u in &accepts {
+            let Some(tags) = u.called.as_ref().and_then(|c| c.args.get(1)) else {
+                continue;
+            };
+            if !matches!(tags.kind, ArgKind::Array { .. }) {
+                continue;
+            }
+            let (lits, all) = string_elements(k.slice(tags.span));
+            if let Some(long) = lits.iter().find(|t| t.chars().count() > MAX_TAG_LEN) {
+                cx.emit(k.diag(
+                    Code::DO405,
+                    tags.span,
+                    format!("A WebSocket tag of {} characters in `{name}`: the runtime refuses tags longer than {MAX_TAG_LEN} (\"… is longer than the max tag length (256 characters).\")", long.chars().count()),
+                ));
+            }
+            let mut distinct = lits.clone();
+            distinct.sort();
+            distinct.dedup();
+            if all && distinct.len() > MAX_TAGS {
+                cx.emit(k.diag(
+                    Code::DO405,
+                    tags.span,
+                    format!("{} distinct WebSocket tags in `{name}`: the runtime refuses more than {MAX_TAGS} (\"a Hibernatable WebSocket cannot have more than 10 tags\")", distinct.len()),
+                ));
+            }
+        }
+    }
+    if (cx.on(Code::DO401) || cx.on(Code::DO406)) && !k.body.accept_calls.is_empty() {
+        let servers = pair_servers(k);
+        let hibernated: Vec<String> = accepts
+            .iter()
+            .filter_map(|u| u.called.as_ref()?.args.first())
+            .map(|a| k.slice(a.span).trim().to_string())
+            .collect();
+        let handler = k.has("webSocketMessage") == Some(true);
+        for s in &k.body.accept_calls {
+            let call = k.slice(*s);
+            let Some(receiver) = call.rsplit_once(".accept").map(|(r, _)| r.trim()) else {
+                continue;
+            };
+            if !servers.iter().any(|(span, n)| n == receiver && span.start <= s.start && s.end <= span.end) {
+                continue;
+            }
+            if hibernated.iter().any(|h| h == receiver) {
+                if cx.on(Code::DO406) {
+                    cx.emit(k.diag(
+                        Code::DO406,
+                        *s,
+                        format!("`{receiver}` is accepted with `accept()` and also passed to `ctx.acceptWebSocket` in `{name}`: the runtime throws \"Cannot call `acceptWebSocket()` if the WebSocket was already accepted via `accept()`\". Keep only `acceptWebSocket`"),
+                    ));
+                }
+            } else if cx.on(Code::DO401) {
+                let (sev, why) = if handler {
+                    (Severity::Error, format!("`{name}` defines `webSocketMessage`, which never runs for this socket"))
+                } else {
+                    (Severity::Warning, "the object cannot hibernate while the socket is open".to_string())
+                };
+                cx.emit(
+                    k.diag(
+                        Code::DO401,
+                        *s,
+                        format!("`{receiver}.accept()` in Durable Object `{name}` accepts the socket without hibernation: {why}. Use `this.ctx.acceptWebSocket({receiver})`"),
+                    )
+                    .severity(sev),
+                );
+            }
+        }
+    }
+}
+
+/// String literal elements of an array literal's text, and whether every
+/// element is one (no spread, no expression).
+fn string_elements(array: &str) -> (Vec<String>, bool) {
+    let inner = array.trim().trim_start_matches('[').trim_end_matches(']');
+    let mut out = Vec::new();
+    let mut all = true;
+    let mut chars = inner.char_indices().peekable();
+    let mut expect_element = true;
+    while let Some((_, c)) = chars.next() {
+        match c {
+            c if c.is_whitespace() => {}
+            ',' => expect_element = true,
+            '"' | '\'' | '`' if expect_element => {
+                let q = c;
+                let mut s = String::new();
+                let mut closed = false;
+                while let Some((_, d)) = chars.next() {
+                    if d == '\\' {
+                        if let Some((_, e)) = chars.next() {
+                            s.push(e);
+                        }
+                    } else if d == q {
+                        closed = true;
+                        break;
+                    } else {
+                        s.push(d);
+                    }
+                }
+                if !closed || (q == '`' && s.contains("${")) {
+                    all = false;
+                } else {
+                    out.push(s);
+                }
+                expect_element = false;
+            }
+            _ => {
+                all = false;
+                // Skip to the next top-level comma.
+                let mut depth = 0i32;
+                for (_, d) in chars.by_ref() {
+                    match d {
+                        '(' | '[' | '{' => depth += 1,
+                        ')' | ']' | '}' => depth -= 1,
+                        ',' if depth <= 0 => break,
+                        _ => {}
+                    }
+                }
+                expect_element = true;
+            }
+        }
+    }
+    (out, all)
+}
+
+/// The server sockets of `WebSocketPair`s the class creates, each with the
+/// member it lives in: `const [client, server] = Object.values(pair)`,
+/// `const server = pair[1]`, `const { 0: c, 1: server } = new WebSocketPair()`.
+fn pair_servers(k: &Class) -> Vec<(Span, String)> {
+    let mut out = Vec::new();
+    if !k.text.contains("WebSocketPair") {
+        return out;
+    }
+    for m in &k.body.members {
+        if !m.has_body {
+            continue;
+        }
+        let Some(member_text) = k.text.get(m.span.start..m.span.end) else {
+            continue;
+        };
+        if !member_text.contains("WebSocketPair") {
+            continue;
+        }
+        let prefix = "class __C {\n";
+        let wrapped = format!("{prefix}{member_text}\n}}");
+        let Some(tree) = crate::syntax::parse(k.lang, &wrapped, None) else {
+            continue;
+        };
+        for n in servers_in(tree.root_node(), wrapped.as_bytes()) {
+            out.push((m.span, n));
+        }
+    }
+    out
+}
+
+fn strip(mut n: tree_sitter::Node<'_>) -> tree_sitter::Node<'_> {
+    while matches!(
+        n.kind(),
+        "parenthesized_expression" | "as_expression" | "non_null_expression" | "satisfies_expression"
+    ) {
+        match n.named_child(0) {
+            Some(c) => n = c,
+            None => break,
+        }
+    }
+    n
+}
+
+fn servers_in(root: tree_sitter::Node, src: &[u8]) -> Vec<String> {
+    let text = |n: tree_sitter::Node| n.utf8_text(src).unwrap_or("").to_string();
+    let is_new_pair = |n: tree_sitter::Node| {
+        let n = strip(n);
+        n.kind() == "new_expression"
+            && n.child_by_field_name("constructor")
+                .is_some_and(|c| c.utf8_text(src).unwrap_or("") == "WebSocketPair")
+    };
+    let mut decls = Vec::new();
+    let mut stack = vec![root];
+    while let Some(n) = stack.pop() {
+        if n.kind() == "variable_declarator" {
+            decls.push(n);
+        }
+        let mut c = n.walk();
+        stack.extend(n.named_children(&mut c));
+    }
+    decls.sort_by_key(|n| n.start_byte());
+    let mut pairs: Vec<String> = Vec::new();
+    let mut servers = Vec::new();
+    for d in decls {
+        let (Some(name), Some(value)) = (d.child_by_field_name("name"), d.child_by_field_name("value")) else {
+            continue;
+        };
+        let value = strip(value);
+        let is_pair = |v: tree_sitter::Node| is_new_pair(v) || (v.kind() == "identifier" && pairs.contains(&text(v)));
+        match name.kind() {
+            "identifier" if is_new_pair(value) => pairs.push(text(name)),
+            "identifier" if value.kind() == "subscript_expression" => {
+                let (Some(obj), Some(idx)) = (value.child_by_field_name("object"), value.child_by_field_name("index")) else {
+                    continue;
+                };
+                if is_pair(strip(obj)) && text(idx) == "1" {
+                    servers.push(text(name));
+                }
+            }
+            "array_pattern" if value.kind() == "call_expression" => {
+                let callee = value.child_by_field_name("function").map(text).unwrap_or_default();
+                let arg = value
+                    .child_by_field_name("arguments")
+                    .and_then(|a| a.named_child(0));
+                if callee == "Object.values" && arg.is_some_and(|a| is_pair(strip(a))) {
+                    let mut c = name.walk();
+                    let elems: Vec<_> = name.named_children(&mut c).collect();
+                    if let Some(s) = elems.get(1).filter(|e| e.kind() == "identifier") {
+                        servers.push(text(*s));
+                    }
+                }
+            }
+            "object_pattern" if is_pair(value) => {
+                let mut c = name.walk();
+                for p in name.named_children(&mut c) {
+                    if p.kind() == "pair_pattern"
+                        && p.child_by_field_name("key").map(text).as_deref() == Some("1")
+                    {
+                        if let Some(v) = p.child_by_field_name("value").filter(|v| v.kind() == "identifier") {
+                            servers.push(text(v));
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    servers
+}

@@ -1,0 +1,708 @@
+//! The source rules (DO122, DO2xx–DO5xx), one inline fixture per case: each
+//! rule where it fires, and where a careful user wrote the right thing.
+
+#[path = "support/inline.rs"]
+mod inline;
+use inline::check;
+
+// ---------------------------------------------------------------- DO201
+
+#[test]
+fn do201_constructor_without_super() {
+    check(
+        r#"
+//- /wrangler.toml
+name = "w"
+main = "src/index.ts"
+compatibility_date = "2025-06-01"
+durable_objects.bindings = [{ name = "ROOM", class_name = "Room" }]
+migrations = [{ tag = "v1", new_sqlite_classes = ["Room"] }]
+//- /src/index.ts
+import { DurableObject } from "cloudflare:workers";
+export class Room extends DurableObject<Env> {
+  count = 0;
+  constructor(ctx: DurableObjectState, env: Env) {
+//^^^^^^^^^^^ DO201
+    console.log("starting");
+  }
+}
+export default { fetch() { return new Response("ok"); } };
+"#,
+    );
+}
+
+#[test]
+fn do201_this_before_super_and_one_argument() {
+    check(
+        r#"
+//- /wrangler.toml
+name = "w"
+main = "src/index.ts"
+durable_objects.bindings = [{ name = "ROOM", class_name = "Room" }, { name = "LOBBY", class_name = "Lobby" }]
+migrations = [{ tag = "v1", new_sqlite_classes = ["Room", "Lobby"] }]
+//- /src/index.ts
+import { DurableObject } from "cloudflare:workers";
+export class Room extends DurableObject {
+  constructor(ctx, env) {
+    this.ready = false;
+//  ^^^^ DO201
+    super(ctx, env);
+  }
+}
+export class Lobby extends DurableObject {
+  constructor(ctx, env) {
+    super(ctx);
+//  ^^^^^^^^^^ DO201
+  }
+}
+export default { fetch() { return new Response("ok"); } };
+"#,
+    );
+}
+
+#[test]
+fn do201_silent_on_correct_constructors() {
+    check(
+        r#"
+//- /wrangler.toml
+name = "w"
+main = "src/index.ts"
+durable_objects.bindings = [{ name = "ROOM", class_name = "Room" }, { name = "SPREAD", class_name = "Spread" }, { name = "OLD", class_name = "Old" }]
+migrations = [{ tag = "v1", new_sqlite_classes = ["Room", "Spread", "Old"] }]
+//- /src/index.ts
+import { DurableObject } from "cloudflare:workers";
+import { Agent } from "agents";
+export class Room extends DurableObject<Env> {
+  sql: SqlStorage;
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+  }
+}
+export class Spread extends DurableObject {
+  constructor(...args: [DurableObjectState, Env]) {
+    super(...args);
+  }
+}
+// A legacy class (no base) needs no super call.
+export class Old {
+  constructor(state, env) { this.state = state; }
+  async fetch() { return new Response("old"); }
+}
+// Not a Durable Object: an unrelated class with a base.
+class Helper extends Map {
+  constructor() { this.x = 1; }
+}
+export class Chat extends Agent<Env> {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+  }
+}
+export default { fetch() { return new Response("ok"); } };
+"#,
+    );
+}
+
+// ---------------------------------------------------------------- DO202–DO205
+
+#[test]
+fn do202_timers_inside_a_durable_object_only() {
+    check(
+        r#"
+//- /wrangler.toml
+name = "w"
+main = "src/index.ts"
+durable_objects.bindings = [{ name = "ROOM", class_name = "Room" }]
+migrations = [{ tag = "v1", new_sqlite_classes = ["Room"] }]
+//- /src/index.ts
+import { DurableObject } from "cloudflare:workers";
+export class Room extends DurableObject {
+  async fetch() {
+    setTimeout(() => this.flush(), 1000);
+//  ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ DO202 warning
+    return new Response("ok");
+  }
+  flush() {}
+}
+// Outside any Durable Object: never a finding.
+function debounce(f) { return () => setTimeout(f, 10); }
+export default { fetch() { setInterval(() => {}, 5); return new Response("ok"); } };
+"#,
+    );
+}
+
+#[test]
+fn do203_constructor_reads_outside_block_concurrency() {
+    check(
+        r#"
+//- /wrangler.toml
+name = "w"
+main = "src/index.ts"
+durable_objects.bindings = [{ name = "ROOM", class_name = "Room" }, { name = "GOOD", class_name = "Good" }]
+migrations = [{ tag = "v1", new_sqlite_classes = ["Room", "Good"] }]
+//- /src/index.ts
+import { DurableObject } from "cloudflare:workers";
+export class Room extends DurableObject {
+  value = 0;
+  constructor(ctx, env) {
+    super(ctx, env);
+    ctx.storage.get("value").then((v) => { this.value = v ?? 0; });
+//  ^^^^^^^^^^^^^^^^^^^^^^^^ DO203 info
+  }
+}
+export class Good extends DurableObject {
+  value = 0;
+  constructor(ctx, env) {
+    super(ctx, env);
+    ctx.blockConcurrencyWhile(async () => {
+      this.value = (await ctx.storage.get("value")) ?? 0;
+    });
+    this.sql = ctx.storage.sql;
+    this.sql.exec("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY)");
+  }
+}
+export default { fetch() { return new Response("ok"); } };
+"#,
+    );
+}
+
+#[test]
+fn do204_do205_block_concurrency_in_a_method_and_wait_until() {
+    check(
+        r#"
+//- /wrangler.toml
+name = "w"
+main = "src/index.ts"
+durable_objects.bindings = [{ name = "ROOM", class_name = "Room" }]
+migrations = [{ tag = "v1", new_sqlite_classes = ["Room"] }]
+//- /src/index.ts
+import { DurableObject } from "cloudflare:workers";
+export class Room extends DurableObject {
+  constructor(ctx, env) {
+    super(ctx, env);
+    ctx.blockConcurrencyWhile(async () => {});
+  }
+  async fetch(req) {
+    await this.ctx.blockConcurrencyWhile(async () => {});
+//        ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ DO204 info
+    this.ctx.waitUntil(fetch("https://example.com"));
+//  ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ DO205 hint
+    return new Response("ok");
+  }
+}
+export default {
+  fetch(req, env, ctx) { ctx.waitUntil(Promise.resolve()); return new Response("ok"); },
+};
+"#,
+    );
+}
+
+// ---------------------------------------------------------------- DO206, DO207
+
+#[test]
+fn do206_set_alarm_without_handler_and_non_positive_time() {
+    check(
+        r#"
+//- /wrangler.toml
+name = "w"
+main = "src/index.ts"
+durable_objects.bindings = [{ name = "A", class_name = "NoHandler" }, { name = "B", class_name = "Zero" }]
+migrations = [{ tag = "v1", new_sqlite_classes = ["NoHandler", "Zero"] }]
+//- /src/index.ts
+import { DurableObject } from "cloudflare:workers";
+export class NoHandler extends DurableObject {
+  async fetch() {
+    await this.ctx.storage.setAlarm(Date.now() + 1000);
+//        ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ DO206
+    return new Response("ok");
+  }
+}
+export class Zero extends DurableObject {
+  async fetch() {
+    await this.ctx.storage.setAlarm(0);
+//                                  ^ DO206
+    return new Response("ok");
+  }
+  async alarm() {}
+}
+export default { fetch() { return new Response("ok"); } };
+"#,
+    );
+}
+
+#[test]
+fn do206_silent_with_a_handler_in_a_local_base_or_a_framework_base() {
+    check(
+        r#"
+//- /wrangler.toml
+name = "w"
+main = "src/index.ts"
+durable_objects.bindings = [{ name = "A", class_name = "Child" }, { name = "B", class_name = "Box" }]
+migrations = [{ tag = "v1", new_sqlite_classes = ["Child", "Box"] }]
+//- /src/base.ts
+import { DurableObject } from "cloudflare:workers";
+export class Scheduled extends DurableObject {
+  async alarm() { await this.tick(); }
+  async tick() {}
+}
+//- /src/index.ts
+import { Scheduled } from "./base";
+import { Container } from "@cloudflare/containers";
+export class Child extends Scheduled {
+  async fetch() {
+    await this.ctx.storage.setAlarm(Date.now() + 60_000);
+    return new Response("ok");
+  }
+}
+export class Box extends Container {
+  async start() { await this.ctx.storage.setAlarm(Date.now() + 5); }
+}
+export default { fetch() { return new Response("ok"); } };
+"#,
+    );
+}
+
+#[test]
+fn do207_delete_all_before_delete_alarm_depends_on_the_date() {
+    check(
+        r#"
+//- /wrangler.toml
+name = "w"
+main = "src/index.ts"
+compatibility_date = "2025-09-01"
+durable_objects.bindings = [{ name = "S", class_name = "Session" }]
+migrations = [{ tag = "v1", new_sqlite_classes = ["Session"] }]
+[env.next]
+compatibility_date = "2026-03-01"
+durable_objects.bindings = [{ name = "S", class_name = "Session" }]
+//- /src/index.ts
+import { DurableObject } from "cloudflare:workers";
+export class Session extends DurableObject {
+  async fetch() {
+    await this.ctx.storage.setAlarm(Date.now() + 3_600_000);
+    return new Response("ok");
+  }
+  async alarm() {
+    await this.ctx.storage.deleteAll();
+//        ^^^^^^^^^^^^^^^^^^^^^^^^^^^^ DO207 warning
+  }
+  async logout() {
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+  }
+}
+export default { fetch() { return new Response("ok"); } };
+"#,
+    );
+}
+
+// ---------------------------------------------------------------- DO301, DO306
+
+#[test]
+fn do301_sql_on_a_kv_backed_class_per_environment() {
+    check(
+        r#"
+//- /wrangler.toml
+name = "w"
+main = "src/index.ts"
+durable_objects.bindings = [{ name = "C", class_name = "Counter" }]
+migrations = [{ tag = "v1", new_classes = ["Counter"] }]
+//- /src/index.ts
+import { DurableObject } from "cloudflare:workers";
+export class Counter extends DurableObject {
+  constructor(ctx, env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+//             ^^^^^^^^^^^^^^^ DO301
+  }
+  async bump() {
+    this.ctx.storage.transactionSync(() => {});
+//  ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ DO301
+    return this.ctx.storage.get("n");
+  }
+}
+export default { fetch() { return new Response("ok"); } };
+"#,
+    );
+}
+
+#[test]
+fn do301_silent_on_sqlite_classes_and_plain_kv_calls() {
+    check(
+        r#"
+//- /wrangler.toml
+name = "w"
+main = "src/index.ts"
+durable_objects.bindings = [{ name = "C", class_name = "Counter" }, { name = "K", class_name = "Legacy" }]
+migrations = [{ tag = "v1", new_sqlite_classes = ["Counter"] }, { tag = "v2", new_classes = ["Legacy"] }]
+//- /src/index.ts
+import { DurableObject } from "cloudflare:workers";
+export class Counter extends DurableObject {
+  async bump() {
+    this.ctx.storage.sql.exec("UPDATE c SET n = n + 1");
+    return this.ctx.storage.kv.get("n");
+  }
+}
+export class Legacy extends DurableObject {
+  async bump() {
+    const n = ((await this.ctx.storage.get("n")) ?? 0) + 1;
+    await this.ctx.storage.put("n", n);
+    return n;
+  }
+}
+export default { fetch() { return new Response("ok"); } };
+"#,
+    );
+}
+
+#[test]
+fn do306_more_than_128_keys_error_on_kv_info_on_sqlite() {
+    let keys: Vec<String> = (0..129).map(|i| format!("\"k{i}\"")).collect();
+    let keys = keys.join(", ");
+    let fixture = r#"
+//- /wrangler.toml
+name = "w"
+main = "src/index.ts"
+durable_objects.bindings = [{ name = "K", class_name = "Kv" }, { name = "S", class_name = "Sq" }]
+migrations = [{ tag = "v1", new_classes = ["Kv"] }, { tag = "v2", new_sqlite_classes = ["Sq"] }]
+//- /src/index.ts
+import { DurableObject } from "cloudflare:workers";
+export class Kv extends DurableObject {
+  async load() { return this.ctx.storage.get([KEYS]); }
+//                                           ^ DO306 error
+  async few() { return this.ctx.storage.get(["a", "b"]); }
+}
+export class Sq extends DurableObject {
+  async drop() { return this.ctx.storage.delete([KEYS]); }
+//                                              ^ DO306 info
+}
+export default { fetch() { return new Response("ok"); } };
+"#
+    .replace("KEYS", &keys);
+    // The carets mark the array's first character; the span runs on.
+    let fixture = fixture.replace(
+        "//                                           ^ DO306 error",
+        &format!("//                                           {} DO306 error", "^".repeat(keys.len() + 2)),
+    );
+    let fixture = fixture.replace(
+        "//                                              ^ DO306 info",
+        &format!("//                                              {} DO306 info", "^".repeat(keys.len() + 2)),
+    );
+    check(&fixture);
+}
+
+// ---------------------------------------------------------------- DO302–DO305
+
+#[test]
+fn do302_transaction_statements_not_trigger_bodies() {
+    check(
+        r#"
+//- /wrangler.toml
+name = "w"
+main = "src/index.ts"
+durable_objects.bindings = [{ name = "D", class_name = "Db" }]
+migrations = [{ tag = "v1", new_sqlite_classes = ["Db"] }]
+//- /src/index.ts
+import { DurableObject } from "cloudflare:workers";
+export class Db extends DurableObject {
+  sql = this.ctx.storage.sql;
+  migrate() {
+    this.ctx.storage.sql.exec("BEGIN TRANSACTION");
+//                            ^^^^^^^^^^^^^^^^^^^ DO302
+    this.ctx.storage.sql.exec(`
+      CREATE TRIGGER IF NOT EXISTS touch AFTER UPDATE ON items BEGIN
+        UPDATE items SET updated = unixepoch() WHERE id = NEW.id;
+      END;
+    `);
+    this.ctx.storage.sql.exec("SELECT 'BEGIN' AS word -- COMMIT");
+    this.ctx.storage.transactionSync(() => {
+      this.ctx.storage.sql.exec("INSERT INTO items (id) VALUES (?)", 1);
+    });
+  }
+}
+export default { fetch() { return new Response("ok"); } };
+"#,
+    );
+}
+
+#[test]
+fn do303_reserved_names_as_names_only() {
+    check(
+        r#"
+//- /wrangler.toml
+name = "w"
+main = "src/index.ts"
+durable_objects.bindings = [{ name = "D", class_name = "Db" }]
+migrations = [{ tag = "v1", new_sqlite_classes = ["Db"] }]
+//- /src/index.ts
+import { DurableObject } from "cloudflare:workers";
+export class Db extends DurableObject {
+  peek() {
+    return this.ctx.storage.sql.exec('SELECT * FROM "_cf_KV"').toArray();
+//                                   ^^^^^^^^^^^^^^^^^^^^^^^^ DO303
+  }
+  fine() {
+    this.ctx.storage.sql.exec("INSERT INTO notes (body) VALUES ('_cf_ is reserved') -- _cf_KV");
+    return this.ctx.storage.sql.exec("SELECT name FROM sqlite_master WHERE name NOT LIKE '\\_cf\\_%'");
+  }
+}
+export default { fetch() { return new Response("ok"); } };
+"#,
+    );
+}
+
+#[test]
+fn do304_do305_booleans_and_interpolation() {
+    check(
+        r#"
+//- /wrangler.toml
+name = "w"
+main = "src/index.ts"
+durable_objects.bindings = [{ name = "D", class_name = "Db" }]
+migrations = [{ tag = "v1", new_sqlite_classes = ["Db"] }]
+//- /src/index.ts
+import { DurableObject } from "cloudflare:workers";
+const TABLE = "items";
+export class Db extends DurableObject {
+  mark(id: string) {
+    this.ctx.storage.sql.exec("UPDATE items SET done = ? WHERE id = ?", true, id);
+//                                                                      ^^^^ DO304 warning
+    this.ctx.storage.sql.exec(`SELECT * FROM items WHERE id = '${id}'`);
+//                            ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ DO305 warning
+  }
+  safe(ids: string[]) {
+    this.ctx.storage.sql.exec("UPDATE items SET done = ? WHERE id = ?", 1, ids[0]);
+    this.ctx.storage.sql.exec(`SELECT * FROM ${TABLE} WHERE id IN (${ids.map(() => "?").join(",")})`, ...ids);
+  }
+}
+export default { fetch() { return new Response("ok"); } };
+"#,
+    );
+}
+
+// ---------------------------------------------------------------- DO401, DO403–DO406
+
+#[test]
+fn do401_accept_on_a_server_socket() {
+    check(
+        r#"
+//- /wrangler.toml
+name = "w"
+main = "src/index.ts"
+durable_objects.bindings = [{ name = "C", class_name = "Chat" }, { name = "P", class_name = "Plain" }]
+migrations = [{ tag = "v1", new_sqlite_classes = ["Chat", "Plain"] }]
+//- /src/index.ts
+import { DurableObject } from "cloudflare:workers";
+export class Chat extends DurableObject {
+  async fetch() {
+    const [client, server] = Object.values(new WebSocketPair());
+    server.accept();
+//  ^^^^^^^^^^^^^^^ DO401 error
+    return new Response(null, { status: 101, webSocket: client });
+  }
+  webSocketMessage(ws, msg) {}
+}
+export class Plain extends DurableObject {
+  async fetch() {
+    const pair = new WebSocketPair();
+    const server = pair[1];
+    server.accept();
+//  ^^^^^^^^^^^^^^^ DO401 warning
+    return new Response(null, { status: 101, webSocket: pair[0] });
+  }
+  async dial() {
+    // An outgoing socket must be accepted: never DO401.
+    const res = await fetch("https://example.com/ws", { headers: { Upgrade: "websocket" } });
+    const ws = res.webSocket;
+    ws.accept();
+  }
+}
+export default { fetch() { return new Response("ok"); } };
+"#,
+    );
+}
+
+#[test]
+fn do403_do404_do405_do406_hibernation() {
+    let long = "x".repeat(300);
+    let fixture = r#"
+//- /wrangler.toml
+name = "w"
+main = "src/index.ts"
+durable_objects.bindings = [{ name = "C", class_name = "Chat" }, { name = "B", class_name = "Both" }]
+migrations = [{ tag = "v1", new_sqlite_classes = ["Chat", "Both"] }]
+//- /src/index.ts
+import { DurableObject } from "cloudflare:workers";
+export class Chat extends DurableObject {
+  async fetch() {
+    const { 0: client, 1: server } = new WebSocketPair();
+    this.ctx.acceptWebSocket(server, ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"]);
+//  ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ DO404
+//                                   ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ DO405
+    this.upstream = new WebSocket("wss://example.com");
+//                  ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ DO403
+    return new Response(null, { status: 101, webSocket: client });
+  }
+}
+export class Both extends DurableObject {
+  async fetch() {
+    const [client, server] = Object.values(new WebSocketPair());
+    server.accept();
+//  ^^^^^^^^^^^^^^^ DO406
+    this.ctx.acceptWebSocket(server, ["LONG"]);
+//                                   ^^^^^^^^ DO405
+    return new Response(null, { status: 101, webSocket: client });
+  }
+  webSocketMessage(ws, message) { ws.send(message); }
+}
+export default { fetch() { return new Response("ok"); } };
+"#
+    .replace("LONG", &long)
+    .replace(
+        "//                                   ^^^^^^^^ DO405",
+        &format!("//                                   {} DO405", "^".repeat(long.len() + 4)),
+    );
+    check(&fixture);
+}
+
+#[test]
+fn hibernation_done_right_is_silent() {
+    check(
+        r#"
+//- /wrangler.toml
+name = "chat"
+main = "src/index.ts"
+compatibility_date = "2025-10-01"
+durable_objects.bindings = [{ name = "ROOMS", class_name = "ChatRoom" }]
+migrations = [{ tag = "v1", new_sqlite_classes = ["ChatRoom"] }]
+//- /src/index.ts
+import { DurableObject } from "cloudflare:workers";
+export class ChatRoom extends DurableObject<Env> {
+  sessions = new Map<WebSocket, { name: string }>();
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    for (const ws of ctx.getWebSockets()) {
+      this.sessions.set(ws, ws.deserializeAttachment());
+    }
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
+  }
+  async fetch(request: Request): Promise<Response> {
+    const pair = new WebSocketPair();
+    const [client, server] = Object.values(pair);
+    this.ctx.acceptWebSocket(server, ["room:lobby"]);
+    server.serializeAttachment({ name: "anon" });
+    return new Response(null, { status: 101, webSocket: client });
+  }
+  async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer) {
+    for (const other of this.ctx.getWebSockets("room:lobby")) other.send(message);
+  }
+  async webSocketClose(ws: WebSocket, code: number) { ws.close(code, "bye"); }
+}
+export default {
+  async fetch(request: Request, env: Env) {
+    return env.ROOMS.getByName("lobby").fetch(request);
+  },
+} satisfies ExportedHandler<Env>;
+"#,
+    );
+}
+
+// ---------------------------------------------------------------- DO5xx
+
+#[test]
+fn do501_do502_do504_literals() {
+    check(
+        r#"
+//- /wrangler.toml
+name = "w"
+main = "src/index.ts"
+durable_objects.bindings = [{ name = "ROOM", class_name = "Room" }]
+migrations = [{ tag = "v1", new_sqlite_classes = ["Room"] }]
+//- /src/index.ts
+import { DurableObject } from "cloudflare:workers";
+export class Room extends DurableObject {}
+export default {
+  async fetch(req: Request, env: Env) {
+    env.ROOM.getByName("a", { locationHint: "europe" });
+//                                          ^^^^^^^^ DO501 warning
+    env.ROOM.get(env.ROOM.idFromName("b"), { locationHint: "weur" });
+    env.ROOM.jurisdiction("eu-west");
+//                        ^^^^^^^^^ DO502
+    env.ROOM.newUniqueId({ jurisdiction: "fedramp-high" });
+    env.ROOM.idFromString("abc");
+//                        ^^^^^ DO504
+    env.ROOM.idFromString("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+    return new Response("ok");
+  },
+};
+"#,
+    );
+}
+
+// ---------------------------------------------------------------- DO122
+
+#[test]
+fn do122_missing_rpc_method() {
+    check(
+        r#"
+//- /wrangler.toml
+name = "w"
+main = "src/index.ts"
+compatibility_date = "2025-01-01"
+durable_objects.bindings = [{ name = "COUNTER", class_name = "Counter" }, { name = "AGENT", class_name = "Helper" }]
+migrations = [{ tag = "v1", new_sqlite_classes = ["Counter", "Helper"] }]
+//- /src/base.ts
+import { DurableObject } from "cloudflare:workers";
+export class Base extends DurableObject {
+  async reset() {}
+}
+//- /src/index.ts
+import { Base } from "./base";
+import { Agent } from "agents";
+export class Counter extends Base {
+  async increment() { return 1; }
+  get total() { return 2; }
+}
+export class Helper extends Agent {}
+export default {
+  async fetch(req: Request, env: any) {
+    await env.COUNTER.getByName("a").increment();
+    await env.COUNTER.getByName("a").reset();
+    await env.COUNTER.getByName("a").total;
+    await env.COUNTER.get(env.COUNTER.idFromName("a")).fetch(req);
+    await env.COUNTER.getByName("a").incremnt();
+//                                   ^^^^^^^^ DO122 error
+    await env.AGENT.getByName("a").anything();
+    return new Response("ok");
+  },
+};
+"#,
+    );
+}
+
+#[test]
+fn do122_get_put_delete_shadowed_before_2024_03_26() {
+    check(
+        r#"
+//- /wrangler.toml
+name = "w"
+main = "src/index.ts"
+compatibility_date = "2024-03-01"
+compatibility_flags = ["rpc"]
+durable_objects.bindings = [{ name = "STORE", class_name = "Store" }]
+migrations = [{ tag = "v1", new_sqlite_classes = ["Store"] }]
+//- /src/index.ts
+import { DurableObject } from "cloudflare:workers";
+export class Store extends DurableObject {
+  async get(key: string) { return this.ctx.storage.get(key); }
+}
+export default {
+  async fetch(req: Request, env: any) {
+    await env.STORE.getByName("a").get("k");
+//                                 ^^^ DO122 warning
+    return new Response("ok");
+  },
+};
+"#,
+    );
+}
