@@ -112,16 +112,31 @@ fn do202_timers_inside_a_durable_object_only() {
 //- /wrangler.toml
 name = "w"
 main = "src/index.ts"
-durable_objects.bindings = [{ name = "ROOM", class_name = "Room" }]
-migrations = [{ tag = "v1", new_sqlite_classes = ["Room"] }]
+durable_objects.bindings = [{ name = "ROOM", class_name = "Room" }, { name = "H", class_name = "Hibernating" }]
+migrations = [{ tag = "v1", new_sqlite_classes = ["Room", "Hibernating"] }]
 //- /src/index.ts
 import { DurableObject } from "cloudflare:workers";
 export class Room extends DurableObject {
   async fetch() {
-    setTimeout(() => this.flush(), 1000);
-//  ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ DO202 warning
+    setInterval(() => this.flush(), 1000);
+//  ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ DO202 warning
+    // A sleep awaited in the request ends with it.
+    await new Promise((r) => setTimeout(r, 50));
+    // A one-off deferral in a class that does not hibernate: not reported.
+    setTimeout(() => this.flush(), 10);
     return new Response("ok");
   }
+  flush() {}
+}
+export class Hibernating extends DurableObject {
+  async fetch() {
+    const [client, server] = Object.values(new WebSocketPair());
+    this.ctx.acceptWebSocket(server);
+    setTimeout(() => this.flush(), 1000);
+//  ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ DO202 warning
+    return new Response(null, { status: 101, webSocket: client });
+  }
+  webSocketMessage() {}
   flush() {}
 }
 // Outside any Durable Object: never a finding.
@@ -282,9 +297,13 @@ export class Session extends DurableObject {
     await this.ctx.storage.setAlarm(Date.now() + 3_600_000);
     return new Response("ok");
   }
-  async alarm() {
+  async reset() {
     await this.ctx.storage.deleteAll();
 //        ^^^^^^^^^^^^^^^^^^^^^^^^^^^^ DO207 warning
+  }
+  async alarm() {
+    // The alarm that runs is spent: nothing is left scheduled.
+    await this.ctx.storage.deleteAll();
   }
   async logout() {
     await this.ctx.storage.deleteAlarm();
@@ -703,6 +722,77 @@ export default {
     return new Response("ok");
   },
 };
+"#,
+    );
+}
+
+// ---------------------------------------------------------------- precision
+
+#[test]
+fn members_added_at_run_time_silence_member_rules() {
+    // `this` handed to other code in a field initializer or the constructor
+    // may install handlers (`alarm`, `webSocketMessage`): the member list is
+    // not known, so DO206, DO404 and DO122 stay silent.
+    check(
+        r#"
+//- /wrangler.toml
+name = "w"
+main = "src/index.ts"
+durable_objects.bindings = [{ name = "L", class_name = "Host" }]
+migrations = [{ tag = "v1", new_sqlite_classes = ["Host"] }]
+//- /src/lifecycle.ts
+export const Lifecycle = { install(host: any) { host.alarm = async () => {}; return host; } };
+//- /src/index.ts
+import { DurableObject } from "cloudflare:workers";
+import { Lifecycle } from "./lifecycle";
+export class Host extends DurableObject {
+  readonly lifecycle = Lifecycle.install(this);
+  async fetch() {
+    await this.ctx.storage.setAlarm(Date.now() + 1000);
+    const [client, server] = Object.values(new WebSocketPair());
+    this.ctx.acceptWebSocket(server);
+    return new Response(null, { status: 101, webSocket: client });
+  }
+}
+export default {
+  async fetch(req: Request, env: any) { return env.L.getByName("a").installed(); },
+};
+"#,
+    );
+}
+
+#[test]
+fn standard_websockets_bound_queries_and_push_sockets_are_silent() {
+    check(
+        r#"
+//- /wrangler.toml
+name = "w"
+main = "src/index.ts"
+durable_objects.bindings = [{ name = "R", class_name = "Relay" }, { name = "P", class_name = "Push" }]
+migrations = [{ tag = "v1", new_sqlite_classes = ["Relay", "Push"] }]
+//- /src/index.ts
+import { DurableObject } from "cloudflare:workers";
+export class Relay extends DurableObject {
+  async fetch() {
+    const pair = new WebSocketPair();
+    const [client, server] = Object.values(pair);
+    server.accept();
+    server.addEventListener("message", (e) => server.send(e.data));
+    return new Response(null, { status: 101, webSocket: client });
+  }
+  search(where: string, params: unknown[]) {
+    return this.ctx.storage.sql.exec(`SELECT * FROM items ${where}`, ...params).toArray();
+  }
+}
+export class Push extends DurableObject {
+  async fetch() {
+    const [client, server] = Object.values(new WebSocketPair());
+    this.ctx.acceptWebSocket(server);
+    return new Response(null, { status: 101, webSocket: client });
+  }
+  webSocketClose(ws: WebSocket) { ws.close(); }
+}
+export default { fetch() { return new Response("ok"); } };
 "#,
     );
 }

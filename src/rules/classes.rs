@@ -34,6 +34,7 @@ pub fn check(cx: &mut WorkerCx, vc: &VariantCx, model: &ClassModel) {
         };
         let k = Class {
             ws,
+            declared: fact.name.as_deref().unwrap_or(&class.name),
             c: class,
             body: &fact.body,
             text: &sf.text,
@@ -49,6 +50,9 @@ pub fn check(cx: &mut WorkerCx, vc: &VariantCx, model: &ClassModel) {
 
 struct Class<'a> {
     ws: &'a Workspace,
+    /// The name the class is declared with: findings in its file read the
+    /// same whichever Worker or binding reaches it.
+    declared: &'a str,
     c: &'a DoClass,
     body: &'a ClassBody,
     text: &'a str,
@@ -63,7 +67,7 @@ impl Class<'_> {
         self.text.get(span.start..span.end).unwrap_or("")
     }
     fn name(&self) -> &str {
-        &self.c.name
+        self.declared
     }
     /// Whether the class (or a local base) declares `name`; `None` when the
     /// member list cannot be known.
@@ -165,12 +169,24 @@ fn constructor(cx: &mut WorkerCx, k: &Class) {
 fn handlers(cx: &mut WorkerCx, vc: &VariantCx, k: &Class) {
     let name = k.name();
     if cx.on(Code::DO202) {
+        let hibernates = k.called(&["acceptWebSocket"]).next().is_some();
         for t in &k.body.timers {
+            // A timer inside a promise's executor (a sleep, a timeout raced
+            // against work) ends with the call that awaits it.
+            if in_promise_executor(k.text, t.start) {
+                continue;
+            }
             let which = if k.slice(*t).contains("setInterval") {
                 "setInterval"
             } else {
                 "setTimeout"
             };
+            // A one-off timeout costs only its delay, except where the class
+            // hibernates its WebSockets: there any pending timer keeps it
+            // awake. An interval never ends on its own.
+            if which == "setTimeout" && !hibernates {
+                continue;
+            }
             cx.emit(k.diag(
                 Code::DO202,
                 *t,
@@ -232,10 +248,16 @@ fn handlers(cx: &mut WorkerCx, vc: &VariantCx, k: &Class) {
             .any(|f| f.value == "delete_all_deletes_alarm");
         if date.is_some_and(|d| d < DELETE_ALL_DELETES_ALARM) && !flag {
             for u in k.called(&["storage", "deleteAll"]) {
-                let cleared = k.called(&["storage", "deleteAlarm"]).any(|d| {
-                    d.member == u.member && d.member.is_some() && d.span.start < u.span.start
-                });
-                if !cleared {
+                let before = |path: &'static [&'static str]| {
+                    k.called(path).any(|d| {
+                        d.member == u.member && d.member.is_some() && d.span.start < u.span.start
+                    })
+                };
+                let cleared = before(&["storage", "deleteAlarm"]);
+                // In `alarm()` the alarm that runs is spent: only one set
+                // again before the call stays.
+                let in_alarm = k.member_name(u) == Some("alarm") && u.via.is_none();
+                if !cleared && !(in_alarm && !before(&["storage", "setAlarm"])) {
                     cx.emit(k.diag(
                         Code::DO207,
                         u.span,
@@ -245,6 +267,41 @@ fn handlers(cx: &mut WorkerCx, vc: &VariantCx, k: &Class) {
             }
         }
     }
+}
+
+/// Whether `at` lies inside the executor of a `new Promise(…)`: one of
+/// the (at most three) calls that enclose it is `new Promise`.
+fn in_promise_executor(text: &str, at: usize) -> bool {
+    let bytes = text.as_bytes();
+    let mut depth = 0i32;
+    let mut opened = 0;
+    let mut i = at.min(bytes.len());
+    let floor = at.saturating_sub(4000);
+    while i > floor {
+        i -= 1;
+        match bytes[i] {
+            b')' | b'}' | b']' => depth += 1,
+            b'(' | b'{' | b'[' if depth > 0 => depth -= 1,
+            b'(' => {
+                let before = text[..i].trim_end();
+                // `new Promise(` or `new Promise<T>(`
+                let before = match before.strip_suffix('>') {
+                    Some(b) => b.rfind('<').map_or(b, |j| &b[..j]).trim_end(),
+                    None => before,
+                };
+                if before.ends_with("new Promise") {
+                    return true;
+                }
+                opened += 1;
+                if opened >= 3 {
+                    return false;
+                }
+            }
+            b'{' | b'[' => {}
+            _ => {}
+        }
+    }
+    false
 }
 
 /// DO301 (SQLite API on KV), DO306 (batch limit).
@@ -358,7 +415,10 @@ fn sql_calls(cx: &mut WorkerCx, k: &Class) {
                 }
             }
         }
-        if cx.on(Code::DO305) && subst && has_risky_substitution(&text) {
+        // With bindings passed, the substitutions build the statement's
+        // shape (a WHERE clause, a list of `?`): the values are bound.
+        let binds = call.args.len() > 1;
+        if cx.on(Code::DO305) && subst && !binds && has_risky_substitution(&text) {
             cx.emit(k.diag(
                 Code::DO305,
                 first.span,
@@ -417,7 +477,13 @@ fn websockets(cx: &mut WorkerCx, k: &Class) {
         }
     }
     let accepts: Vec<&CtxUse> = k.called(&["acceptWebSocket"]).collect();
-    if cx.on(Code::DO404) && !accepts.is_empty() && k.has("webSocketMessage") == Some(false) {
+    // A class with `webSocketClose` or `webSocketError` but no
+    // `webSocketMessage` may only send (a push socket): only a class with
+    // none of the handlers is reported.
+    let no_handlers = ["webSocketMessage", "webSocketClose", "webSocketError"]
+        .iter()
+        .all(|h| k.has(h) == Some(false));
+    if cx.on(Code::DO404) && !accepts.is_empty() && no_handlers {
         for u in &accepts {
             cx.emit(k.diag(
                 Code::DO404,
@@ -479,6 +545,15 @@ fn websockets(cx: &mut WorkerCx, k: &Class) {
                     ));
                 }
             } else if cx.on(Code::DO401) {
+                // Listeners on the socket: the standard API, chosen on
+                // purpose; only a class that also defines the hibernation
+                // handler is reported then.
+                let listens = [".addEventListener(", ".onmessage"]
+                    .iter()
+                    .any(|l| k.text.contains(&format!("{receiver}{l}")));
+                if listens && !handler {
+                    continue;
+                }
                 let (sev, why) = if handler {
                     (Severity::Error, format!("`{name}` defines `webSocketMessage`, which never runs for this socket"))
                 } else {

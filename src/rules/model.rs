@@ -13,6 +13,7 @@ use super::entry::entry_export;
 use crate::config::classes::Backend;
 use crate::project::symbols::{ClassBase, Fact, SymbolKind};
 use crate::project::Workspace;
+use crate::syntax::class_body::MemberKind;
 use crate::syntax::facts::ClassFact;
 use crate::text::Span;
 use std::path::{Path, PathBuf};
@@ -74,14 +75,60 @@ impl DoClass {
         }
         let mut found = false;
         for (file, idx) in &self.chain {
-            let Some(c) = ws.file(file).and_then(|f| f.facts.classes.get(*idx)) else {
+            let sf = ws.file(file)?;
+            let c = sf.facts.classes.get(*idx)?;
+            if this_escapes(&sf.text, c) {
                 return None;
-            };
+            }
             found |= c.methods.iter().any(|m| m == name)
                 || c.body.members.iter().any(|m| m.name == name);
         }
         Some(found)
     }
+}
+
+/// Whether the constructor or a field initializer hands `this` itself to
+/// other code (`Lifecycle.install(this)`, `{ self: this }`), which may add
+/// members at run time: then the member list is not known. `this.x`,
+/// `.bind(this)`, `.call(this…)` and `.apply(this…)` do not count.
+fn this_escapes(text: &str, c: &ClassFact) -> bool {
+    let Some(class_text) = text.get(c.span.start..c.span.end) else {
+        return true;
+    };
+    // The methods' bodies are left out: they run after construction.
+    let skipped: Vec<(usize, usize)> = c
+        .body
+        .members
+        .iter()
+        .filter(|m| m.kind != MemberKind::Constructor)
+        .map(|m| (m.span.start - c.span.start, m.span.end - c.span.start))
+        .collect();
+    let bytes = class_text.as_bytes();
+    let mut from = 0;
+    while let Some(i) = class_text[from..].find("this") {
+        let at = from + i;
+        from = at + 4;
+        if skipped.iter().any(|(s, e)| *s <= at && at < *e) {
+            continue;
+        }
+        let word_before = at > 0 && (bytes[at - 1].is_ascii_alphanumeric() || bytes[at - 1] == b'_' || bytes[at - 1] == b'$' || bytes[at - 1] == b'.');
+        let next = bytes.get(at + 4).copied().unwrap_or(b' ');
+        if word_before || next.is_ascii_alphanumeric() || next == b'_' || next == b'$' {
+            continue;
+        }
+        let rest = class_text[at + 4..].trim_start();
+        if rest.starts_with('.') || rest.starts_with("?.") || rest.starts_with('[') || rest.starts_with('=') && !rest.starts_with("==") {
+            continue;
+        }
+        let before = class_text[..at].trim_end();
+        if before.ends_with("bind(") || before.ends_with("call(") || before.ends_with("apply(") {
+            continue;
+        }
+        if before.ends_with('(') || before.ends_with(',') || before.ends_with(':') || before.ends_with('=') || before.ends_with("...") {
+            return true;
+        }
+    }
+    false
 }
 
 /// The Durable Object classes of one variant.
