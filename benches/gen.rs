@@ -120,3 +120,115 @@ fn filler(w: usize, seed: usize, size: usize) -> String {
     }
     s
 }
+
+/// A Durable-Object-dense workspace: every module of every Worker is a
+/// Durable Object class with WebSocket hibernation, SQL and alarms (about
+/// 4 KB each); the entry exports them through a barrel and binds two.
+#[allow(dead_code)]
+pub fn generate_dense(root: &Path, workers: usize, files: usize) -> (usize, usize) {
+    let marker = root.join(".complete");
+    let (mut count, mut bytes) = (0, 0);
+    let mut write = |p: PathBuf, s: String| {
+        if p.extension().is_some_and(|e| e == "ts") {
+            count += 1;
+        }
+        bytes += s.len();
+        if !marker.exists() {
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, s).unwrap();
+        }
+    };
+    let modules = files.saturating_sub(1).max(1);
+    for w in 0..workers {
+        let dir = root.join(format!("worker-{w:03}"));
+        let all: Vec<String> = (0..modules).map(|i| format!("Room{w}x{i}")).collect();
+        write(
+            dir.join("wrangler.toml"),
+            format!(
+                "name = \"dense-{w}\"\nmain = \"src/index.ts\"\ncompatibility_date = \"2025-10-01\"\n\n[[durable_objects.bindings]]\nname = \"ROOM\"\nclass_name = \"{}\"\n\n[[durable_objects.bindings]]\nname = \"COUNTER\"\nclass_name = \"{}\"\n\n[[migrations]]\ntag = \"v1\"\nnew_sqlite_classes = [{}]\n",
+                all[0],
+                all[modules.min(2) - 1],
+                all.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(", ")
+            ),
+        );
+        let mut entry = String::new();
+        for (i, c) in all.iter().enumerate() {
+            entry.push_str(&format!("export {{ {c} }} from \"./room{i}\";\n"));
+        }
+        entry.push_str("\ninterface Env { ROOM: DurableObjectNamespace; COUNTER: DurableObjectNamespace }\n\nexport default {\n  async fetch(request: Request, env: Env): Promise<Response> {\n    const url = new URL(request.url);\n    const room = url.searchParams.get(\"room\") ?? \"lobby\";\n    if (url.pathname === \"/count\") return env.COUNTER.getByName(room).fetch(request);\n    return env.ROOM.getByName(room).fetch(request);\n  },\n};\n");
+        write(dir.join("src/index.ts"), entry);
+        for i in 0..modules {
+            write(dir.join(format!("src/room{i}.ts")), dense_class(w, i));
+        }
+    }
+    if !marker.exists() {
+        std::fs::write(&marker, "").unwrap();
+    }
+    (count, bytes)
+}
+
+#[allow(dead_code)]
+fn dense_class(w: usize, i: usize) -> String {
+    let mut s = format!(
+        r#"import {{ DurableObject }} from "cloudflare:workers";
+
+type Member{i} = {{ name: string; since: number }};
+
+export class Room{w}x{i} extends DurableObject {{
+  members = new Map<WebSocket, Member{i}>();
+
+  constructor(ctx: DurableObjectState, env: unknown) {{
+    super(ctx, env);
+    for (const ws of ctx.getWebSockets()) {{
+      this.members.set(ws, ws.deserializeAttachment() as Member{i});
+    }}
+    ctx.blockConcurrencyWhile(async () => {{
+      this.ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS log{i} (id INTEGER PRIMARY KEY, body TEXT, at INTEGER)");
+    }});
+  }}
+
+  async fetch(request: Request): Promise<Response> {{
+    if (request.headers.get("Upgrade") !== "websocket") {{
+      const rows = this.ctx.storage.sql.exec("SELECT body, at FROM log{i} ORDER BY at DESC LIMIT ?", 20).toArray();
+      return Response.json(rows);
+    }}
+    const [client, server] = Object.values(new WebSocketPair());
+    const member = {{ name: new URL(request.url).searchParams.get("name") ?? "guest", since: Date.now() }};
+    this.ctx.acceptWebSocket(server, ["room{i}"]);
+    server.serializeAttachment(member);
+    this.members.set(server, member);
+    return new Response(null, {{ status: 101, webSocket: client }});
+  }}
+
+  async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {{
+    const text = typeof message === "string" ? message : new TextDecoder().decode(message);
+    this.ctx.storage.sql.exec("INSERT INTO log{i} (body, at) VALUES (?, ?)", text, Date.now());
+    for (const peer of this.ctx.getWebSockets("room{i}")) {{
+      if (peer !== ws) peer.send(JSON.stringify({{ from: this.members.get(ws)?.name, text }}));
+    }}
+    if ((await this.ctx.storage.getAlarm()) === null) {{
+      await this.ctx.storage.setAlarm(Date.now() + 60_000);
+    }}
+  }}
+
+  async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {{
+    this.members.delete(ws);
+    ws.close(code, reason);
+  }}
+
+  async alarm(info?: AlarmInvocationInfo): Promise<void> {{
+    if (info && info.retryCount > 2) return;
+    this.ctx.storage.sql.exec("DELETE FROM log{i} WHERE at < ?", Date.now() - 86_400_000);
+  }}
+"#
+    );
+    let mut m = 0;
+    while s.len() < 3900 {
+        s.push_str(&format!(
+            "\n  async stat{m}(key: string): Promise<number> {{\n    const row = this.ctx.storage.sql.exec<{{ n: number }}>(\"SELECT count(*) AS n FROM log{i} WHERE body LIKE ?\", `%${{key}}%`).one();\n    return row.n + {m};\n  }}\n"
+        ));
+        m += 1;
+    }
+    s.push_str("}\n");
+    s
+}

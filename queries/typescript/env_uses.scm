@@ -47,3 +47,25 @@
     property: (property_identifier) @stub.method)
   (#eq? @stub.env "env")
   (#any-of? @stub.getter "get" "getByName"))
+
+; A namespace passed to one of the ecosystem's helpers as its first argument:
+;   getContainer(env.MY_CONTAINER, "a")      getAgentByName(this.env.Chat, "x")
+; The helper must be imported from its package (syntax/typescript.rs).
+(call_expression
+  function: (identifier) @helper.fn
+  arguments: (arguments
+    .
+    (member_expression
+      object: (identifier) @helper.env
+      property: (property_identifier) @helper.binding))
+  (#eq? @helper.env "env"))
+
+(call_expression
+  function: (identifier) @helper.fn
+  arguments: (arguments
+    .
+    (member_expression
+      object: (member_expression
+        property: (property_identifier) @helper.env)
+      property: (property_identifier) @helper.binding))
+  (#eq? @helper.env "env"))

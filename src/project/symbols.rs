@@ -64,6 +64,7 @@ pub const FRAMEWORK_BASES: &[(&str, &str)] = &[
     ("agents/", "AIChatAgent"),
     ("agents/", "McpAgent"),
     ("@cloudflare/ai-chat", "AIChatAgent"),
+    ("@cloudflare/think", "Think"),
     ("@cloudflare/containers", "Container"),
     ("@cloudflare/sandbox", "Sandbox"),
     ("partyserver", "Server"),

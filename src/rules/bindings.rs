@@ -4,10 +4,11 @@
 use super::context::{closest, in_node_modules, rel, VariantCx, WorkerCx};
 use super::diagnostic::Diagnostic;
 use super::entry::entry_export;
-use super::registry::Code;
+use super::registry::{Code, Severity};
 use crate::config::model::{DoBinding, OtherBinding};
 use crate::project::symbols::Fact;
 use crate::project::{Entry, Worker};
+use crate::syntax::typescript::NAMESPACE_HELPERS;
 use crate::text::Span;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -318,11 +319,12 @@ pub fn unknown_uses(cx: &mut WorkerCx) {
             .env_uses
             .iter()
             .map(|u| {
-                (
-                    u.binding.clone(),
-                    u.span,
-                    "used as a Durable Object namespace",
-                )
+                let what = if NAMESPACE_HELPERS.iter().any(|(_, h)| *h == u.method) {
+                    "passed where a Durable Object namespace is expected"
+                } else {
+                    "used as a Durable Object namespace"
+                };
+                (u.binding.clone(), u.span, what)
             })
             .collect();
         if file.starts_with(&dir) {
@@ -357,12 +359,29 @@ pub fn unknown_uses(cx: &mut WorkerCx) {
                 .as_ref()
                 .map(|d| d.key_span)
                 .unwrap_or_default();
+            // A member of a hand-written `Env` type that names no binding is
+            // a stale type, not a failure: code that reads it through a
+            // namespace method is reported at that use.
+            let severity = if what == "declared as a DurableObjectNamespace" {
+                msg = format!(
+                    "`{name}` is {what} in the `Env` type, but {} has no Durable Object binding `{name}`: the type is stale, or a router finds the binding by name at run time.",
+                    cfg.file_name()
+                );
+                if let Some(s) = closest(&name, bound.iter().copied()) {
+                    msg.push_str(&format!(" Did you mean `{s}`?"));
+                }
+                Severity::Info
+            } else {
+                Severity::Error
+            };
             out.push(
-                Diagnostic::new(Code::DO110, file.clone(), span, msg).related(
-                    cfg.path.clone(),
-                    span_cfg,
-                    format!("the Durable Object bindings of {}", rel(&dir, &cfg.path)),
-                ),
+                Diagnostic::new(Code::DO110, file.clone(), span, msg)
+                    .severity(severity)
+                    .related(
+                        cfg.path.clone(),
+                        span_cfg,
+                        format!("the Durable Object bindings of {}", rel(&dir, &cfg.path)),
+                    ),
             );
         }
     }

@@ -184,7 +184,7 @@ fn handlers(cx: &mut WorkerCx, vc: &VariantCx, k: &Class) {
             // A one-off timeout costs only its delay, except where the class
             // hibernates its WebSockets: there any pending timer keeps it
             // awake. An interval never ends on its own.
-            if which == "setTimeout" && !hibernates {
+            if which == "setTimeout" && (!hibernates || short_delay(k.slice(*t))) {
                 continue;
             }
             cx.emit(k.diag(
@@ -241,11 +241,10 @@ fn handlers(cx: &mut WorkerCx, vc: &VariantCx, k: &Class) {
     }
     if cx.on(Code::DO207) && !set_alarms.is_empty() {
         let date = vc.v.compatibility_date().map(|d| d.value.as_str());
-        let flag = vc
-            .v
-            .compatibility_flags()
-            .iter()
-            .any(|f| f.value == "delete_all_deletes_alarm");
+        let flag =
+            vc.v.compatibility_flags()
+                .iter()
+                .any(|f| f.value == "delete_all_deletes_alarm");
         if date.is_some_and(|d| d < DELETE_ALL_DELETES_ALARM) && !flag {
             for u in k.called(&["storage", "deleteAll"]) {
                 let before = |path: &'static [&'static str]| {
@@ -257,7 +256,7 @@ fn handlers(cx: &mut WorkerCx, vc: &VariantCx, k: &Class) {
                 // In `alarm()` the alarm that runs is spent: only one set
                 // again before the call stays.
                 let in_alarm = k.member_name(u) == Some("alarm") && u.via.is_none();
-                if !cleared && !(in_alarm && !before(&["storage", "setAlarm"])) {
+                if !cleared && (!in_alarm || before(&["storage", "setAlarm"])) {
                     cx.emit(k.diag(
                         Code::DO207,
                         u.span,
@@ -266,6 +265,38 @@ fn handlers(cx: &mut WorkerCx, vc: &VariantCx, k: &Class) {
                 }
             }
         }
+    }
+}
+
+/// Whether a `setTimeout(…)` call's delay is absent or a literal of at most
+/// a second: a deferral, not a pending wake-up.
+fn short_delay(call: &str) -> bool {
+    let Some(open) = call.find('(') else {
+        return false;
+    };
+    let inner = call[open + 1..].trim_end().trim_end_matches(')');
+    let mut depth = 0i32;
+    let mut last_comma = None;
+    let mut quote: Option<char> = None;
+    for (i, c) in inner.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'' | '`') => quote = Some(c),
+            (None, '(' | '[' | '{') => depth += 1,
+            (None, ')' | ']' | '}') => depth -= 1,
+            (None, ',') if depth == 0 => last_comma = Some(i),
+            _ => {}
+        }
+    }
+    match last_comma {
+        None => true,
+        Some(i) => inner[i + 1..]
+            .trim()
+            .trim_end_matches(',')
+            .replace('_', "")
+            .parse::<f64>()
+            .is_ok_and(|ms| ms <= 1000.0),
     }
 }
 
@@ -320,10 +351,20 @@ fn storage(cx: &mut WorkerCx, k: &Class) {
         for u in &k.body.ctx_uses {
             // The first step past `storage`, once per use (`storage.sql`,
             // not also `storage.sql.exec`).
-            if u.path.len() < 2 || u.path[0] != "storage" || !SQLITE_ONLY.contains(&u.path[1].as_str()) {
+            if u.path.len() < 2
+                || u.path[0] != "storage"
+                || !SQLITE_ONLY.contains(&u.path[1].as_str())
+            {
                 continue;
             }
-            if u.path.len() > 2 && k.body.ctx_uses.iter().any(|o| o.path.len() == 2 && o.path[..] == u.path[..2] && o.span.start <= u.span.start && u.span.end <= o.span.end) {
+            if u.path.len() > 2
+                && k.body.ctx_uses.iter().any(|o| {
+                    o.path.len() == 2
+                        && o.path[..] == u.path[..2]
+                        && o.span.start <= u.span.start
+                        && u.span.end <= o.span.end
+                })
+            {
                 continue;
             }
             let api = format!("storage.{}", u.path[1]);
@@ -333,7 +374,11 @@ fn storage(cx: &mut WorkerCx, k: &Class) {
                 format!("`{api}` in `{name}`, a KV-backed class ({label}): the SQLite storage API throws on KV-backed Durable Objects. Create the class with `new_sqlite_classes` (a deployed KV class cannot be converted)"),
             );
             if !label.is_empty() {
-                d = d.related(cx.cfg_path(), at, format!("`{name}` is created KV-backed here"));
+                d = d.related(
+                    cx.cfg_path(),
+                    at,
+                    format!("`{name}` is created KV-backed here"),
+                );
             }
             cx.emit(d);
         }
@@ -351,7 +396,11 @@ fn storage(cx: &mut WorkerCx, k: &Class) {
                 };
                 if let ArgKind::Array { len, spread: false } = first.kind {
                     if len > BATCH_LIMIT {
-                        let backend = if sev == Severity::Error { "KV-backed" } else { "SQLite-backed" };
+                        let backend = if sev == Severity::Error {
+                            "KV-backed"
+                        } else {
+                            "SQLite-backed"
+                        };
                         cx.emit(
                             k.diag(
                                 Code::DO306,
@@ -372,10 +421,15 @@ fn sql_calls(cx: &mut WorkerCx, k: &Class) {
     let name = k.name();
     for u in k.called(&["storage", "sql", "exec"]) {
         let Some(call) = &u.called else { continue };
-        let Some(first) = call.args.first() else { continue };
+        let Some(first) = call.args.first() else {
+            continue;
+        };
         let (text, subst) = match &first.kind {
             ArgKind::Str(s) => (s.clone(), false),
-            ArgKind::Template { text, substitutions } => (text.clone(), *substitutions),
+            ArgKind::Template {
+                text,
+                substitutions,
+            } => (text.clone(), *substitutions),
             _ => continue,
         };
         let query = if subst {
@@ -396,7 +450,11 @@ fn sql_calls(cx: &mut WorkerCx, k: &Class) {
         if cx.on(Code::DO303) {
             let names = sql::reserved_names(&query);
             if !names.is_empty() {
-                let list = names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
+                let list = names
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
                 cx.emit(k.diag(
                     Code::DO303,
                     first.span,
@@ -452,10 +510,18 @@ fn has_risky_substitution(template: &str) -> bool {
         let inner = after[..end].trim();
         let last = inner.rsplit('.').next().unwrap_or(inner);
         let constant = !last.is_empty()
-            && last.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
-            && last.chars().next().is_some_and(|c| c.is_ascii_uppercase() || c == '_')
-            && inner.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
-        let placeholders = inner.contains("\"?\"") || inner.contains("'?'") || inner.contains("`?`");
+            && last
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+            && last
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_uppercase() || c == '_')
+            && inner
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+        let placeholders =
+            inner.contains("\"?\"") || inner.contains("'?'") || inner.contains("`?`");
         if !constant && !placeholders {
             return true;
         }
@@ -533,7 +599,10 @@ fn websockets(cx: &mut WorkerCx, k: &Class) {
             let Some(receiver) = call.rsplit_once(".accept").map(|(r, _)| r.trim()) else {
                 continue;
             };
-            if !servers.iter().any(|(span, n)| n == receiver && span.start <= s.start && s.end <= span.end) {
+            if !servers
+                .iter()
+                .any(|(span, n)| n == receiver && span.start <= s.start && s.end <= span.end)
+            {
                 continue;
             }
             if hibernated.iter().any(|h| h == receiver) {
@@ -555,9 +624,17 @@ fn websockets(cx: &mut WorkerCx, k: &Class) {
                     continue;
                 }
                 let (sev, why) = if handler {
-                    (Severity::Error, format!("`{name}` defines `webSocketMessage`, which never runs for this socket"))
+                    (
+                        Severity::Error,
+                        format!(
+                            "`{name}` defines `webSocketMessage`, which never runs for this socket"
+                        ),
+                    )
                 } else {
-                    (Severity::Warning, "the object cannot hibernate while the socket is open".to_string())
+                    (
+                        Severity::Warning,
+                        "the object cannot hibernate while the socket is open".to_string(),
+                    )
                 };
                 cx.emit(
                     k.diag(
@@ -659,7 +736,10 @@ fn pair_servers(k: &Class) -> Vec<(Span, String)> {
 fn strip(mut n: tree_sitter::Node<'_>) -> tree_sitter::Node<'_> {
     while matches!(
         n.kind(),
-        "parenthesized_expression" | "as_expression" | "non_null_expression" | "satisfies_expression"
+        "parenthesized_expression"
+            | "as_expression"
+            | "non_null_expression"
+            | "satisfies_expression"
     ) {
         match n.named_child(0) {
             Some(c) => n = c,
@@ -690,15 +770,23 @@ fn servers_in(root: tree_sitter::Node, src: &[u8]) -> Vec<String> {
     let mut pairs: Vec<String> = Vec::new();
     let mut servers = Vec::new();
     for d in decls {
-        let (Some(name), Some(value)) = (d.child_by_field_name("name"), d.child_by_field_name("value")) else {
+        let (Some(name), Some(value)) = (
+            d.child_by_field_name("name"),
+            d.child_by_field_name("value"),
+        ) else {
             continue;
         };
         let value = strip(value);
-        let is_pair = |v: tree_sitter::Node| is_new_pair(v) || (v.kind() == "identifier" && pairs.contains(&text(v)));
+        let is_pair = |v: tree_sitter::Node| {
+            is_new_pair(v) || (v.kind() == "identifier" && pairs.contains(&text(v)))
+        };
         match name.kind() {
             "identifier" if is_new_pair(value) => pairs.push(text(name)),
             "identifier" if value.kind() == "subscript_expression" => {
-                let (Some(obj), Some(idx)) = (value.child_by_field_name("object"), value.child_by_field_name("index")) else {
+                let (Some(obj), Some(idx)) = (
+                    value.child_by_field_name("object"),
+                    value.child_by_field_name("index"),
+                ) else {
                     continue;
                 };
                 if is_pair(strip(obj)) && text(idx) == "1" {
@@ -706,7 +794,10 @@ fn servers_in(root: tree_sitter::Node, src: &[u8]) -> Vec<String> {
                 }
             }
             "array_pattern" if value.kind() == "call_expression" => {
-                let callee = value.child_by_field_name("function").map(text).unwrap_or_default();
+                let callee = value
+                    .child_by_field_name("function")
+                    .map(text)
+                    .unwrap_or_default();
                 let arg = value
                     .child_by_field_name("arguments")
                     .and_then(|a| a.named_child(0));
@@ -724,7 +815,10 @@ fn servers_in(root: tree_sitter::Node, src: &[u8]) -> Vec<String> {
                     if p.kind() == "pair_pattern"
                         && p.child_by_field_name("key").map(text).as_deref() == Some("1")
                     {
-                        if let Some(v) = p.child_by_field_name("value").filter(|v| v.kind() == "identifier") {
+                        if let Some(v) = p
+                            .child_by_field_name("value")
+                            .filter(|v| v.kind() == "identifier")
+                        {
                             servers.push(text(v));
                         }
                     }

@@ -69,9 +69,7 @@ impl<'a> WorkerCx<'a> {
 
     /// Whether the settings leave `code` on.
     pub fn on(&self, code: super::registry::Code) -> bool {
-        self.settings
-            .severity(code, code.rule().severity)
-            .is_some()
+        self.settings.severity(code, code.rule().severity).is_some()
     }
 
     /// A fact that could not be verified: no finding, one line in DO100.

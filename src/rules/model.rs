@@ -111,20 +111,33 @@ fn this_escapes(text: &str, c: &ClassFact) -> bool {
         if skipped.iter().any(|(s, e)| *s <= at && at < *e) {
             continue;
         }
-        let word_before = at > 0 && (bytes[at - 1].is_ascii_alphanumeric() || bytes[at - 1] == b'_' || bytes[at - 1] == b'$' || bytes[at - 1] == b'.');
+        let word_before = at > 0
+            && (bytes[at - 1].is_ascii_alphanumeric()
+                || bytes[at - 1] == b'_'
+                || bytes[at - 1] == b'$'
+                || bytes[at - 1] == b'.');
         let next = bytes.get(at + 4).copied().unwrap_or(b' ');
         if word_before || next.is_ascii_alphanumeric() || next == b'_' || next == b'$' {
             continue;
         }
         let rest = class_text[at + 4..].trim_start();
-        if rest.starts_with('.') || rest.starts_with("?.") || rest.starts_with('[') || rest.starts_with('=') && !rest.starts_with("==") {
+        if rest.starts_with('.')
+            || rest.starts_with("?.")
+            || rest.starts_with('[')
+            || rest.starts_with('=') && !rest.starts_with("==")
+        {
             continue;
         }
         let before = class_text[..at].trim_end();
         if before.ends_with("bind(") || before.ends_with("call(") || before.ends_with("apply(") {
             continue;
         }
-        if before.ends_with('(') || before.ends_with(',') || before.ends_with(':') || before.ends_with('=') || before.ends_with("...") {
+        if before.ends_with('(')
+            || before.ends_with(',')
+            || before.ends_with(':')
+            || before.ends_with('=')
+            || before.ends_with("...")
+        {
             return true;
         }
     }
@@ -210,7 +223,10 @@ pub fn build(cx: &WorkerCx, vc: &VariantCx, source: &[SourceClass]) -> ClassMode
         let SymbolKind::Class(idx) = sym.kind else {
             continue;
         };
-        let pos = match classes.iter().position(|c| c.file == sym.file && c.idx == idx) {
+        let pos = match classes
+            .iter()
+            .position(|c| c.file == sym.file && c.idx == idx)
+        {
             Some(p) => p,
             None => {
                 // A class that extends nothing counts when a binding names it.
@@ -235,7 +251,9 @@ pub fn build(cx: &WorkerCx, vc: &VariantCx, source: &[SourceClass]) -> ClassMode
         c.name = name.to_string();
         if entry.is_live() {
             c.backend = entry.backend();
-            c.created = entry.record.map(|r| (r.created.label.clone(), r.created.span));
+            c.created = entry
+                .record
+                .map(|r| (r.created.label.clone(), r.created.span));
         }
         c.bindings = entry
             .bindings

@@ -101,8 +101,7 @@ pub fn rpc_methods(cx: &mut WorkerCx, vc: &VariantCx, model: &ClassModel) {
             let Some(class) = model.by_binding(&call.binding) else {
                 continue;
             };
-            if class.base != DoBase::DurableObject || STUB_MEMBERS.contains(&call.method.as_str())
-            {
+            if class.base != DoBase::DurableObject || STUB_MEMBERS.contains(&call.method.as_str()) {
                 continue;
             }
             let shortcut = matches!(call.method.as_str(), "get" | "put" | "delete");

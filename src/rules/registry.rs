@@ -150,7 +150,7 @@ rules! {
     DO107 "duplicate-migration-tag" Failure Error [] [Lifecycle] "two migrations share a tag";
     DO108 "deleted-class-bound" Failure Error [] [Config, Lifecycle] "a binding names a class the migrations deleted";
     DO109 "renamed-class-bound" Failure Error [] [Config, Lifecycle] "a binding names the old name of a renamed class";
-    DO110 "unknown-binding" Failure Error [] [Config, Source, Workspace] "code uses a Durable Object binding the Worker does not have";
+    DO110 "unknown-binding" Failure Error [Info] [Config, Source, Workspace] "code uses a Durable Object binding the Worker does not have";
     DO111 "unused-binding" Practice Hint [] [Config, Source, Neighbours] "a Durable Object binding no code uses";
     DO112 "duplicate-binding-name" Failure Error [] [Config] "a binding name is used twice";
     DO113 "env-missing-durable-objects" Failure Warning [] [Config] "an environment lacks the top level's Durable Object bindings";

@@ -88,16 +88,16 @@ pub fn transaction_statements(sql: &str) -> Vec<String> {
         if at_start {
             at_start = false;
             first_of_statement = kw;
-            match kw {
-                Some(
-                    k @ (Keyword::BEGIN
-                    | Keyword::COMMIT
-                    | Keyword::END
-                    | Keyword::ROLLBACK
-                    | Keyword::SAVEPOINT
-                    | Keyword::RELEASE),
-                ) => out.push(format!("{k:?}")),
-                _ => {}
+            if let Some(
+                k @ (Keyword::BEGIN
+                | Keyword::COMMIT
+                | Keyword::END
+                | Keyword::ROLLBACK
+                | Keyword::SAVEPOINT
+                | Keyword::RELEASE),
+            ) = kw
+            {
+                out.push(format!("{k:?}"));
             }
             continue;
         }
@@ -154,7 +154,9 @@ mod tests {
             transaction_statements("CREATE TRIGGER t AFTER INSERT ON a BEGIN SELECT 1; END; BEGIN"),
             ["BEGIN"]
         );
-        assert!(transaction_statements("SELECT 'BEGIN'; -- COMMIT\nSELECT 1 /* ROLLBACK */").is_empty());
+        assert!(
+            transaction_statements("SELECT 'BEGIN'; -- COMMIT\nSELECT 1 /* ROLLBACK */").is_empty()
+        );
         assert!(transaction_statements("INSERT INTO log (begin) VALUES (1)").is_empty());
         assert!(transaction_statements("SELECT 'unterminated").is_empty());
     }
@@ -163,7 +165,10 @@ mod tests {
     fn reserved_names_bare_and_quoted_never_strings_or_comments() {
         assert_eq!(reserved_names("SELECT * FROM _cf_KV"), ["_cf_KV"]);
         assert_eq!(reserved_names("DROP TABLE \"_CF_meta\""), ["_CF_meta"]);
-        assert_eq!(reserved_names("SELECT * FROM [_cf_x] JOIN `_cf_y`"), ["_cf_x", "_cf_y"]);
+        assert_eq!(
+            reserved_names("SELECT * FROM [_cf_x] JOIN `_cf_y`"),
+            ["_cf_x", "_cf_y"]
+        );
         assert!(reserved_names("SELECT '_cf_KV' -- _cf_KV\n/* _cf_ */").is_empty());
         assert!(reserved_names("SELECT cf_KV, x_cf_ FROM t").is_empty());
     }

@@ -16,6 +16,16 @@ pub const NAMESPACE_METHODS: &[&str] = &[
     "jurisdiction",
 ];
 
+/// Functions of the ecosystem's packages whose first parameter is a
+/// Durable Object namespace: `getContainer(env.X, …)` uses binding `X`.
+pub const NAMESPACE_HELPERS: &[(&str, &str)] = &[
+    ("agents", "getAgentByName"),
+    ("@cloudflare/containers", "getContainer"),
+    ("@cloudflare/containers", "getRandom"),
+    ("@cloudflare/sandbox", "getSandbox"),
+    ("partyserver", "getServerByName"),
+];
+
 pub fn facts(lang: Lang, text: &str, tree: &Tree) -> FileFacts {
     let root = tree.root_node();
     let mut f = FileFacts {
@@ -75,7 +85,8 @@ fn literal_args(method: Node, src: &[u8]) -> Vec<LitArg> {
         } else if a.kind() == "object" {
             let mut c2 = a.walk();
             for p in a.named_children(&mut c2) {
-                let (Some(k), Some(v)) = (p.child_by_field_name("key"), p.child_by_field_name("value"))
+                let (Some(k), Some(v)) =
+                    (p.child_by_field_name("key"), p.child_by_field_name("value"))
                 else {
                     continue;
                 };
@@ -641,6 +652,8 @@ fn run_queries(f: &mut FileFacts, lang: Lang, root: Node, src: &[u8]) {
         let method = query.capture_index_for_name("env.method");
         let sb = query.capture_index_for_name("stub.binding");
         let sm = query.capture_index_for_name("stub.method");
+        let hf = query.capture_index_for_name("helper.fn");
+        let hb = query.capture_index_for_name("helper.binding");
         let mut matches = cursor.matches_with_options(
             query,
             root,
@@ -654,6 +667,27 @@ fn run_queries(f: &mut FileFacts, lang: Lang, root: Node, src: &[u8]) {
                     .find(|c| Some(c.index) == i)
                     .map(|c| c.node)
             };
+            if let (Some(func), Some(b)) = (get(hf), get(hb)) {
+                let name = text_of(func, src);
+                if let Some(helper) = NAMESPACE_HELPERS.iter().find(|(_, n)| *n == name) {
+                    // Only the package's own helper: a local function of the
+                    // same name says nothing.
+                    let from_package = f.import_of(name).is_some_and(|imp| {
+                        imp.imported == Imported::Named(name.to_string())
+                            && (imp.source == helper.0
+                                || imp.source.starts_with(&format!("{}/", helper.0)))
+                    });
+                    if from_package {
+                        f.env_uses.push(EnvUse {
+                            binding: text_of(b, src).to_string(),
+                            method: name.to_string(),
+                            span: span(b),
+                            literals: Vec::new(),
+                        });
+                    }
+                }
+                continue;
+            }
             if let (Some(b), Some(me)) = (get(sb), get(sm)) {
                 f.stub_calls.push(StubCall {
                     binding: text_of(b, src).to_string(),

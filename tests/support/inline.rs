@@ -48,7 +48,12 @@ fn marker(line: &str) -> Option<(usize, usize, String, Option<String>)> {
     if !(code.len() == 5 && code.starts_with("DO")) {
         return None;
     }
-    Some((col, carets, code.to_string(), words.next().map(str::to_string)))
+    Some((
+        col,
+        carets,
+        code.to_string(),
+        words.next().map(str::to_string),
+    ))
 }
 
 /// The fixture without its marker lines, and the marks.
@@ -83,7 +88,11 @@ pub fn parse(fixture: &str) -> (String, Vec<Mark>) {
 
 /// Source rules: always compared, marked or not.
 pub fn is_source_rule(code: &str) -> bool {
-    code == "DO122" || code.as_bytes().get(2).is_some_and(|d| (b'2'..=b'6').contains(d))
+    code == "DO122"
+        || code
+            .as_bytes()
+            .get(2)
+            .is_some_and(|d| (b'2'..=b'6').contains(d))
 }
 
 /// Loads the fixture under `/t` and checks it against its marks.
@@ -115,7 +124,15 @@ pub fn check(fixture: &str) {
         let messages: Vec<String> = report
             .diagnostics
             .iter()
-            .map(|d| format!("{} {} {:?}: {}", d.code, d.severity.as_str(), d.span, d.message))
+            .map(|d| {
+                format!(
+                    "{} {} {:?}: {}",
+                    d.code,
+                    d.severity.as_str(),
+                    d.span,
+                    d.message
+                )
+            })
             .collect();
         panic!(
             "findings differ\n want: {want:#?}\n  got: {got_cmp:#?}\n all:\n{}",
