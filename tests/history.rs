@@ -155,6 +155,23 @@ fn a_renamed_or_reordered_tag_is_do131() {
 }
 
 #[test]
+fn removing_every_migration_is_not_do131() {
+    // Nothing is sent again when the list is empty; DO132 names the classes
+    // the change drops.
+    let base = toml(&format!(
+        "{BOUND_A}[[migrations]]\ntag = \"v1\"\nnew_sqlite_classes = [\"A\"]\n"
+    ));
+    let r = Repo::new(
+        "none-left",
+        &[("wrangler.toml", &base), ("src/index.ts", ENTRY)],
+    );
+    r.write_all(&[("wrangler.toml", &toml(BOUND_A))]);
+    let codes = r.codes("", "main");
+    assert!(!codes.iter().any(|(c, _)| c == "DO131"), "{codes:?}");
+    assert!(codes.iter().any(|(c, _)| c == "DO132"), "{codes:?}");
+}
+
+#[test]
 fn a_class_dropped_without_a_delete_step_is_do132() {
     let exports = |body: &str| {
         toml(&format!(

@@ -925,3 +925,39 @@ fn the_correct_corpus_raises_no_error_or_warning() {
         "the corpus has Durable Object classes in the model: {classes}"
     );
 }
+
+// ---------------------------------------------------------------- harness configs
+
+#[test]
+fn a_harness_is_what_runs_tests_never_a_folder_name() {
+    // A config in a folder named like a test suite that `wrangler dev`
+    // serves is a deploy config (DO102 error); one that a test starts with
+    // getPlatformProxy is a harness (DO102 info).
+    check(
+        r#"
+//- /e2e-test/wrangler.toml
+name = "served"
+main = "index.ts"
+durable_objects.bindings = [{ name = "A", class_name = "Alpha" }]
+#                                                      ^^^^^^^ DO102 error
+//- /e2e-test/index.ts
+import { DurableObject } from "cloudflare:workers";
+export class Alpha extends DurableObject {}
+export default { fetch(req: Request, env: any) { return env.A.getByName("a").fetch(req); } };
+//- /app/package.json
+{ "name": "app", "private": true }
+//- /app/wrangler.proxy.toml
+name = "proxy"
+main = "src/index.ts"
+durable_objects.bindings = [{ name = "B", class_name = "Beta" }]
+#                                                      ^^^^^^ DO102 info
+//- /app/src/index.ts
+import { DurableObject } from "cloudflare:workers";
+export class Beta extends DurableObject {}
+export default { fetch(req: Request, env: any) { return env.B.getByName("b").fetch(req); } };
+//- /app/test/index.test.ts
+import { getPlatformProxy } from "wrangler";
+const proxy = await getPlatformProxy({ configPath: "./wrangler.proxy.toml" });
+"#,
+    );
+}

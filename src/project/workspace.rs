@@ -148,16 +148,25 @@ impl Workspace {
         let mut configs: Vec<PathBuf> = Vec::new();
         let mut harness: BTreeSet<PathBuf> = BTreeSet::new();
         let mut harness_main: HashMap<PathBuf, PathBuf> = HashMap::new();
-        let pred = |n: &str| is_config_name(n) || is_vite_config_name(n);
+        let pred = |n: &str| is_config_name(n) || is_vite_config_name(n) || is_test_source_name(n);
         for r in roots {
             for f in fs.find_files(r, &pred) {
                 let name = f.file_name().and_then(|n| n.to_str()).unwrap_or("");
                 if is_config_name(name) {
-                    if in_test_folder(r, &f) {
-                        harness.insert(f.clone());
-                    }
                     if !configs.contains(&f) {
                         configs.push(f);
+                    }
+                    continue;
+                }
+                if !is_vite_config_name(name) {
+                    // A test file that starts a Worker from a config
+                    // (`getPlatformProxy`, `unstable_dev`,
+                    // `unstable_startWorker`) makes it a harness config.
+                    for p in configs_started_by_test(fs, &f) {
+                        harness.insert(p.clone());
+                        if !configs.contains(&p) {
+                            configs.push(p);
+                        }
                     }
                     continue;
                 }
@@ -707,18 +716,54 @@ fn script_entry(fs: &dyn FileSystem, dir: &Path) -> Option<String> {
     found
 }
 
-fn in_test_folder(root: &Path, file: &Path) -> bool {
-    let rel = file.strip_prefix(root).unwrap_or(file);
-    let parent = rel.parent().unwrap_or(Path::new(""));
-    parent.components().any(|c| {
-        let s = c.as_os_str().to_string_lossy();
-        matches!(
-            s.as_ref(),
-            "test" | "tests" | "__tests__" | "e2e" | "spec" | "specs"
-        ) || s.ends_with("-tests")
-            || s.ends_with("_tests")
-            || s.ends_with("-test")
-    })
+/// A test source by its name: `*.test.ts`, `*.spec.mjs`, …
+fn is_test_source_name(name: &str) -> bool {
+    let Some((stem, ext)) = name.rsplit_once('.') else {
+        return false;
+    };
+    matches!(
+        ext,
+        "ts" | "mts" | "cts" | "js" | "mjs" | "cjs" | "tsx" | "jsx"
+    ) && (stem.ends_with(".test") || stem.ends_with(".spec"))
+}
+
+/// The wrangler configs a test file starts a Worker from:
+/// `getPlatformProxy({ configPath })`, `unstable_dev(entry, { config })`,
+/// `unstable_startWorker({ config })`. A relative path is taken from the
+/// test's folder or from its package's folder (where the runner starts).
+fn configs_started_by_test(fs: &dyn FileSystem, file: &Path) -> Vec<PathBuf> {
+    const STARTERS: &[(&str, &str)] = &[
+        ("getPlatformProxy", "configPath"),
+        ("unstable_dev", "config"),
+        ("unstable_startWorker", "config"),
+    ];
+    let Ok(text) = read_text(fs, file, MAX_CONFIG_BYTES) else {
+        return Vec::new();
+    };
+    let dir = file.parent().unwrap_or(Path::new(""));
+    let package = dir
+        .ancestors()
+        .find(|d| fs.is_file(&d.join("package.json")))
+        .unwrap_or(dir);
+    let mut out = Vec::new();
+    for (starter, key) in STARTERS {
+        if !text.contains(starter) {
+            continue;
+        }
+        for lit in literals_after_key(&text, key) {
+            for base in [dir, package] {
+                let p = super::resolve::normalize(&base.join(&lit));
+                let named = p
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(is_config_name);
+                if named && fs.is_file(&p) && !out.contains(&p) {
+                    out.push(p);
+                }
+            }
+        }
+    }
+    out
 }
 
 /// A file with a non-standard name counts as a config only when it has the

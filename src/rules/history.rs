@@ -132,14 +132,10 @@ pub fn against_base(cx: &mut WorkerCx, vc: &VariantCx) {
         .iter()
         .filter_map(|m| m.tag.as_ref().map(|t| (t.value.as_str(), t.span)))
         .collect();
-    // Moving to the declarative `exports` map ends the migration list on
-    // purpose; DO132 still checks that no class was dropped.
-    let moved_to_exports = now.is_empty()
-        && vc
-            .v
-            .exports()
-            .is_some_and(|e| e.items.iter().any(|x| x.is_durable_object()));
-    if !moved_to_exports {
+    // With no migrations now, nothing is sent again (moving to the
+    // declarative `exports` map ends the list on purpose); DO132 names any
+    // class that was dropped.
+    if !now.is_empty() {
         if let Some(i) =
             (0..then_tags.len()).find(|&i| now_tags.get(i).map(|t| t.0) != Some(then_tags[i]))
         {
