@@ -961,3 +961,46 @@ const proxy = await getPlatformProxy({ configPath: "./wrangler.proxy.toml" });
 "#,
     );
 }
+
+#[test]
+fn a_test_that_spawns_wrangler_dev_or_a_test_script_makes_a_harness() {
+    // A test file that spawns `wrangler dev` on a config it names, and a
+    // package's `test:*` script that runs `wrangler dev` in a folder: both
+    // configs are harnesses (DO102 info). A `dev` script is not a test.
+    check(
+        r#"
+//- /pkg/package.json
+{ "name": "pkg", "scripts": { "dev": "wrangler dev -c app/wrangler.toml", "test:mem": "cd mem && npx wrangler dev --port 8787" } }
+//- /pkg/app/wrangler.toml
+name = "app"
+main = "index.ts"
+durable_objects.bindings = [{ name = "A", class_name = "Alpha" }]
+#                                                      ^^^^^^^ DO102 error
+//- /pkg/app/index.ts
+import { DurableObject } from "cloudflare:workers";
+export class Alpha extends DurableObject {}
+export default { fetch(req: Request, env: any) { return env.A.getByName("a").fetch(req); } };
+//- /pkg/mem/wrangler.toml
+name = "mem"
+main = "index.ts"
+durable_objects.bindings = [{ name = "B", class_name = "Beta" }]
+#                                                      ^^^^^^ DO102 info
+//- /pkg/mem/index.ts
+import { DurableObject } from "cloudflare:workers";
+export class Beta extends DurableObject {}
+export default { fetch(req: Request, env: any) { return env.B.getByName("b").fetch(req); } };
+//- /pkg/e2e/wrangler.jsonc
+{ "name": "e2e", "main": "worker.ts",
+  "durable_objects": { "bindings": [{ "name": "C", "class_name": "Gamma" }] } }
+//                                                               ^^^^^^^ DO102 info
+//- /pkg/e2e/worker.ts
+import { DurableObject } from "cloudflare:workers";
+export class Gamma extends DurableObject {}
+export default { fetch(req: Request, env: any) { return env.C.getByName("c").fetch(req); } };
+//- /pkg/e2e/eviction.test.ts
+import { spawn } from "node:child_process";
+const configPath = path.join(__dirname, "wrangler.jsonc");
+spawn("npx", ["wrangler", "dev", "--config", configPath]);
+"#,
+    );
+}

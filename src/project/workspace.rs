@@ -148,13 +148,29 @@ impl Workspace {
         let mut configs: Vec<PathBuf> = Vec::new();
         let mut harness: BTreeSet<PathBuf> = BTreeSet::new();
         let mut harness_main: HashMap<PathBuf, PathBuf> = HashMap::new();
-        let pred = |n: &str| is_config_name(n) || is_vite_config_name(n) || is_test_source_name(n);
+        let pred = |n: &str| {
+            is_config_name(n)
+                || is_vite_config_name(n)
+                || is_test_source_name(n)
+                || n == "package.json"
+        };
         for r in roots {
             for f in fs.find_files(r, &pred) {
                 let name = f.file_name().and_then(|n| n.to_str()).unwrap_or("");
                 if is_config_name(name) {
                     if !configs.contains(&f) {
                         configs.push(f);
+                    }
+                    continue;
+                }
+                if name == "package.json" {
+                    // A test script that runs `wrangler dev` with a config.
+                    let dir = f.parent().unwrap_or(Path::new(""));
+                    for p in configs_started_by_test_scripts(fs, dir) {
+                        harness.insert(p.clone());
+                        if !configs.contains(&p) {
+                            configs.push(p);
+                        }
                     }
                     continue;
                 }
@@ -607,6 +623,14 @@ fn find_settings(
 /// Folders whose configs serve tests, not deploys.
 /// The `scripts` of the package.json in `dir`.
 fn package_scripts(fs: &dyn FileSystem, dir: &Path) -> Vec<String> {
+    named_package_scripts(fs, dir)
+        .into_iter()
+        .map(|(_, v)| v)
+        .collect()
+}
+
+/// The scripts of `dir/package.json`, name and command line.
+fn named_package_scripts(fs: &dyn FileSystem, dir: &Path) -> Vec<(String, String)> {
     let Ok(bytes) = fs.read(&dir.join("package.json")) else {
         return Vec::new();
     };
@@ -616,11 +640,63 @@ fn package_scripts(fs: &dyn FileSystem, dir: &Path) -> Vec<String> {
     v.get("scripts")
         .and_then(|s| s.as_object())
         .map(|m| {
-            m.values()
-                .filter_map(|x| x.as_str().map(String::from))
+            m.iter()
+                .filter_map(|(k, x)| x.as_str().map(|x| (k.clone(), x.to_string())))
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// The configs that a package's test scripts (`test`, `test:e2e`,
+/// `e2e`, …) start with `wrangler dev`: the one `-c`/`--config` names,
+/// else the default config of the folder the script `cd`s into.
+fn configs_started_by_test_scripts(fs: &dyn FileSystem, dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for (name, script) in named_package_scripts(fs, dir) {
+        let name = name.to_ascii_lowercase();
+        if !(name.starts_with("test") || name.contains("e2e") || name.contains(":test")) {
+            continue;
+        }
+        let mut cwd = dir.to_path_buf();
+        for part in script.split(['&', ';', '|']) {
+            let words: Vec<&str> = part.split_whitespace().collect();
+            if words.first() == Some(&"cd") {
+                if let Some(d) = words.get(1) {
+                    cwd = super::resolve::normalize(&cwd.join(d));
+                }
+                continue;
+            }
+            let Some(i) = words.iter().position(|w| *w == "wrangler") else {
+                continue;
+            };
+            let w = &words[i + 1..];
+            if w.first() != Some(&"dev") {
+                continue;
+            }
+            let mut named = None;
+            let mut it = w.iter();
+            while let Some(a) = it.next() {
+                if *a == "-c" || *a == "--config" {
+                    named = it.next().map(|c| cwd.join(c));
+                } else if let Some(c) = a.strip_prefix("--config=").or(a.strip_prefix("-c=")) {
+                    named = Some(cwd.join(c));
+                }
+            }
+            let config = match named {
+                Some(c) => Some(super::resolve::normalize(&c)),
+                None => CONFIG_NAMES
+                    .iter()
+                    .map(|n| cwd.join(n))
+                    .find(|p| fs.is_file(p)),
+            };
+            if let Some(c) = config.filter(|c| fs.is_file(c)) {
+                if !out.contains(&c) {
+                    out.push(c);
+                }
+            }
+        }
+    }
+    out
 }
 
 /// The wrangler commands in a script line: the words after each
@@ -746,22 +822,71 @@ fn configs_started_by_test(fs: &dyn FileSystem, file: &Path) -> Vec<PathBuf> {
         .find(|d| fs.is_file(&d.join("package.json")))
         .unwrap_or(dir);
     let mut out = Vec::new();
+    let push = |lit: &str, out: &mut Vec<PathBuf>| {
+        for base in [dir, package] {
+            let p = super::resolve::normalize(&base.join(lit));
+            let named = p
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(is_config_name);
+            if named && fs.is_file(&p) && !out.contains(&p) {
+                out.push(p);
+            }
+        }
+    };
+    // A test that spawns `wrangler dev` itself: every config it names.
+    if spawns_wrangler_dev(&text) {
+        for lit in quoted_literals(&text) {
+            push(lit, &mut out);
+        }
+    }
     for (starter, key) in STARTERS {
         if !text.contains(starter) {
             continue;
         }
         for lit in literals_after_key(&text, key) {
-            for base in [dir, package] {
-                let p = super::resolve::normalize(&base.join(&lit));
-                let named = p
-                    .file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(is_config_name);
-                if named && fs.is_file(&p) && !out.contains(&p) {
-                    out.push(p);
-                }
-            }
+            push(&lit, &mut out);
         }
+    }
+    out
+}
+
+/// Whether a test's text starts `wrangler dev` as a child process: the
+/// word `wrangler` and the word `dev` as string literals (`spawn("npx",
+/// ["wrangler", "dev", …])`) or one literal `wrangler dev …`.
+fn spawns_wrangler_dev(text: &str) -> bool {
+    let lits = quoted_literals(text);
+    lits.iter()
+        .any(|l| l.trim_start().starts_with("wrangler dev"))
+        || (lits.contains(&"wrangler") && lits.contains(&"dev"))
+}
+
+/// The one-line string literals of a source text (quotes '…', "…", `…`),
+/// without escapes or template holes.
+fn quoted_literals(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let q = b[i];
+        if matches!(q, b'"' | b'\'' | b'`') {
+            let start = i + 1;
+            let mut j = start;
+            while j < b.len() && b[j] != q && b[j] != b'\n' && b[j] != b'\\' {
+                j += 1;
+            }
+            if j < b.len() && b[j] == q {
+                let lit = &text[start..j];
+                if !(q == b'`' && lit.contains("${")) {
+                    out.push(lit);
+                }
+                i = j + 1;
+                continue;
+            }
+            i = j.max(i + 1);
+            continue;
+        }
+        i += 1;
     }
     out
 }
