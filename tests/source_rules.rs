@@ -1004,3 +1004,240 @@ spawn("npx", ["wrangler", "dev", "--config", configPath]);
 "#,
     );
 }
+
+// ---------------------------------------------------------------- DO208, DO402
+
+#[test]
+fn do208_alarm_that_can_throw_without_reading_retries() {
+    check(
+        r#"
+//- /wrangler.toml
+name = "w"
+main = "src/index.ts"
+compatibility_date = "2026-03-01"
+durable_objects.bindings = [{ name = "A", class_name = "Sync" }, { name = "B", class_name = "Careful" }, { name = "C", class_name = "Counted" }, { name = "D", class_name = "Quiet" }]
+migrations = [{ tag = "v1", new_sqlite_classes = ["Sync", "Careful", "Counted", "Quiet"] }]
+//- /src/index.ts
+import { DurableObject } from "cloudflare:workers";
+export class Sync extends DurableObject {
+  async alarm() {
+//      ^^^^^ DO208
+    const res = await fetch("https://example.com/push");
+    if (!res.ok) throw new Error("push failed"); // retried
+  }
+}
+export class Careful extends DurableObject {
+  async alarm() {
+    try {
+      await fetch("https://example.com/push");
+    } catch (e) {
+      await this.ctx.storage.setAlarm(Date.now() + 60_000);
+    }
+  }
+}
+export class Counted extends DurableObject {
+  async alarm(info?: AlarmInvocationInfo) {
+    if ((info?.retryCount ?? 0) > 3) return;
+    await fetch("https://example.com/push");
+  }
+}
+export class Quiet extends DurableObject {
+  async alarm() {
+    // throw nothing: only storage work
+    this.ctx.storage.sql.exec("DELETE FROM jobs WHERE done = 1");
+  }
+}
+export default { fetch(req: Request, env: any) { return env.A.getByName("a").fetch(req); } };
+"#,
+    );
+}
+
+#[test]
+fn do402_per_socket_state_never_rebuilt() {
+    check(
+        r#"
+//- /wrangler.toml
+name = "w"
+main = "src/index.ts"
+compatibility_date = "2025-10-01"
+durable_objects.bindings = [{ name = "A", class_name = "Lossy" }, { name = "B", class_name = "Standard" }]
+migrations = [{ tag = "v1", new_sqlite_classes = ["Lossy", "Standard"] }]
+//- /src/index.ts
+import { DurableObject } from "cloudflare:workers";
+export class Lossy extends DurableObject {
+  private sessions: Map<WebSocket, string> = new Map();
+//        ^^^^^^^^ DO402
+  counts = new Map<string, number>();
+  async fetch(request: Request) {
+    const [client, server] = Object.values(new WebSocketPair());
+    this.ctx.acceptWebSocket(server);
+    this.sessions.set(server, request.headers.get("x-user") ?? "anon");
+    this.counts.set("total", (this.counts.get("total") ?? 0) + 1);
+    return new Response(null, { status: 101, webSocket: client });
+  }
+  webSocketMessage(ws: WebSocket, m: string) { ws.send(this.sessions.get(ws) ?? m); }
+}
+export class Standard extends DurableObject {
+  sessions = new Map<WebSocket, string>();
+  async fetch(request: Request) {
+    const [client, server] = Object.values(new WebSocketPair());
+    server.accept();
+    this.sessions.set(server, "anon");
+    server.addEventListener("message", (e) => server.send(String(e.data)));
+    return new Response(null, { status: 101, webSocket: client });
+  }
+}
+export default { fetch(req: Request, env: any) { return env.A.getByName("a").fetch(req); } };
+"#,
+    );
+}
+
+// ---------------------------------------------------------------- DO503, DO603
+
+#[test]
+fn do503_location_hint_on_a_jurisdiction_stub() {
+    check(
+        r#"
+//- /wrangler.toml
+name = "w"
+main = "src/index.ts"
+compatibility_date = "2025-10-01"
+durable_objects.bindings = [{ name = "ROOMS", class_name = "Room" }]
+migrations = [{ tag = "v1", new_sqlite_classes = ["Room"] }]
+//- /src/index.ts
+import { DurableObject } from "cloudflare:workers";
+export class Room extends DurableObject {}
+export default {
+  async fetch(req: Request, env: any) {
+    const eu = env.ROOMS.jurisdiction("eu").getByName("a", { locationHint: "weur" });
+//                                                                         ^^^^^^ DO503
+    const plain = env.ROOMS.getByName("b", { locationHint: "weur" });
+    const only = env.ROOMS.jurisdiction("eu").getByName("c");
+    return eu.fetch(req);
+  },
+};
+"#,
+    );
+}
+
+#[test]
+fn do603_rpc_on_another_workers_class() {
+    check(
+        r#"
+//- /wrangler.toml
+name = "api"
+main = "src/index.ts"
+compatibility_date = "2025-10-01"
+durable_objects.bindings = [{ name = "COUNTER", class_name = "Counter", script_name = "counter-worker" }, { name = "LOCAL", class_name = "Local" }]
+migrations = [{ tag = "v1", new_sqlite_classes = ["Local"] }]
+//- /src/index.ts
+import { DurableObject } from "cloudflare:workers";
+export class Local extends DurableObject { ping() { return 1; } }
+export default {
+  async fetch(req: Request, env: any) {
+    await env.COUNTER.getByName("a").increment();
+//                                   ^^^^^^^^^ DO603
+    await env.LOCAL.getByName("a").ping();
+    return env.COUNTER.getByName("a").fetch(req);
+  },
+};
+"#,
+    );
+}
+
+// ---------------------------------------------------------------- DO6xx
+
+#[test]
+fn do601_block_concurrency_with_an_old_locked_wrangler() {
+    check(
+        r#"
+//- /package.json
+{ "name": "w", "devDependencies": { "wrangler": "^4.10.0" } }
+//- /package-lock.json
+{ "lockfileVersion": 3, "packages": { "": {}, "node_modules/wrangler": { "version": "4.17.0" } } }
+//- /wrangler.toml
+name = "w"
+main = "src/index.ts"
+compatibility_date = "2025-06-01"
+durable_objects.bindings = [{ name = "A", class_name = "Store" }]
+migrations = [{ tag = "v1", new_sqlite_classes = ["Store"] }]
+//- /src/index.ts
+import { DurableObject } from "cloudflare:workers";
+export class Store extends DurableObject {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    ctx.blockConcurrencyWhile(async () => {
+//  ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ DO601
+      this.value = await ctx.storage.get("value");
+    });
+  }
+  async fetch() { return new Response(String(this.value)); }
+}
+export default { fetch(req: Request, env: any) { return env.A.getByName("a").fetch(req); } };
+//- /fixed/package.json
+{ "name": "fixed", "devDependencies": { "wrangler": "4.17.0" } }
+//- /fixed/pnpm-lock.yaml
+lockfileVersion: '9.0'
+packages:
+
+  wrangler@4.20.1:
+    resolution: {integrity: sha512-x}
+//- /fixed/wrangler.toml
+name = "fixed"
+main = "src/index.ts"
+compatibility_date = "2025-06-01"
+durable_objects.bindings = [{ name = "A", class_name = "Store" }]
+migrations = [{ tag = "v1", new_sqlite_classes = ["Store"] }]
+//- /fixed/src/index.ts
+import { DurableObject } from "cloudflare:workers";
+export class Store extends DurableObject {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    ctx.blockConcurrencyWhile(async () => { this.value = await ctx.storage.get("value"); });
+  }
+}
+export default { fetch(req: Request, env: any) { return env.A.getByName("a").fetch(req); } };
+"#,
+    );
+}
+
+#[test]
+fn do602_id_name_with_the_broken_vitest_pool() {
+    check(
+        r#"
+//- /package.json
+{ "name": "w", "devDependencies": { "@cloudflare/vitest-pool-workers": "0.8.71" } }
+//- /node_modules/@cloudflare/vitest-pool-workers/package.json
+{ "name": "@cloudflare/vitest-pool-workers", "version": "0.8.71" }
+//- /wrangler.toml
+name = "w"
+main = "src/index.ts"
+compatibility_date = "2025-06-01"
+durable_objects.bindings = [{ name = "A", class_name = "Named" }]
+migrations = [{ tag = "v1", new_sqlite_classes = ["Named"] }]
+//- /src/index.ts
+import { DurableObject } from "cloudflare:workers";
+export class Named extends DurableObject {
+  whoami() { return this.ctx.id.name; }
+//                  ^^^^^^^^^^^^^^^^ DO602
+}
+export default { fetch(req: Request, env: any) { return env.A.getByName("a").fetch(req); } };
+//- /other/package.json
+{ "name": "other", "devDependencies": { "@cloudflare/vitest-pool-workers": "0.8.72" } }
+//- /other/node_modules/@cloudflare/vitest-pool-workers/package.json
+{ "name": "@cloudflare/vitest-pool-workers", "version": "0.8.72" }
+//- /other/wrangler.toml
+name = "other"
+main = "src/index.ts"
+compatibility_date = "2025-06-01"
+durable_objects.bindings = [{ name = "A", class_name = "Named" }]
+migrations = [{ tag = "v1", new_sqlite_classes = ["Named"] }]
+//- /other/src/index.ts
+import { DurableObject } from "cloudflare:workers";
+export class Named extends DurableObject {
+  whoami() { return this.ctx.id.name; }
+}
+export default { fetch(req: Request, env: any) { return env.A.getByName("a").fetch(req); } };
+"#,
+    );
+}

@@ -38,6 +38,7 @@ pub fn check(cx: &mut WorkerCx, vc: &VariantCx, model: &ClassModel) {
             c: class,
             body: &fact.body,
             text: &sf.text,
+            span: fact.span,
             lang: sf.lang,
         };
         constructor(cx, &k);
@@ -45,7 +46,177 @@ pub fn check(cx: &mut WorkerCx, vc: &VariantCx, model: &ClassModel) {
         storage(cx, &k);
         sql_calls(cx, &k);
         websockets(cx, &k);
+        alarm_retries(cx, &k);
+        socket_state(cx, &k);
     }
+}
+
+/// DO208: an `alarm()` that can throw (a `throw` statement, or a `fetch`)
+/// with no `catch` and no look at `retryCount`/`isRetry`: after six failed
+/// retries the alarm is dropped until something sets a new one.
+fn alarm_retries(cx: &mut WorkerCx, k: &Class) {
+    // A framework base runs its own `alarm()` (a scheduler): the class
+    // overrides it rarely and the base handles the retries.
+    if !cx.on(Code::DO208) || matches!(k.c.base, DoBase::Framework(_)) {
+        return;
+    }
+    let Some(m) = k
+        .body
+        .member("alarm")
+        .filter(|m| m.has_body && !m.is_static)
+    else {
+        return;
+    };
+    let body = k.slice(m.span);
+    let code = strip_comments(body);
+    let reads_retry = code.contains("retryCount") || code.contains("isRetry");
+    let catches = code.contains("catch");
+    let throws = has_word(&code, "throw") || code.contains("fetch(");
+    if throws && !catches && !reads_retry {
+        let name = k.name();
+        cx.emit(k.diag(
+            Code::DO208,
+            m.name_span,
+            format!("`{name}.alarm()` can throw and never reads `retryCount`: a failing alarm is retried at most six times (backoff from 2 s), then stays unrun until the next `setAlarm`. Catch the error and set a new alarm, or read `alarmInfo.retryCount` to decide"),
+        ));
+    }
+}
+
+/// DO402: a class that hibernates its WebSockets and keeps per-socket
+/// state in a `Map`/`Set` field keyed by the socket, but never rebuilds it
+/// (`getWebSockets()`, `deserializeAttachment()`): after hibernation the
+/// constructor runs again and the field is empty.
+fn socket_state(cx: &mut WorkerCx, k: &Class) {
+    if !cx.on(Code::DO402) {
+        return;
+    }
+    let sockets: Vec<String> = k
+        .called(&["acceptWebSocket"])
+        .filter_map(|u| u.called.as_ref()?.args.first())
+        .map(|a| k.slice(a.span).trim().to_string())
+        .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+        .collect();
+    if sockets.is_empty() {
+        return;
+    }
+    let class_text = k.slice(k.span);
+    if k.called(&["getWebSockets"]).next().is_some()
+        || class_text.contains("getWebSockets")
+        || class_text.contains("deserializeAttachment")
+    {
+        return;
+    }
+    let name = k.name();
+    let mut reported = Vec::new();
+    for (field, decl) in collection_fields(class_text) {
+        if reported.contains(&field) {
+            continue;
+        }
+        let keyed = sockets.iter().any(|s| {
+            [".set(", ".add("].iter().any(|op| {
+                let call = format!("this.{field}{op}");
+                class_text.match_indices(&call).any(|(i, _)| {
+                    let arg = class_text[i + call.len()..].trim_start();
+                    arg.strip_prefix(s.as_str()).is_some_and(|r| {
+                        r.starts_with([',', ')']) || r.trim_start().starts_with([',', ')'])
+                    })
+                })
+            })
+        });
+        if keyed {
+            let at = Span::new(k.span.start + decl.start, k.span.start + decl.end);
+            cx.emit(k.diag(
+                Code::DO402,
+                at,
+                format!("`{name}.{field}` keeps per-socket state in memory, and `{name}` hibernates its WebSockets: after a wake-up the field starts empty. Store it with `ws.serializeAttachment()` and rebuild it from `ctx.getWebSockets()`"),
+            ));
+            reported.push(field);
+        }
+    }
+}
+
+/// Fields initialised to a `Map` or `Set`: `f = new Map()` in the body or
+/// `this.f = new Map()`, with the span of the name (relative to `text`).
+fn collection_fields(text: &str) -> Vec<(String, Span)> {
+    let mut out = Vec::new();
+    for ctor in ["new Map", "new Set", "new WeakMap"] {
+        for (i, _) in text.match_indices(ctor) {
+            let before = text[..i].trim_end();
+            let Some(before) = before.strip_suffix('=') else {
+                continue;
+            };
+            if before.ends_with(['=', '!', '<', '>']) {
+                continue;
+            }
+            // `name: Map<…> = new Map()` or `name = new Map()`
+            let mut lhs = before.trim_end();
+            if let Some(colon) = lhs.rfind(':') {
+                let ty = &lhs[colon + 1..];
+                if ty.contains("Map") || ty.contains("Set") {
+                    lhs = lhs[..colon].trim_end();
+                }
+            }
+            let end = lhs.len();
+            let start = lhs
+                .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$' || c == '#'))
+                .map(|j| j + 1)
+                .unwrap_or(0);
+            let field = &lhs[start..end];
+            if field.is_empty() {
+                continue;
+            }
+            // `this.f = …` anywhere, or a field declaration: only modifiers
+            // before the name on its line (a local `const m = …` is not state)
+            let line_start = text[..start].rfind('\n').map(|j| j + 1).unwrap_or(0);
+            let head = text[line_start..start].trim();
+            let is_field = head.ends_with("this.")
+                || head
+                    .split_whitespace()
+                    .all(|w| matches!(w, "private" | "public" | "protected" | "readonly"));
+            if !is_field {
+                continue;
+            }
+            out.push((field.to_string(), Span::new(start, end)));
+        }
+    }
+    out
+}
+
+/// The text with `//` and `/* */` comments blanked (strings kept).
+fn strip_comments(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '/' && chars.peek() == Some(&'/') {
+            for n in chars.by_ref() {
+                if n == '\n' {
+                    out.push('\n');
+                    break;
+                }
+            }
+        } else if c == '/' && chars.peek() == Some(&'*') {
+            chars.next();
+            let mut prev = ' ';
+            for n in chars.by_ref() {
+                if prev == '*' && n == '/' {
+                    break;
+                }
+                prev = n;
+            }
+            out.push(' ');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Whether `word` occurs in `text` as a whole word.
+fn has_word(text: &str, word: &str) -> bool {
+    text.match_indices(word).any(|(i, _)| {
+        let ok = |c: Option<char>| !c.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '$');
+        ok(text[..i].chars().next_back()) && ok(text[i + word.len()..].chars().next())
+    })
 }
 
 struct Class<'a> {
@@ -56,6 +227,8 @@ struct Class<'a> {
     c: &'a DoClass,
     body: &'a ClassBody,
     text: &'a str,
+    /// The class declaration.
+    span: Span,
     lang: Lang,
 }
 

@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 /// One Worker being checked.
 pub struct WorkerCx<'a> {
     pub ws: &'a Workspace,
+    pub fs: &'a dyn FileSystem,
     pub res: Resolver<'a>,
     pub worker: &'a Worker,
     pub settings: &'a Settings,
@@ -50,6 +51,7 @@ impl<'a> WorkerCx<'a> {
     ) -> Self {
         WorkerCx {
             ws,
+            fs,
             res: Resolver::new(ws, fs),
             worker,
             settings,

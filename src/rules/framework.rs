@@ -11,7 +11,7 @@ use super::context::{VariantCx, WorkerCx};
 use super::diagnostic::Diagnostic;
 use super::registry::Code;
 use super::registry::Needs;
-use super::{bindings, classes, entry, history, lifecycle, model, namespaces, worker};
+use super::{bindings, classes, entry, history, lifecycle, model, namespaces, toolchain, worker};
 use crate::config::classes::ClassIndex;
 use crate::config::model::DoBinding;
 use crate::config::Lifecycle;
@@ -93,20 +93,25 @@ pub const FAMILIES: &[Family] = &[
     },
     Family {
         name: "rpc methods",
-        codes: &[DO122],
+        codes: &[DO122, DO603],
         run: Run::Variant(|cx, vc| namespaces::rpc_methods(cx, vc, &vc.model)),
     },
     Family {
         name: "class bodies",
         codes: &[
-            DO201, DO202, DO203, DO204, DO205, DO206, DO207, DO301, DO302, DO303, DO304, DO305,
-            DO306, DO401, DO403, DO404, DO405, DO406,
+            DO201, DO202, DO203, DO204, DO205, DO206, DO207, DO208, DO301, DO302, DO303, DO304,
+            DO305, DO306, DO401, DO402, DO403, DO404, DO405, DO406,
         ],
         run: Run::Variant(|cx, vc| classes::check(cx, vc, &vc.model)),
     },
     Family {
+        name: "toolchain",
+        codes: &[DO601, DO602],
+        run: Run::Variant(toolchain::versions),
+    },
+    Family {
         name: "namespace literals",
-        codes: &[DO501, DO502, DO504],
+        codes: &[DO501, DO502, DO503, DO504],
         run: Run::Worker(namespaces::literals),
     },
     Family {

@@ -14,6 +14,7 @@ pub mod namespaces;
 pub mod registry;
 pub mod sql;
 pub mod suppressions;
+pub mod toolchain;
 pub mod worker;
 
 use crate::project::fs::FileSystem;

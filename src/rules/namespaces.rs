@@ -58,6 +58,22 @@ pub fn literals(cx: &mut WorkerCx) {
                             ),
                         )
                     }
+                    ("jurisdiction", Some("locationHint")) => {
+                        let j = u
+                            .literals
+                            .iter()
+                            .find(|l| l.key.is_none())
+                            .map(|l| format!(" \"{}\"", l.value))
+                            .unwrap_or_default();
+                        Diagnostic::new(
+                            Code::DO503,
+                            path.clone(),
+                            l.span,
+                            format!(
+                                "A location hint on a stub of the jurisdiction{j} subnamespace: the jurisdiction already decides where the object runs and stores data, and a hint is best effort (only the first `get` of an object reads it). Keep the jurisdiction and drop the hint"
+                            ),
+                        )
+                    }
                     ("idFromString", None)
                         if !(l.value.len() == 64
                             && l.value.bytes().all(|b| b.is_ascii_hexdigit())) =>
@@ -83,8 +99,15 @@ pub fn literals(cx: &mut WorkerCx) {
 }
 
 /// DO122: a method called on a stub that the bound class does not define.
+/// DO603: an RPC method called on a stub of another Worker's class.
 pub fn rpc_methods(cx: &mut WorkerCx, vc: &VariantCx, model: &ClassModel) {
     let ws = cx.ws;
+    if cx.on(Code::DO603) {
+        cross_worker_rpc(cx, vc);
+    }
+    if !cx.on(Code::DO122) {
+        return;
+    }
     let date = vc.v.compatibility_date().map(|d| d.value.as_str());
     let legacy_shortcuts = date.is_some_and(|d| d < NO_GET_PUT_DELETE)
         && !vc
@@ -141,6 +164,56 @@ pub fn rpc_methods(cx: &mut WorkerCx, vc: &VariantCx, model: &ClassModel) {
                 }
                 _ => {}
             }
+        }
+    }
+}
+
+/// DO603: RPC on a stub whose binding names another Worker (`script_name`):
+/// in local development each Worker needs its own session (or one `wrangler
+/// dev -c a -c b`), else the call fails there.
+fn cross_worker_rpc(cx: &mut WorkerCx, vc: &VariantCx) {
+    let ws = cx.ws;
+    let external: Vec<(&str, &str, &str)> =
+        vc.v.durable_objects()
+            .iter()
+            .filter_map(|b| {
+                Some((
+                    b.name.as_ref()?.value.as_str(),
+                    b.script_name.as_ref()?.value.as_str(),
+                    b.class_name.as_ref()?.value.as_str(),
+                ))
+            })
+            .collect();
+    if external.is_empty() {
+        return;
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for path in &cx.worker.graph {
+        if in_node_modules(path) {
+            continue;
+        }
+        let Some(sf) = ws.file(path) else { continue };
+        for call in &sf.facts.stub_calls {
+            if STUB_MEMBERS.contains(&call.method.as_str()) {
+                continue;
+            }
+            let Some((_, script, class)) = external.iter().find(|(b, _, _)| *b == call.binding)
+            else {
+                continue;
+            };
+            if !seen.insert((path.clone(), call.span)) {
+                continue;
+            }
+            cx.emit(Diagnostic::new(
+                Code::DO603,
+                path.clone(),
+                call.span,
+                format!(
+                    "`{m}` is an RPC call on `{class}` of the Worker `{script}` (`{b}` has `script_name`): from a separate local `wrangler dev` session it fails with \"Cannot access `{class}#{m}` as Durable Object RPC is not yet supported between multiple `wrangler dev` sessions.\" Run both Workers in one session (`wrangler dev -c … -c …`)",
+                    m = call.method,
+                    b = call.binding
+                ),
+            ));
         }
     }
 }

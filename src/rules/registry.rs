@@ -174,6 +174,7 @@ rules! {
     DO205 "wait-until-in-durable-object" Practice Hint [] [Classes] "ctx.waitUntil in a Durable Object";
     DO206 "alarm-without-handler" Failure Error [] [Classes] "setAlarm in a class without alarm(), or with a time <= 0";
     DO207 "delete-all-before-delete-alarm" Practice Warning [] [Config, Classes] "deleteAll() leaves a scheduled alarm in place";
+    DO208 "alarm-retry-unbounded" Practice Hint [] [Classes] "an alarm() that can throw and never reads retryCount";
     DO301 "sqlite-api-on-kv-backend" Failure Error [] [Lifecycle, Classes] "the SQLite storage API in a KV-backed class";
     DO302 "sql-transaction-statement" Failure Error [] [Classes] "BEGIN, COMMIT, ROLLBACK or SAVEPOINT in sql.exec";
     DO303 "sql-reserved-name" Failure Error [] [Classes] "SQL that names a reserved _cf_ table or column";
@@ -181,13 +182,18 @@ rules! {
     DO305 "sql-interpolated-query" Practice Warning [] [Classes] "a SQL query built with template substitutions";
     DO306 "storage-batch-limit" Failure Error [Info] [Lifecycle, Classes] "more than 128 keys in one storage call";
     DO401 "websocket-accept-without-hibernation" Practice Warning [Error] [Classes] "ws.accept() on a server socket in a Durable Object";
+    DO402 "hibernation-state-not-restored" Practice Info [] [Classes] "per-socket state in fields of a hibernating class, never rebuilt";
     DO403 "outgoing-websocket" Practice Warning [] [Classes] "an outgoing WebSocket in a Durable Object";
     DO404 "missing-websocket-handler" Practice Warning [] [Classes] "acceptWebSocket in a class without webSocketMessage";
     DO405 "websocket-limits" Failure Error [] [Classes] "too many WebSocket tags, or a tag too long";
     DO406 "accept-then-hibernate" Failure Error [] [Classes] "a socket both accepted and passed to acceptWebSocket";
     DO501 "invalid-location-hint" Practice Warning [] [Source] "a locationHint that is not a documented region";
     DO502 "invalid-jurisdiction" Failure Error [] [Source] "a jurisdiction that does not exist";
+    DO503 "jurisdiction-with-location-hint" Practice Warning [] [Source] "a location hint on a stub of a jurisdiction subnamespace";
     DO504 "invalid-id-string" Failure Error [] [Source] "idFromString with a literal that is not 64 hex digits";
+    DO601 "block-concurrency-dev-bug" Practice Warning [] [Classes] "blockConcurrencyWhile in a constructor with a wrangler or vite plugin whose local dev ignores it";
+    DO602 "vitest-pool-workers-id-name" Practice Warning [] [Classes] "ctx.id.name with the vitest pool release that leaves it undefined";
+    DO603 "cross-worker-rpc-in-dev" Practice Info [] [Config, Source] "RPC on a stub of another Worker's class, which separate dev sessions do not support";
 }
 
 /// The rule of a code written as text (settings, `--explain`, suppressions).

@@ -108,6 +108,25 @@ fn literal_args(method: Node, src: &[u8]) -> Vec<LitArg> {
     out
 }
 
+/// The string options of the call chained directly on the call whose
+/// callee's property is `method` (`a.m(…).next(…, { key: "v" })`).
+fn chained_options(method: Node, src: &[u8]) -> Vec<LitArg> {
+    let next = method
+        .parent()
+        .and_then(|m| m.parent())
+        .filter(|c| c.kind() == "call_expression")
+        .and_then(|c| c.parent())
+        .filter(|m| m.kind() == "member_expression")
+        .and_then(|m| m.child_by_field_name("property"));
+    match next {
+        Some(p) => literal_args(p, src)
+            .into_iter()
+            .filter(|l| l.key.is_some())
+            .collect(),
+        None => Vec::new(),
+    }
+}
+
 fn span(n: Node) -> Span {
     Span::new(n.start_byte(), n.end_byte())
 }
@@ -698,7 +717,12 @@ fn run_queries(f: &mut FileFacts, lang: Lang, root: Node, src: &[u8]) {
             }
             if let (Some(b), Some(me)) = (get(binding), get(method)) {
                 let method = text_of(me, src);
-                let literals = literal_args(me, src);
+                let mut literals = literal_args(me, src);
+                if method == "jurisdiction" {
+                    // `.jurisdiction("eu").getByName(…, { locationHint })`:
+                    // the options of the call chained on the subnamespace
+                    literals.extend(chained_options(me, src));
+                }
                 // `get` is shared with KV; with a `locationHint` it is a
                 // Durable Object namespace's.
                 let stub_get = method == "get"

@@ -1,0 +1,25 @@
+import { DurableObject } from "cloudflare:workers";
+
+export class Counter extends DurableObject {
+  started = 0;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    // DO201: `this` is used before super(ctx, env).
+    this.started = Date.now();
+    super(ctx, env);
+  }
+
+  async fetch(_request: Request): Promise<Response> {
+    return new Response(`ok, started ${this.started}\n`);
+  }
+}
+
+interface Env {
+  COUNTER: DurableObjectNamespace<Counter>;
+}
+
+export default {
+  async fetch(request: Request, env: Env): Promise<Response> {
+    return env.COUNTER.getByName("a").fetch(request);
+  },
+};
