@@ -8,23 +8,12 @@
 //! repository's own config). This is the one read outside the workspace
 //! roots: the repository's `.git` may sit above them.
 
+pub use crate::config::BaseConfig;
 use crate::config::Config;
 use crate::project::Workspace;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-
-/// A Worker's config as it was at the base revision.
-#[derive(Clone, Debug)]
-pub struct BaseConfig {
-    /// The revision as the user wrote it (`origin/main`).
-    pub rev: String,
-    /// The config at REV; `None` when the Worker did not exist there.
-    pub config: Option<Config>,
-    /// Where the config was at REV, relative to the repository, when it
-    /// has moved since.
-    pub moved_from: Option<String>,
-}
 
 /// A repository and a revision in it.
 pub struct History {

@@ -9,6 +9,18 @@ pub mod tree;
 pub use lifecycle::Lifecycle;
 pub use model::{Config, Format, Str, Variant};
 
+/// A Worker's config as it was at the base revision.
+#[derive(Clone, Debug)]
+pub struct BaseConfig {
+    /// The revision as the user wrote it (`origin/main`).
+    pub rev: String,
+    /// The config at REV; `None` when the Worker did not exist there.
+    pub config: Option<Config>,
+    /// Where the config was at REV, relative to the repository, when it
+    /// has moved since.
+    pub moved_from: Option<String>,
+}
+
 /// Config file names wrangler discovers, in its order of preference.
 pub const CONFIG_NAMES: [&str; 3] = ["wrangler.json", "wrangler.jsonc", "wrangler.toml"];
 

@@ -131,7 +131,7 @@ impl OsFs {
                 std::path::Component::ParentDir | std::path::Component::CurDir
             )
         }) {
-            normal = super::resolve::normalize(path);
+            normal = super::paths::normalize(path);
             &normal
         } else {
             path

@@ -3,7 +3,9 @@
 
 pub mod fs;
 pub mod packages;
+pub mod paths;
 pub mod resolve;
+pub mod scan;
 pub mod symbols;
 pub mod workspace;
 

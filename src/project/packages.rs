@@ -22,7 +22,7 @@
 //! the rest of that tsconfig still applies.
 
 use super::fs::{read_text, FileSystem};
-use super::resolve::normalize;
+use super::paths::normalize;
 use crate::config::tree::{parse_jsonc, Kind, Node};
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;
@@ -160,7 +160,7 @@ impl Workspaces {
             let Ok(text) = read_text(fs, &pdir.join(config), MAX_META_BYTES) else {
                 continue;
             };
-            for entry in super::workspace::literals_after_key(&text, "entry") {
+            for entry in super::scan::literals_after_key(&text, "entry") {
                 let p = normalize(&pdir.join(&entry));
                 if stem.is_some() && strip_js_ext(&p).file_name() == stem {
                     out.push(p);
@@ -271,7 +271,7 @@ impl Workspaces {
             if missing.contains(Path::new(e)) {
                 // a package spec: missing from where it failed; here too
                 // unless this folder sees the package
-                let name = super::resolve::package_name(e);
+                let name = super::paths::package_name(e);
                 return !dir.ancestors().any(|a| {
                     fs.is_dir(&a.join("node_modules").join(&name))
                         || self.members(fs, a).is_some_and(|m| m.contains_key(&name))

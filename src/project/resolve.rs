@@ -27,7 +27,7 @@ use oxc_resolver::{
     TsconfigOptions, TsconfigReferences,
 };
 use std::collections::HashMap;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -45,34 +45,7 @@ const EXTENSIONS: &[&str] = &[".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mj
 /// How many `extends` that name nothing one tsconfig may lose.
 const MAX_MISSING_EXTENDS: usize = 8;
 
-/// Normalises `a/./b/../c` without touching the disk.
-pub fn normalize(p: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
-                }
-            }
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
-}
-
-pub fn package_name(spec: &str) -> String {
-    let mut parts = spec.split('/');
-    match parts.next() {
-        Some(scope) if scope.starts_with('@') => match parts.next() {
-            Some(n) => format!("{scope}/{n}"),
-            None => scope.to_string(),
-        },
-        Some(n) => n.to_string(),
-        None => spec.to_string(),
-    }
-}
+pub use super::paths::{normalize, package_name};
 
 /// The file a path names as an import would: as written, a `.js` name for
 /// a `.ts` file, with each extension, or as a folder's `index.*`.
@@ -273,7 +246,7 @@ impl<'a> Modules<'a> {
             if !self.fs.is_dir(d) {
                 break;
             }
-            if super::workspace::uses_vite_plugin(self.fs, d) {
+            if super::scan::uses_vite_plugin(self.fs, d) {
                 b = Bundler::Vite;
                 break;
             }

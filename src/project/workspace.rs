@@ -87,7 +87,7 @@ pub struct Worker {
     pub settings: Settings,
     pub settings_file: Option<PathBuf>,
     /// The config as deployed, from git history (`--base`).
-    pub base: Option<Arc<crate::history::BaseConfig>>,
+    pub base: Option<Arc<crate::config::BaseConfig>>,
 }
 
 impl Worker {
@@ -191,7 +191,7 @@ impl Workspace {
                 };
                 let dir = f.parent().unwrap_or(Path::new(""));
                 // The workers pool's own `main` replaces the config's.
-                let pool_main = literals_after_key(&text, "main")
+                let pool_main = super::scan::literals_after_key(&text, "main")
                     .into_iter()
                     .map(|m| super::resolve::normalize(&dir.join(m)))
                     .find_map(|p| {
@@ -844,7 +844,7 @@ fn configs_started_by_test(fs: &dyn FileSystem, file: &Path) -> Vec<PathBuf> {
         if !text.contains(starter) {
             continue;
         }
-        for lit in literals_after_key(&text, key) {
+        for lit in super::scan::literals_after_key(&text, key) {
             push(&lit, &mut out);
         }
     }
@@ -1034,7 +1034,7 @@ pub fn find_entry(
     };
     // With @cloudflare/vite-plugin, `main` is a module id: a path, a package
     // export or a virtual module.
-    if !fs.is_file(&path) && uses_vite_plugin(fs, dir) {
+    if !fs.is_file(&path) && super::scan::uses_vite_plugin(fs, dir) {
         let from = dir.join("vite.config.ts");
         return match Modules::new(fs).resolve(&from, main) {
             Resolved::File(p) if Lang::from_path(&p).is_some() => Entry::File(p),
@@ -1092,19 +1092,6 @@ pub fn find_entry(
     Entry::Missing { path }
 }
 
-/// Whether a vite config in `dir` uses `@cloudflare/vite-plugin`.
-pub(super) fn uses_vite_plugin(fs: &dyn FileSystem, dir: &Path) -> bool {
-    [
-        "vite.config.ts",
-        "vite.config.mts",
-        "vite.config.js",
-        "vite.config.mjs",
-    ]
-    .iter()
-    .filter_map(|n| read_text(fs, &dir.join(n), MAX_CONFIG_BYTES).ok())
-    .any(|t| t.contains("@cloudflare/vite-plugin"))
-}
-
 /// Toolchain configs that state a source entry, and the keys that hold it.
 const TOOLCHAIN_CONFIGS: &[(&str, &[&str])] = &[
     ("rollup.config", &["input"]),
@@ -1133,7 +1120,7 @@ pub fn toolchain_entry(fs: &dyn FileSystem, dir: &Path, output: &str) -> Option<
                 continue;
             }
             for key in *keys {
-                for lit in literals_after_key(&text, key) {
+                for lit in super::scan::literals_after_key(&text, key) {
                     if let Some(p) =
                         super::resolve::probe(fs, &super::resolve::normalize(&dir.join(&lit)))
                     {
@@ -1169,38 +1156,6 @@ pub fn toolchain_entry(fs: &dyn FileSystem, dir: &Path, output: &str) -> Option<
         }
     }
     None
-}
-
-/// String literals right after `key:` (or `key: [`), in source text.
-pub(super) fn literals_after_key(text: &str, key: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut rest = text;
-    while let Some(i) = rest.find(key) {
-        let before = rest[..i].chars().next_back();
-        rest = &rest[i + key.len()..];
-        if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.') {
-            continue;
-        }
-        let t = rest.trim_start();
-        let Some(t) = t.strip_prefix(':') else {
-            continue;
-        };
-        let t = t.trim_start();
-        let t = t.strip_prefix('[').map(str::trim_start).unwrap_or(t);
-        let t = t
-            .strip_prefix('{')
-            .map(|x| {
-                // `input: { main: "src/index.ts" }`: the first value
-                x.split_once(':').map(|(_, v)| v.trim_start()).unwrap_or(x)
-            })
-            .unwrap_or(t);
-        if let Some(q) = t.chars().next().filter(|c| matches!(c, '"' | '\'' | '`')) {
-            if let Some(end) = t[1..].find(q) {
-                out.push(t[1..1 + end].to_string());
-            }
-        }
-    }
-    out
 }
 
 /// The conventional source entries, tried when `main` is build output.

@@ -3,8 +3,9 @@
 
 use super::context::{closest, rel, VariantCx, WorkerCx};
 use super::diagnostic::Diagnostic;
+pub use super::model::entry_export;
 use super::registry::{Code, Severity};
-use crate::project::symbols::{ClassBase, Fact, Resolver, Symbol, SymbolKind};
+use crate::project::symbols::{ClassBase, Fact, Symbol, SymbolKind};
 use crate::project::{Entry, Workspace};
 use crate::syntax::facts::ExportItem;
 use crate::text::Span;
@@ -26,38 +27,6 @@ pub fn is_service_worker(ws: &Workspace, entry: &Path) -> Option<bool> {
         return if f.has_errors { None } else { Some(true) };
     }
     Some(f.add_event_listener)
-}
-
-/// Whether the entry exports `name`, for a variant whose entry is `entry`
-/// in a Worker whose config sits in `dir`.
-pub fn entry_export(res: &Resolver, dir: &Path, entry: &Entry, name: &str) -> Fact<Symbol> {
-    match entry {
-        Entry::File(p) => res.export(p, name),
-        Entry::BuildOutput { source: Some(src), stated_by: Some(_), .. } => res.export(src, name),
-        Entry::BuildOutput { source: Some(src), path, .. } => match res.export(src, name) {
-            Fact::Absent => Fact::Unknown(format!(
-                "`{name}`: `main` names build output ({}), and {} was taken as the source entry by convention, which does not export it",
-                rel(dir, path),
-                rel(dir, src)
-            )),
-            other => other,
-        },
-        Entry::BuildOutput { path, .. } => Fact::Unknown(format!(
-            "`{name}`: `main` names build output ({}) and no source entry was found",
-            rel(dir, path)
-        )),
-        Entry::Missing { .. } => Fact::Unknown(format!("`{name}`: the entry does not exist (see DO115)")),
-        Entry::Unsupported { path } => Fact::Unknown(format!(
-            "`{name}`: the entry {} is not TypeScript or JavaScript",
-            rel(dir, path)
-        )),
-        Entry::ViteModule { spec } => Fact::Unknown(format!(
-            "`{name}`: `main` is \"{spec}\", a module a Vite plugin resolves"
-        )),
-        Entry::None => Fact::Unknown(format!(
-            "`{name}`: the config has no `main`, so the entry is given elsewhere (the command line, a framework or a test harness)"
-        )),
-    }
 }
 
 /// DO115: the entry `main` names.

@@ -186,8 +186,15 @@ pub fn run(ws: &Workspace, fs: &dyn FileSystem, index: usize, settings: &Setting
             model: model::ClassModel::default(),
         };
         if needs_classes {
-            let source = source_classes.get_or_insert_with(|| model::source_classes(&cx));
-            vcx.model = model::build(&cx, &vcx, source);
+            let source = source_classes
+                .get_or_insert_with(|| model::source_classes(cx.ws, &cx.res, &cx.worker.graph));
+            let input = model::VariantInput {
+                dir: cx.dir(),
+                entry: vcx.entry,
+                classes: &vcx.classes,
+                env: vcx.v.env_name(),
+            };
+            vcx.model = model::build(cx.ws, &cx.res, &input, source);
             MODELS_BUILT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
         let before = cx.out.len();

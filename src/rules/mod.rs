@@ -15,6 +15,7 @@ pub mod registry;
 pub mod sql;
 pub mod suppressions;
 pub mod toolchain;
+pub mod util;
 pub mod worker;
 
 use crate::project::fs::FileSystem;

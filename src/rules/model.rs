@@ -8,11 +8,10 @@
 //! Worker variant (the source half once per Worker), read by the class rules
 //! and kept with the analysis for the editor.
 
-use super::context::{VariantCx, WorkerCx};
-use super::entry::entry_export;
-use crate::config::classes::Backend;
-use crate::project::symbols::{ClassBase, Fact, SymbolKind};
-use crate::project::Workspace;
+use super::util::{in_node_modules, rel};
+use crate::config::classes::{Backend, ClassIndex};
+use crate::project::symbols::{ClassBase, Fact, Resolver, Symbol, SymbolKind};
+use crate::project::{Entry, Workspace};
 use crate::syntax::class_body::MemberKind;
 use crate::syntax::facts::ClassFact;
 use crate::text::Span;
@@ -168,18 +167,22 @@ impl ClassModel {
 
 /// Every class of the Worker's module graph whose base is known to be a
 /// Durable Object base. Computed once per Worker.
-pub fn source_classes(cx: &WorkerCx) -> Vec<SourceClass> {
+pub fn source_classes(
+    ws: &Workspace,
+    res: &Resolver,
+    graph: &std::collections::BTreeSet<PathBuf>,
+) -> Vec<SourceClass> {
     let mut out = Vec::new();
-    for path in &cx.worker.graph {
-        let Some(sf) = cx.ws.file(path) else { continue };
-        if super::context::in_node_modules(path) {
+    for path in graph {
+        let Some(sf) = ws.file(path) else { continue };
+        if in_node_modules(path) {
             continue;
         }
         for (idx, c) in sf.facts.classes.iter().enumerate() {
             if c.base.is_none() {
                 continue;
             }
-            let (base, chain) = cx.res.class_chain(path, idx);
+            let (base, chain) = res.class_chain(path, idx);
             let base = match base {
                 Fact::Known(ClassBase::DurableObject) => DoBase::DurableObject,
                 Fact::Known(ClassBase::Framework(f)) => DoBase::Framework(f),
@@ -196,13 +199,26 @@ pub fn source_classes(cx: &WorkerCx) -> Vec<SourceClass> {
     out
 }
 
+/// What a variant says of its classes, for [`build`].
+pub struct VariantInput<'a> {
+    /// The folder of the Worker's config.
+    pub dir: &'a Path,
+    pub entry: &'a Entry,
+    pub classes: &'a ClassIndex<'a>,
+    pub env: Option<&'a str>,
+}
+
 /// Joins the Worker's source classes with one variant's config.
-pub fn build(cx: &WorkerCx, vc: &VariantCx, source: &[SourceClass]) -> ClassModel {
+pub fn build(
+    ws: &Workspace,
+    res: &Resolver,
+    v: &VariantInput,
+    source: &[SourceClass],
+) -> ClassModel {
     let mut classes: Vec<DoClass> = source
         .iter()
         .map(|s| DoClass {
-            name: cx
-                .ws
+            name: ws
                 .file(&s.file)
                 .and_then(|f| f.facts.classes.get(s.idx))
                 .and_then(|c| c.name.clone())
@@ -216,8 +232,8 @@ pub fn build(cx: &WorkerCx, vc: &VariantCx, source: &[SourceClass]) -> ClassMode
             bindings: Vec::new(),
         })
         .collect();
-    for (name, entry) in &vc.classes.classes {
-        let Fact::Known(sym) = entry_export(&cx.res, cx.dir(), vc.entry, name) else {
+    for (name, entry) in &v.classes.classes {
+        let Fact::Known(sym) = entry_export(res, v.dir, v.entry, name) else {
             continue;
         };
         let SymbolKind::Class(idx) = sym.kind else {
@@ -230,7 +246,7 @@ pub fn build(cx: &WorkerCx, vc: &VariantCx, source: &[SourceClass]) -> ClassMode
             Some(p) => p,
             None => {
                 // A class that extends nothing counts when a binding names it.
-                let (base, chain) = cx.res.class_chain(&sym.file, idx);
+                let (base, chain) = res.class_chain(&sym.file, idx);
                 if base != Fact::Known(ClassBase::Nothing) || entry.bindings.is_empty() {
                     continue;
                 }
@@ -262,7 +278,39 @@ pub fn build(cx: &WorkerCx, vc: &VariantCx, source: &[SourceClass]) -> ClassMode
             .collect();
     }
     ClassModel {
-        env: vc.v.env_name().map(str::to_string),
+        env: v.env.map(str::to_string),
         classes,
+    }
+}
+
+/// Whether the entry exports `name`, for a variant whose entry is `entry`
+/// in a Worker whose config sits in `dir`.
+pub fn entry_export(res: &Resolver, dir: &Path, entry: &Entry, name: &str) -> Fact<Symbol> {
+    match entry {
+        Entry::File(p) => res.export(p, name),
+        Entry::BuildOutput { source: Some(src), stated_by: Some(_), .. } => res.export(src, name),
+        Entry::BuildOutput { source: Some(src), path, .. } => match res.export(src, name) {
+            Fact::Absent => Fact::Unknown(format!(
+                "`{name}`: `main` names build output ({}), and {} was taken as the source entry by convention, which does not export it",
+                rel(dir, path),
+                rel(dir, src)
+            )),
+            other => other,
+        },
+        Entry::BuildOutput { path, .. } => Fact::Unknown(format!(
+            "`{name}`: `main` names build output ({}) and no source entry was found",
+            rel(dir, path)
+        )),
+        Entry::Missing { .. } => Fact::Unknown(format!("`{name}`: the entry does not exist (see DO115)")),
+        Entry::Unsupported { path } => Fact::Unknown(format!(
+            "`{name}`: the entry {} is not TypeScript or JavaScript",
+            rel(dir, path)
+        )),
+        Entry::ViteModule { spec } => Fact::Unknown(format!(
+            "`{name}`: `main` is \"{spec}\", a module a Vite plugin resolves"
+        )),
+        Entry::None => Fact::Unknown(format!(
+            "`{name}`: the config has no `main`, so the entry is given elsewhere (the command line, a framework or a test harness)"
+        )),
     }
 }

@@ -8,7 +8,6 @@
 //! be read (syntax errors, computed names, values passed through calls) is
 //! left out rather than guessed.
 
-use super::typescript::has_token;
 use crate::text::Span;
 use std::collections::{HashMap, HashSet};
 use tree_sitter::{Node, TreeCursor};
@@ -1561,6 +1560,15 @@ fn short(text: &str) -> String {
     } else {
         folded
     }
+}
+
+/// Whether `n` has the anonymous child `token` (`static`, `async`, …).
+pub(super) fn has_token(n: Node, token: &str) -> bool {
+    let mut c = n.walk();
+    let found = n
+        .children(&mut c)
+        .any(|ch| !ch.is_named() && ch.kind() == token);
+    found
 }
 
 #[cfg(test)]

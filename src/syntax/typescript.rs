@@ -1,6 +1,6 @@
 //! Facts from TypeScript, TSX and JavaScript files.
 
-use super::class_body::{self, Helpers};
+use super::class_body::{self, has_token, Helpers};
 use super::facts::*;
 use super::{queries, Lang};
 use crate::text::Span;
@@ -153,15 +153,6 @@ fn string_value(n: Node, src: &[u8]) -> Option<String> {
 /// An export or import specifier's name: an identifier or a string.
 fn spec_name(n: Node, src: &[u8]) -> String {
     string_value(n, src).unwrap_or_else(|| text_of(n, src).to_string())
-}
-
-/// Whether `n` has the anonymous child `token` (`static`, `async`, …).
-pub(super) fn has_token(n: Node, token: &str) -> bool {
-    let mut c = n.walk();
-    let found = n
-        .children(&mut c)
-        .any(|ch| !ch.is_named() && ch.kind() == token);
-    found
 }
 
 fn top_level(f: &mut FileFacts, stmt: Node, src: &[u8], h: &Helpers) {
