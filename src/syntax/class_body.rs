@@ -8,6 +8,7 @@
 //! be read (syntax errors, computed names, values passed through calls) is
 //! left out rather than guessed.
 
+use super::node::{child as node_child, kind as node_kind};
 use crate::text::Span;
 use std::collections::{HashMap, HashSet};
 use tree_sitter::{Node, TreeCursor};
@@ -228,29 +229,28 @@ impl<'t> Helpers<'t> {
         let mut stack = Vec::new();
         push_named_children(root, &mut stack);
         while let Some(n) = stack.pop() {
-            match n.kind() {
+            match node_kind(n) {
                 "function_declaration" | "generator_function_declaration" => {
-                    if let Some(name) = n.child_by_field_name("name") {
+                    if let Some(name) = node_child(n, "name") {
                         fns.entry(text_of(name, src).to_string()).or_insert(n);
                     }
                 }
                 "lexical_declaration" | "variable_declaration" => {
                     let mut c = n.walk();
                     for d in n.named_children(&mut c) {
-                        let (Some(name), Some(value)) = (
-                            d.child_by_field_name("name"),
-                            d.child_by_field_name("value"),
-                        ) else {
+                        let (Some(name), Some(value)) =
+                            (node_child(d, "name"), node_child(d, "value"))
+                        else {
                             continue;
                         };
-                        if name.kind() == "identifier" && is_function(strip(value).kind()) {
+                        if node_kind(name) == "identifier" && is_function(node_kind(strip(value))) {
                             fns.entry(text_of(name, src).to_string())
                                 .or_insert(strip(value));
                         }
                     }
                 }
                 "export_statement" => {
-                    if let Some(d) = n.child_by_field_name("declaration") {
+                    if let Some(d) = node_child(n, "declaration") {
                         stack.push(d);
                     }
                 }
@@ -273,7 +273,7 @@ fn push_named_children<'t>(n: Node<'t>, stack: &mut Vec<Node<'t>>) {
 /// Reads the body of `class` (a class declaration or expression node).
 /// `has_base`: the class has an `extends` clause.
 pub fn class_body(class: Node, src: &[u8], has_base: bool, helpers: &Helpers) -> ClassBody {
-    let Some(body) = class.child_by_field_name("body") else {
+    let Some(body) = node_child(class, "body") else {
         return ClassBody::default();
     };
     let mut out = ClassBody::default();
@@ -462,9 +462,9 @@ impl Root<'_> {
 }
 
 fn read_item<'t>(item: Node<'t>, src: &[u8], members: &mut Vec<Member>, roots: &mut Vec<Root<'t>>) {
-    match item.kind() {
+    match node_kind(item) {
         "method_definition" | "method_signature" | "abstract_method_signature" => {
-            let Some(name) = item.child_by_field_name("name") else {
+            let Some(name) = node_child(item, "name") else {
                 return;
             };
             let (mut is_static, mut is_async, mut kind) = (false, false, MemberKind::Method);
@@ -473,7 +473,7 @@ fn read_item<'t>(item: Node<'t>, src: &[u8], members: &mut Vec<Member>, roots: &
                 if ch.id() == name.id() {
                     break;
                 }
-                match ch.kind() {
+                match node_kind(ch) {
                     "static" => is_static = true,
                     "async" => is_async = true,
                     "get" => kind = MemberKind::Getter,
@@ -485,7 +485,7 @@ fn read_item<'t>(item: Node<'t>, src: &[u8], members: &mut Vec<Member>, roots: &
             if name_text == "constructor" && !is_static && kind == MemberKind::Method {
                 kind = MemberKind::Constructor;
             }
-            let body = item.child_by_field_name("body");
+            let body = node_child(item, "body");
             members.push(Member {
                 name: name_text,
                 name_span: span(name),
@@ -508,13 +508,13 @@ fn read_item<'t>(item: Node<'t>, src: &[u8], members: &mut Vec<Member>, roots: &
         "public_field_definition" | "field_definition" => {
             let name = item
                 .child_by_field_name("name")
-                .or_else(|| item.child_by_field_name("property"));
+                .or_else(|| node_child(item, "property"));
             let is_static = has_token(item, "static");
-            let Some(value) = item.child_by_field_name("value") else {
+            let Some(value) = node_child(item, "value") else {
                 return;
             };
             let f = strip(value);
-            if let (Some(name), true) = (name, is_function(f.kind())) {
+            if let (Some(name), true) = (name, is_function(node_kind(f))) {
                 members.push(Member {
                     name: member_name(name, src),
                     name_span: span(name),
@@ -524,7 +524,7 @@ fn read_item<'t>(item: Node<'t>, src: &[u8], members: &mut Vec<Member>, roots: &
                     is_async: has_token(f, "async"),
                     has_body: true,
                 });
-                if let Some(b) = f.child_by_field_name("body") {
+                if let Some(b) = node_child(f, "body") {
                     roots.push(Root {
                         node: b,
                         member: Some(members.len() - 1),
@@ -544,7 +544,7 @@ fn read_item<'t>(item: Node<'t>, src: &[u8], members: &mut Vec<Member>, roots: &
             }
         }
         "class_static_block" => {
-            if let Some(b) = item.child_by_field_name("body") {
+            if let Some(b) = node_child(item, "body") {
                 roots.push(Root {
                     node: b,
                     member: None,
@@ -566,22 +566,22 @@ fn read_item<'t>(item: Node<'t>, src: &[u8], members: &mut Vec<Member>, roots: &
 }
 
 fn ctor_params(ctor: Node, src: &[u8]) -> Vec<Param> {
-    let Some(ps) = ctor.child_by_field_name("parameters") else {
+    let Some(ps) = node_child(ctor, "parameters") else {
         return Vec::new();
     };
     let mut out = Vec::new();
     let mut c = ps.walk();
     for p in ps.named_children(&mut c) {
-        let (pattern, is_field) = match p.kind() {
+        let (pattern, is_field) = match node_kind(p) {
             "required_parameter" | "optional_parameter" => {
                 let mut c2 = p.walk();
                 let is_field = p.children(&mut c2).any(|ch| {
                     matches!(
-                        ch.kind(),
+                        node_kind(ch),
                         "accessibility_modifier" | "readonly" | "override_modifier"
                     )
                 });
-                match p.child_by_field_name("pattern") {
+                match node_child(p, "pattern") {
                     Some(pat) => (pat, is_field),
                     None => continue,
                 }
@@ -589,15 +589,15 @@ fn ctor_params(ctor: Node, src: &[u8]) -> Vec<Param> {
             "comment" => continue,
             _ => (p, false),
         };
-        let name = match pattern.kind() {
+        let name = match node_kind(pattern) {
             "identifier" => Some(text_of(pattern, src).to_string()),
             "assignment_pattern" => pattern
                 .child_by_field_name("left")
-                .filter(|l| l.kind() == "identifier")
+                .filter(|l| node_kind(l) == "identifier")
                 .map(|l| text_of(l, src).to_string()),
             _ => None,
         };
-        if pattern.kind() == "this" {
+        if node_kind(pattern) == "this" {
             continue;
         }
         out.push(Param {
@@ -748,7 +748,7 @@ impl<'a, 't> Cx<'a, 't> {
                 bcw_arg: false,
                 ..fl
             };
-            let kind = n.kind();
+            let kind = node_kind(n);
             match kind {
                 "comment"
                 | "type_annotation"
@@ -778,7 +778,7 @@ impl<'a, 't> Cx<'a, 't> {
                             scope.shadow(name);
                         }
                     }
-                    if let Some(b) = n.child_by_field_name("body") {
+                    if let Some(b) = node_child(n, "body") {
                         let inner = Flags {
                             class_this: fl.class_this && kind == "arrow_function",
                             nested: fl.nested || !fl.bcw_arg,
@@ -801,7 +801,7 @@ impl<'a, 't> Cx<'a, 't> {
                 }
                 "variable_declarator" => {
                     self.declarator(n, fl, site, scope, sink);
-                    if let Some(v) = n.child_by_field_name("value") {
+                    if let Some(v) = node_child(n, "value") {
                         stack.push(Frame::Visit(v, plain));
                     }
                 }
@@ -829,9 +829,9 @@ impl<'a, 't> Cx<'a, 't> {
                 "call_expression" => self.call(n, fl, site, scope, sink, &mut stack),
                 "new_expression" => {
                     if site.record && site.via.is_none() {
-                        let ctor = n.child_by_field_name("constructor");
+                        let ctor = node_child(n, "constructor");
                         if ctor.is_some_and(|c| {
-                            c.kind() == "identifier"
+                            node_kind(c) == "identifier"
                                 && self.text(c) == "WebSocket"
                                 && !scope.is_bound("WebSocket")
                         }) {
@@ -844,9 +844,9 @@ impl<'a, 't> Cx<'a, 't> {
                     if !fl.in_chain {
                         self.read(n, fl, site, scope, sink);
                     }
-                    if let Some(obj) = n.child_by_field_name("object") {
+                    if let Some(obj) = node_child(n, "object") {
                         let f = Flags {
-                            in_chain: obj.kind() != "call_expression",
+                            in_chain: node_kind(obj) != "call_expression",
                             ..plain
                         };
                         stack.push(Frame::Visit(obj, f));
@@ -856,14 +856,14 @@ impl<'a, 't> Cx<'a, 't> {
                     if !fl.in_chain {
                         self.read(n, fl, site, scope, sink);
                     }
-                    let index = n.child_by_field_name("index");
+                    let index = node_child(n, "index");
                     if let Some(i) = index {
                         stack.push(Frame::Visit(i, plain));
                     }
-                    if let Some(obj) = n.child_by_field_name("object") {
+                    if let Some(obj) = node_child(n, "object") {
                         let f = Flags {
-                            in_chain: obj.kind() != "call_expression"
-                                && index.is_some_and(|i| i.kind() == "string"),
+                            in_chain: node_kind(obj) != "call_expression"
+                                && index.is_some_and(|i| node_kind(i) == "string"),
                             ..plain
                         };
                         stack.push(Frame::Visit(obj, f));
@@ -879,7 +879,7 @@ impl<'a, 't> Cx<'a, 't> {
                     }
                     if let Some(inner) = wrapped(n) {
                         let f = Flags {
-                            in_chain: inner.kind() != "call_expression",
+                            in_chain: node_kind(inner) != "call_expression",
                             ..plain
                         };
                         stack.push(Frame::Visit(inner, f));
@@ -913,25 +913,25 @@ impl<'a, 't> Cx<'a, 't> {
         let mut props: Vec<Node> = Vec::new();
         let mut n = strip(top);
         let atom = loop {
-            match n.kind() {
+            match node_kind(n) {
                 "member_expression" => {
-                    let p = n.child_by_field_name("property")?;
+                    let p = node_child(n, "property")?;
                     if !matches!(
-                        p.kind(),
+                        node_kind(p),
                         "property_identifier" | "private_property_identifier"
                     ) {
                         return None;
                     }
                     props.push(p);
-                    n = strip(n.child_by_field_name("object")?);
+                    n = strip(node_child(n, "object")?);
                 }
                 "subscript_expression" => {
-                    let i = n.child_by_field_name("index")?;
-                    if i.kind() != "string" {
+                    let i = node_child(n, "index")?;
+                    if node_kind(i) != "string" {
                         return None;
                     }
                     props.push(i);
-                    n = strip(n.child_by_field_name("object")?);
+                    n = strip(node_child(n, "object")?);
                 }
                 "this" if class_this => break Target::This,
                 "identifier" => break scope.lookup(self.text(n))?.clone(),
@@ -995,13 +995,13 @@ impl<'a, 't> Cx<'a, 't> {
             bcw_arg: false,
             ..fl
         };
-        let func = n.child_by_field_name("function");
-        let args: Vec<Node<'t>> = match n.child_by_field_name("arguments") {
-            Some(a) if a.kind() == "arguments" => {
+        let func = node_child(n, "function");
+        let args: Vec<Node<'t>> = match node_child(n, "arguments") {
+            Some(a) if node_kind(a) == "arguments" => {
                 let mut c = a.walk();
                 let v = a
                     .named_children(&mut c)
-                    .filter(|x| x.kind() != "comment")
+                    .filter(|x| node_kind(x) != "comment")
                     .collect();
                 v
             }
@@ -1010,7 +1010,7 @@ impl<'a, 't> Cx<'a, 't> {
         };
         let mut bcw = false;
         if let Some(f) = func {
-            match f.kind() {
+            match node_kind(f) {
                 "super" => {
                     if let Some(t) = self.ctor.as_mut().filter(|_| site.is_ctor) {
                         t.super_call.get_or_insert((span(n), args.len()));
@@ -1072,9 +1072,9 @@ impl<'a, 't> Cx<'a, 't> {
         for a in args.iter().rev() {
             stack.push(Frame::Visit(*a, arg_flags));
         }
-        if let Some(f) = func.filter(|f| f.kind() != "super") {
+        if let Some(f) = func.filter(|f| node_kind(f) != "super") {
             let ff = Flags {
-                in_chain: f.kind() != "call_expression",
+                in_chain: node_kind(f) != "call_expression",
                 ..plain
             };
             stack.push(Frame::Visit(f, ff));
@@ -1095,7 +1095,7 @@ impl<'a, 't> Cx<'a, 't> {
         sink: &mut Vec<CtxUse>,
     ) {
         let f = strip(f);
-        match f.kind() {
+        match node_kind(f) {
             "identifier" => {
                 let name = self.text(f);
                 if scope.is_bound(name) {
@@ -1110,10 +1110,8 @@ impl<'a, 't> Cx<'a, 't> {
                 }
             }
             "member_expression" => {
-                let (Some(obj), Some(prop)) = (
-                    f.child_by_field_name("object"),
-                    f.child_by_field_name("property"),
-                ) else {
+                let (Some(obj), Some(prop)) = (node_child(f, "object"), node_child(f, "property"))
+                else {
                     return;
                 };
                 let prop = self.text(prop);
@@ -1122,7 +1120,7 @@ impl<'a, 't> Cx<'a, 't> {
                     return;
                 }
                 if matches!(prop, "setTimeout" | "setInterval")
-                    && obj.kind() == "identifier"
+                    && node_kind(obj) == "identifier"
                     && matches!(self.text(obj), "globalThis" | "self" | "window")
                 {
                     self.timers.push(span(n));
@@ -1178,7 +1176,7 @@ impl<'a, 't> Cx<'a, 't> {
             for (i, t) in binds {
                 self.bind_pattern(params[i], t, hflags, hsite, &mut hscope, &mut found);
             }
-            if let Some(body) = hnode.child_by_field_name("body") {
+            if let Some(body) = node_child(hnode, "body") {
                 self.walk(body, hflags, hsite, &mut hscope, &mut found);
             }
             self.cache.insert(key.clone(), found);
@@ -1204,13 +1202,13 @@ impl<'a, 't> Cx<'a, 't> {
         scope: &mut Scope,
         sink: &mut Vec<CtxUse>,
     ) {
-        let Some(name) = n.child_by_field_name("name") else {
+        let Some(name) = node_child(n, "name") else {
             return;
         };
         let target = n
             .child_by_field_name("value")
             .and_then(|v| self.target(v, fl, scope));
-        match (name.kind(), target) {
+        match (node_kind(name), target) {
             ("identifier", t) => {
                 let s = self.text(name);
                 match t {
@@ -1240,27 +1238,24 @@ impl<'a, 't> Cx<'a, 't> {
     ) {
         let mut stack = vec![(pat, target)];
         while let Some((p, t)) = stack.pop() {
-            match p.kind() {
+            match node_kind(p) {
                 "identifier" => scope.bind(self.text(p), Some(t)),
                 "assignment_pattern" => {
-                    if let Some(l) = p.child_by_field_name("left") {
+                    if let Some(l) = node_child(p, "left") {
                         stack.push((l, t));
                     }
                 }
                 "object_pattern" => {
                     let mut c = p.walk();
                     for prop in p.named_children(&mut c) {
-                        let (key, value) = match prop.kind() {
+                        let (key, value) = match node_kind(prop) {
                             "shorthand_property_identifier_pattern" => (prop, None),
-                            "object_assignment_pattern" => match prop.child_by_field_name("left") {
+                            "object_assignment_pattern" => match node_child(prop, "left") {
                                 Some(l) => (l, None),
                                 None => continue,
                             },
                             "pair_pattern" => {
-                                match (
-                                    prop.child_by_field_name("key"),
-                                    prop.child_by_field_name("value"),
-                                ) {
+                                match (node_child(prop, "key"), node_child(prop, "value")) {
                                     (Some(k), Some(v)) => (k, Some(v)),
                                     _ => continue,
                                 }
@@ -1268,7 +1263,7 @@ impl<'a, 't> Cx<'a, 't> {
                             _ => continue,
                         };
                         if !matches!(
-                            key.kind(),
+                            node_kind(key),
                             "shorthand_property_identifier_pattern"
                                 | "property_identifier"
                                 | "string"
@@ -1314,20 +1309,15 @@ impl<'a, 't> Cx<'a, 't> {
 
     /// Phase 1: `this.x = <expr>` (also `??=`, `||=`).
     fn assignment(&mut self, n: Node, fl: Flags, site: Site, scope: &Scope) {
-        let (Some(left), Some(right)) = (
-            n.child_by_field_name("left"),
-            n.child_by_field_name("right"),
-        ) else {
+        let (Some(left), Some(right)) = (node_child(n, "left"), node_child(n, "right")) else {
             return;
         };
         let left = strip(left);
-        if left.kind() != "member_expression" {
+        if node_kind(left) != "member_expression" {
             return;
         }
-        let (Some(obj), Some(prop)) = (
-            left.child_by_field_name("object"),
-            left.child_by_field_name("property"),
-        ) else {
+        let (Some(obj), Some(prop)) = (node_child(left, "object"), node_child(left, "property"))
+        else {
             return;
         };
         if self.target(obj, fl, scope) != Some(Target::This) {
@@ -1364,7 +1354,7 @@ impl<'a, 't> Cx<'a, 't> {
     }
 
     fn arg(&mut self, a: Node) -> Arg {
-        let kind = match a.kind() {
+        let kind = match node_kind(a) {
             "string" | "template_string" => {
                 let raw = self.text(a);
                 let inner = raw
@@ -1375,13 +1365,13 @@ impl<'a, 't> Cx<'a, 't> {
                     ArgKind::Other
                 } else {
                     self.text_budget -= inner.len();
-                    if a.kind() == "string" {
+                    if node_kind(a) == "string" {
                         ArgKind::Str(inner.to_string())
                     } else {
                         let mut c = a.walk();
                         let substitutions = a
                             .named_children(&mut c)
-                            .any(|x| x.kind() == "template_substitution");
+                            .any(|x| node_kind(x) == "template_substitution");
                         ArgKind::Template {
                             text: inner.to_string(),
                             substitutions,
@@ -1390,7 +1380,7 @@ impl<'a, 't> Cx<'a, 't> {
                 }
             }
             "number" => ArgKind::Number,
-            "unary_expression" if a.named_child(0).is_some_and(|x| x.kind() == "number") => {
+            "unary_expression" if a.named_child(0).is_some_and(|x| node_kind(x) == "number") => {
                 ArgKind::Number
             }
             "true" => ArgKind::Bool(true),
@@ -1400,7 +1390,7 @@ impl<'a, 't> Cx<'a, 't> {
                 let mut c = a.walk();
                 let (mut len, mut spread) = (0, false);
                 for x in a.named_children(&mut c) {
-                    match x.kind() {
+                    match node_kind(x) {
                         "comment" => {}
                         "spread_element" => spread = true,
                         _ => len += 1,
@@ -1451,12 +1441,12 @@ fn is_function(kind: &str) -> bool {
 
 /// The expression inside `(x)`, `x!`, `x as T`, `x satisfies T`, `<T>x`.
 fn wrapped(n: Node) -> Option<Node> {
-    match n.kind() {
+    match node_kind(n) {
         "type_assertion" => {
             let mut c = n.walk();
             let last = n
                 .named_children(&mut c)
-                .filter(|x| x.kind() != "type_arguments")
+                .filter(|x| node_kind(x) != "type_arguments")
                 .last();
             last
         }
@@ -1467,7 +1457,7 @@ fn wrapped(n: Node) -> Option<Node> {
 /// Strips wrappers that do not change the value.
 fn strip(mut n: Node) -> Node {
     while matches!(
-        n.kind(),
+        node_kind(n),
         "parenthesized_expression"
             | "non_null_expression"
             | "as_expression"
@@ -1484,20 +1474,18 @@ fn strip(mut n: Node) -> Node {
 
 /// A function's parameter patterns, in order.
 fn param_patterns(f: Node) -> Vec<Node> {
-    if let Some(p) = f.child_by_field_name("parameter") {
+    if let Some(p) = node_child(f, "parameter") {
         return vec![p];
     }
-    let Some(ps) = f.child_by_field_name("parameters") else {
+    let Some(ps) = node_child(f, "parameters") else {
         return Vec::new();
     };
     let mut c = ps.walk();
     let v = ps
         .named_children(&mut c)
-        .filter(|p| p.kind() != "comment")
-        .map(|p| match p.kind() {
-            "required_parameter" | "optional_parameter" => {
-                p.child_by_field_name("pattern").unwrap_or(p)
-            }
+        .filter(|p| node_kind(p) != "comment")
+        .map(|p| match node_kind(p) {
+            "required_parameter" | "optional_parameter" => node_child(p, "pattern").unwrap_or(p),
             _ => p,
         })
         .collect();
@@ -1509,11 +1497,11 @@ fn pattern_names<'s>(p: Node, src: &'s [u8]) -> Vec<&'s str> {
     let mut out = Vec::new();
     let mut stack = vec![p];
     while let Some(n) = stack.pop() {
-        match n.kind() {
+        match node_kind(n) {
             "identifier" | "shorthand_property_identifier_pattern" => out.push(text_of(n, src)),
-            "pair_pattern" => stack.extend(n.child_by_field_name("value")),
+            "pair_pattern" => stack.extend(node_child(n, "value")),
             "assignment_pattern" | "object_assignment_pattern" => {
-                stack.extend(n.child_by_field_name("left"))
+                stack.extend(node_child(n, "left"))
             }
             "object_pattern" | "array_pattern" | "rest_pattern" => {
                 let mut c = n.walk();
@@ -1528,7 +1516,7 @@ fn pattern_names<'s>(p: Node, src: &'s [u8]) -> Vec<&'s str> {
 /// A property name: an identifier, or a string's text without quotes.
 fn prop_name<'s>(n: Node, src: &'s [u8]) -> &'s str {
     let t = text_of(n, src);
-    if n.kind() == "string" && t.len() >= 2 {
+    if node_kind(n) == "string" && t.len() >= 2 {
         t.get(1..t.len() - 1).unwrap_or(t)
     } else {
         t
@@ -1567,7 +1555,7 @@ pub(super) fn has_token(n: Node, token: &str) -> bool {
     let mut c = n.walk();
     let found = n
         .children(&mut c)
-        .any(|ch| !ch.is_named() && ch.kind() == token);
+        .any(|ch| !ch.is_named() && node_kind(ch) == token);
     found
 }
 

@@ -2,6 +2,7 @@
 
 pub mod class_body;
 pub mod facts;
+pub mod node;
 pub mod queries;
 pub mod typescript;
 

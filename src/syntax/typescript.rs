@@ -2,6 +2,7 @@
 
 use super::class_body::{self, has_token, Helpers};
 use super::facts::*;
+use super::node::{child as node_child, kind as node_kind};
 use super::{queries, Lang};
 use crate::text::Span;
 use tree_sitter::{Node, QueryCursor, StreamingIterator, Tree};
@@ -55,20 +56,20 @@ fn literal_args(method: Node, src: &[u8]) -> Vec<LitArg> {
     let Some(args) = method
         .parent()
         .and_then(|m| m.parent())
-        .filter(|c| c.kind() == "call_expression")
-        .and_then(|c| c.child_by_field_name("arguments"))
+        .filter(|c| node_kind(c) == "call_expression")
+        .and_then(|c| node_child(c, "arguments"))
     else {
         return out;
     };
     let string = |n: Node| -> Option<String> {
         let raw = text_of(n, src);
-        match n.kind() {
+        match node_kind(n) {
             "string" => Some(raw.get(1..raw.len().saturating_sub(1))?.to_string()),
             "template_string" => {
                 let mut c = n.walk();
                 let subst = n
                     .named_children(&mut c)
-                    .any(|x| x.kind() == "template_substitution");
+                    .any(|x| node_kind(x) == "template_substitution");
                 (!subst).then(|| raw.get(1..raw.len().saturating_sub(1)).map(str::to_string))?
             }
             _ => None,
@@ -82,15 +83,13 @@ fn literal_args(method: Node, src: &[u8]) -> Vec<LitArg> {
                 value: v,
                 span: span(a),
             });
-        } else if a.kind() == "object" {
+        } else if node_kind(a) == "object" {
             let mut c2 = a.walk();
             for p in a.named_children(&mut c2) {
-                let (Some(k), Some(v)) =
-                    (p.child_by_field_name("key"), p.child_by_field_name("value"))
-                else {
+                let (Some(k), Some(v)) = (node_child(p, "key"), node_child(p, "value")) else {
                     continue;
                 };
-                let key = match k.kind() {
+                let key = match node_kind(k) {
                     "property_identifier" => text_of(k, src).to_string(),
                     "string" => string(k).unwrap_or_default(),
                     _ => continue,
@@ -114,10 +113,10 @@ fn chained_options(method: Node, src: &[u8]) -> Vec<LitArg> {
     let next = method
         .parent()
         .and_then(|m| m.parent())
-        .filter(|c| c.kind() == "call_expression")
+        .filter(|c| node_kind(c) == "call_expression")
         .and_then(|c| c.parent())
-        .filter(|m| m.kind() == "member_expression")
-        .and_then(|m| m.child_by_field_name("property"));
+        .filter(|m| node_kind(m) == "member_expression")
+        .and_then(|m| node_child(m, "property"));
     match next {
         Some(p) => literal_args(p, src)
             .into_iter()
@@ -137,13 +136,13 @@ fn text_of<'a>(n: Node, src: &'a [u8]) -> &'a str {
 
 /// The value of a string literal node (`"x"` or `'x'`), without quotes.
 fn string_value(n: Node, src: &[u8]) -> Option<String> {
-    if n.kind() != "string" {
+    if node_kind(n) != "string" {
         return None;
     }
     let mut c = n.walk();
     let mut out = String::new();
     for ch in n.named_children(&mut c) {
-        if ch.kind() == "string_fragment" || ch.kind() == "escape_sequence" {
+        if node_kind(ch) == "string_fragment" || node_kind(ch) == "escape_sequence" {
             out.push_str(text_of(ch, src));
         }
     }
@@ -156,7 +155,7 @@ fn spec_name(n: Node, src: &[u8]) -> String {
 }
 
 fn top_level(f: &mut FileFacts, stmt: Node, src: &[u8], h: &Helpers) {
-    match stmt.kind() {
+    match node_kind(stmt) {
         "import_statement" => import(f, stmt, src),
         "export_statement" => export(f, stmt, src, h),
         // Half-typed code: tree-sitter wraps what it could not place in an
@@ -175,7 +174,7 @@ fn top_level(f: &mut FileFacts, stmt: Node, src: &[u8], h: &Helpers) {
 }
 
 fn import(f: &mut FileFacts, stmt: Node, src: &[u8]) {
-    let Some(source_node) = stmt.child_by_field_name("source") else {
+    let Some(source_node) = node_child(stmt, "source") else {
         return;
     };
     let Some(source) = string_value(source_node, src) else {
@@ -185,7 +184,7 @@ fn import(f: &mut FileFacts, stmt: Node, src: &[u8]) {
     let mut c = stmt.walk();
     let Some(clause) = stmt
         .named_children(&mut c)
-        .find(|n| n.kind() == "import_clause")
+        .find(|n| node_kind(n) == "import_clause")
     else {
         // `import "./side-effect"`: still part of the module graph.
         f.imports.push(Import {
@@ -198,7 +197,7 @@ fn import(f: &mut FileFacts, stmt: Node, src: &[u8]) {
     };
     let mut c2 = clause.walk();
     for part in clause.named_children(&mut c2) {
-        match part.kind() {
+        match node_kind(part) {
             "identifier" => add_import(
                 f,
                 text_of(part, src),
@@ -211,7 +210,7 @@ fn import(f: &mut FileFacts, stmt: Node, src: &[u8]) {
                 let mut c3 = part.walk();
                 let id = part
                     .named_children(&mut c3)
-                    .find(|n| n.kind() == "identifier");
+                    .find(|n| node_kind(n) == "identifier");
                 if let Some(id) = id {
                     add_import(
                         f,
@@ -226,14 +225,14 @@ fn import(f: &mut FileFacts, stmt: Node, src: &[u8]) {
             "named_imports" => {
                 let mut c3 = part.walk();
                 for spec in part.named_children(&mut c3) {
-                    if spec.kind() != "import_specifier" {
+                    if node_kind(spec) != "import_specifier" {
                         continue;
                     }
-                    let Some(name) = spec.child_by_field_name("name") else {
+                    let Some(name) = node_child(spec, "name") else {
                         continue;
                     };
                     let imported = spec_name(name, src);
-                    let local_node = spec.child_by_field_name("alias").unwrap_or(name);
+                    let local_node = node_child(spec, "alias").unwrap_or(name);
                     let local = spec_name(local_node, src);
                     let what = if imported == "default" {
                         Imported::Default
@@ -275,7 +274,7 @@ fn export(f: &mut FileFacts, stmt: Node, src: &[u8], h: &Helpers) {
     let source = stmt
         .child_by_field_name("source")
         .and_then(|s| string_value(s, src));
-    if let Some(decl) = stmt.child_by_field_name("declaration") {
+    if let Some(decl) = node_child(stmt, "declaration") {
         let names = declaration(f, decl, src, h);
         if is_default {
             f.exports.push(ExportItem::Default {
@@ -297,8 +296,8 @@ fn export(f: &mut FileFacts, stmt: Node, src: &[u8], h: &Helpers) {
         return;
     }
     if is_default {
-        let value = stmt.child_by_field_name("value");
-        let local = value.and_then(|v| match unwrap_expr(v).kind() {
+        let value = node_child(stmt, "value");
+        let local = value.and_then(|v| match node_kind(unwrap_expr(v)) {
             "identifier" => Some(text_of(unwrap_expr(v), src).to_string()),
             "class" => {
                 let idx = class_fact(f, unwrap_expr(v), src, h);
@@ -317,17 +316,17 @@ fn export(f: &mut FileFacts, stmt: Node, src: &[u8], h: &Helpers) {
     }
     let mut c = stmt.walk();
     let children: Vec<Node> = stmt.named_children(&mut c).collect();
-    if let Some(clause) = children.iter().find(|n| n.kind() == "export_clause") {
+    if let Some(clause) = children.iter().find(|n| node_kind(**n) == "export_clause") {
         let mut c2 = clause.walk();
         for spec in clause.named_children(&mut c2) {
-            if spec.kind() != "export_specifier" || has_token(spec, "type") {
+            if node_kind(spec) != "export_specifier" || has_token(spec, "type") {
                 continue;
             }
-            let Some(name) = spec.child_by_field_name("name") else {
+            let Some(name) = node_child(spec, "name") else {
                 continue;
             };
             let local = spec_name(name, src);
-            let alias = spec.child_by_field_name("alias");
+            let alias = node_child(spec, "alias");
             let exported = alias
                 .map(|a| spec_name(a, src))
                 .unwrap_or_else(|| local.clone());
@@ -348,7 +347,10 @@ fn export(f: &mut FileFacts, stmt: Node, src: &[u8], h: &Helpers) {
         }
         return;
     }
-    if let Some(ns) = children.iter().find(|n| n.kind() == "namespace_export") {
+    if let Some(ns) = children
+        .iter()
+        .find(|n| node_kind(**n) == "namespace_export")
+    {
         if let Some(s) = &source {
             let mut c2 = ns.walk();
             let name = ns
@@ -382,7 +384,7 @@ fn export(f: &mut FileFacts, stmt: Node, src: &[u8], h: &Helpers) {
 /// Strips `(x)`, `x as T`, `x satisfies T`, `x!`.
 fn unwrap_expr(mut n: Node) -> Node {
     loop {
-        match n.kind() {
+        match node_kind(n) {
             "parenthesized_expression"
             | "as_expression"
             | "satisfies_expression"
@@ -398,7 +400,7 @@ fn unwrap_expr(mut n: Node) -> Node {
 
 /// Records a top-level declaration; returns the names it binds.
 fn declaration(f: &mut FileFacts, n: Node, src: &[u8], h: &Helpers) -> Vec<(String, Span)> {
-    match n.kind() {
+    match node_kind(n) {
         "class_declaration" | "abstract_class_declaration" | "class" => {
             let idx = class_fact(f, n, src, h);
             let c = &f.classes[idx];
@@ -413,7 +415,7 @@ fn declaration(f: &mut FileFacts, n: Node, src: &[u8], h: &Helpers) -> Vec<(Stri
             }
         }
         "function_declaration" | "generator_function_declaration" | "function_signature" => {
-            match n.child_by_field_name("name") {
+            match node_child(n, "name") {
                 Some(name) => {
                     let s = text_of(name, src).to_string();
                     f.decls.insert(s.clone(), (Decl::Function, span(name)));
@@ -426,14 +428,14 @@ fn declaration(f: &mut FileFacts, n: Node, src: &[u8], h: &Helpers) -> Vec<(Stri
             let mut out = Vec::new();
             let mut c = n.walk();
             for d in n.named_children(&mut c) {
-                if d.kind() != "variable_declarator" {
+                if node_kind(d) != "variable_declarator" {
                     continue;
                 }
-                let Some(name) = d.child_by_field_name("name") else {
+                let Some(name) = node_child(d, "name") else {
                     continue;
                 };
-                let value = d.child_by_field_name("value");
-                if name.kind() == "identifier" {
+                let value = node_child(d, "value");
+                if node_kind(name) == "identifier" {
                     let kind = value
                         .map(|v| value_kind(f, v, src, h))
                         .unwrap_or(ValueKind::Other);
@@ -465,8 +467,8 @@ fn declaration(f: &mut FileFacts, n: Node, src: &[u8], h: &Helpers) -> Vec<(Stri
         | "type_alias_declaration"
         | "enum_declaration"
         | "module"
-        | "internal_module" => match n.child_by_field_name("name") {
-            Some(name) if n.kind() != "enum_declaration" => {
+        | "internal_module" => match node_child(n, "name") {
+            Some(name) if node_kind(n) != "enum_declaration" => {
                 let s = text_of(name, src).to_string();
                 f.decls.entry(s.clone()).or_insert((Decl::Type, span(name)));
                 vec![(s, span(name))]
@@ -487,17 +489,17 @@ fn pattern_names(p: Node, src: &[u8]) -> Vec<(String, Span)> {
     let mut out = Vec::new();
     let mut stack = vec![p];
     while let Some(n) = stack.pop() {
-        match n.kind() {
+        match node_kind(n) {
             "identifier" | "shorthand_property_identifier_pattern" => {
                 out.push((text_of(n, src).to_string(), span(n)))
             }
             "pair_pattern" => {
-                if let Some(v) = n.child_by_field_name("value") {
+                if let Some(v) = node_child(n, "value") {
                     stack.push(v);
                 }
             }
             "assignment_pattern" | "object_assignment_pattern" => {
-                if let Some(l) = n.child_by_field_name("left") {
+                if let Some(l) = node_child(n, "left") {
                     stack.push(l);
                 }
             }
@@ -515,13 +517,13 @@ fn pattern_names(p: Node, src: &[u8]) -> Vec<(String, Span)> {
 
 fn value_kind(f: &mut FileFacts, v: Node, src: &[u8], h: &Helpers) -> ValueKind {
     let v = unwrap_expr(v);
-    match v.kind() {
+    match node_kind(v) {
         "class" => ValueKind::Class(class_fact(f, v, src, h)),
         "identifier" => ValueKind::Alias(text_of(v, src).to_string()),
         "call_expression" | "new_expression" | "await_expression" => {
             let callee = v
                 .child_by_field_name("function")
-                .or_else(|| v.child_by_field_name("constructor"))
+                .or_else(|| node_child(v, "constructor"))
                 .map(|c| text_of(c, src).to_string())
                 .unwrap_or_else(|| short(text_of(v, src)));
             ValueKind::Call(callee)
@@ -545,35 +547,35 @@ fn short(text: &str) -> String {
 }
 
 fn class_fact(f: &mut FileFacts, n: Node, src: &[u8], h: &Helpers) -> usize {
-    let name = n.child_by_field_name("name");
+    let name = node_child(n, "name");
     let mut base = None;
     let mut base_span = None;
     let mut c = n.walk();
     if let Some(h) = n
         .named_children(&mut c)
-        .find(|x| x.kind() == "class_heritage")
+        .find(|x| node_kind(x) == "class_heritage")
     {
         let mut c2 = h.walk();
         let children: Vec<Node> = h.named_children(&mut c2).collect();
-        let expr = match children.iter().find(|x| x.kind() == "extends_clause") {
+        let expr = match children.iter().find(|x| node_kind(**x) == "extends_clause") {
             Some(ext) => ext
                 .child_by_field_name("value")
                 .or_else(|| ext.named_child(0)),
             None => children
                 .first()
                 .copied()
-                .filter(|x| x.kind() != "implements_clause"),
+                .filter(|x| node_kind(x) != "implements_clause"),
         };
         if let Some(e) = expr {
             let e = unwrap_expr(e);
             base_span = Some(span(e));
-            base = Some(match e.kind() {
+            base = Some(match node_kind(e) {
                 "identifier" => Base::Ident(text_of(e, src).to_string()),
                 "member_expression" => {
-                    let obj = e.child_by_field_name("object");
-                    let prop = e.child_by_field_name("property");
+                    let obj = node_child(e, "object");
+                    let prop = node_child(e, "property");
                     match (obj, prop) {
-                        (Some(o), Some(p)) if o.kind() == "identifier" => {
+                        (Some(o), Some(p)) if node_kind(o) == "identifier" => {
                             Base::Member(text_of(o, src).to_string(), text_of(p, src).to_string())
                         }
                         _ => Base::Expr(text_of(e, src).to_string()),
@@ -584,14 +586,14 @@ fn class_fact(f: &mut FileFacts, n: Node, src: &[u8], h: &Helpers) -> usize {
         }
     }
     let mut methods = Vec::new();
-    if let Some(body) = n.child_by_field_name("body") {
+    if let Some(body) = node_child(n, "body") {
         let mut c3 = body.walk();
         for m in body.named_children(&mut c3) {
             if matches!(
-                m.kind(),
+                node_kind(m),
                 "method_definition" | "public_field_definition" | "method_signature"
             ) {
-                if let Some(mn) = m.child_by_field_name("name") {
+                if let Some(mn) = node_child(m, "name") {
                     methods.push(text_of(mn, src).to_string());
                 }
             }
