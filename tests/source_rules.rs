@@ -1241,3 +1241,36 @@ export default { fetch(req: Request, env: any) { return env.A.getByName("a").fet
 "#,
     );
 }
+
+#[test]
+fn do122_on_a_stub_kept_in_a_const() {
+    check(
+        r#"
+//- /wrangler.toml
+name = "w"
+main = "src/index.ts"
+compatibility_date = "2025-10-01"
+durable_objects.bindings = [{ name = "COUNTER", class_name = "Counter" }]
+migrations = [{ tag = "v1", new_sqlite_classes = ["Counter"] }]
+//- /src/index.ts
+import { DurableObject } from "cloudflare:workers";
+export class Counter extends DurableObject {
+  async increment() { return 1; }
+}
+export default {
+  async fetch(req: Request, env: any) {
+    const stub = env.COUNTER.getByName("a");
+    await stub.increment();
+    await stub.incremnt();
+//             ^^^^^^^^ DO122
+    return stub.fetch(req);
+  },
+  async other(req: Request, env: any) {
+    const stub = env.COUNTER.getByName("b");
+    const run = (stub: any) => stub.anything();
+    return run(stub);
+  },
+};
+"#,
+    );
+}

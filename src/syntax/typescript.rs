@@ -107,6 +107,82 @@ fn literal_args(method: Node, src: &[u8]) -> Vec<LitArg> {
     out
 }
 
+/// The methods called on a stub kept in a `const` (`const s =
+/// env.X.getByName(…); s.m()`), with the method name's span, in the block
+/// that declares it. A block where the name is declared again (a
+/// parameter, an inner `let`) is left alone: which value a call sees is
+/// not known there.
+fn calls_on_saved_stub(method: Node, src: &[u8]) -> Vec<(String, Span)> {
+    let mut out = Vec::new();
+    let Some(call) = method
+        .parent()
+        .and_then(|m| m.parent())
+        .filter(|c| node_kind(*c) == "call_expression")
+    else {
+        return out;
+    };
+    let Some(decl) = call
+        .parent()
+        .filter(|d| node_kind(*d) == "variable_declarator")
+    else {
+        return out;
+    };
+    let Some(name) = node_child(decl, "name").filter(|n| node_kind(*n) == "identifier") else {
+        return out;
+    };
+    let Some(lexical) = decl
+        .parent()
+        .filter(|l| node_kind(*l) == "lexical_declaration" && has_token(*l, "const"))
+    else {
+        return out;
+    };
+    let Some(block) = lexical.parent() else {
+        return out;
+    };
+    let var = text_of(name, src);
+    let mut found = Vec::new();
+    let mut c = block.walk();
+    let mut stack = vec![block];
+    while let Some(n) = stack.pop() {
+        match node_kind(n) {
+            "call_expression" => {
+                if let Some(callee) =
+                    node_child(n, "function").filter(|f| node_kind(*f) == "member_expression")
+                {
+                    let obj = node_child(callee, "object");
+                    let prop = node_child(callee, "property");
+                    if let (Some(o), Some(p)) = (obj, prop) {
+                        if node_kind(o) == "identifier"
+                            && text_of(o, src) == var
+                            && node_kind(p) == "property_identifier"
+                            && n.start_byte() > decl.end_byte()
+                        {
+                            found.push((text_of(p, src).to_string(), span(p)));
+                        }
+                    }
+                }
+            }
+            "variable_declarator" if n != decl => {
+                if node_child(n, "name").is_some_and(|x| text_of(x, src) == var) {
+                    return out;
+                }
+            }
+            "required_parameter" | "optional_parameter" | "formal_parameters" => {
+                if text_of(n, src)
+                    .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
+                    .any(|w| w == var)
+                {
+                    return out;
+                }
+            }
+            _ => {}
+        }
+        stack.extend(n.named_children(&mut c));
+    }
+    out.append(&mut found);
+    out
+}
+
 /// The string options of the call chained directly on the call whose
 /// callee's property is `method` (`a.m(…).next(…, { key: "v" })`).
 fn chained_options(method: Node, src: &[u8]) -> Vec<LitArg> {
@@ -722,6 +798,16 @@ fn run_queries(f: &mut FileFacts, lang: Lang, root: Node, src: &[u8]) {
                     && literals
                         .iter()
                         .any(|l| l.key.as_deref() == Some("locationHint"));
+                if matches!(method, "get" | "getByName") {
+                    // `const stub = env.X.getByName(…)`: calls on `stub`
+                    for (m, sp) in calls_on_saved_stub(me, src) {
+                        f.stub_calls.push(StubCall {
+                            binding: text_of(b, src).to_string(),
+                            method: m,
+                            span: sp,
+                        });
+                    }
+                }
                 if NAMESPACE_METHODS.contains(&method) || stub_get {
                     f.env_uses.push(EnvUse {
                         binding: text_of(b, src).to_string(),
