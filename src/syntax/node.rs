@@ -58,7 +58,8 @@ pub fn child<'t>(n: Node<'t>, name: &'static str) -> Option<Node<'t>> {
 pub fn kind<'t>(n: impl std::borrow::Borrow<Node<'t>>) -> &'static str {
     let n = *n.borrow();
     let id = n.kind_id() as usize;
-    with_table(n, |t| t.kinds.get(id).copied().unwrap_or(""))
+    // An `ERROR` node's id (u16::MAX) is outside the table.
+    with_table(n, |t| t.kinds.get(id).copied()).unwrap_or_else(|| n.kind())
 }
 
 #[cfg(test)]
@@ -67,7 +68,7 @@ mod tests {
 
     #[test]
     fn the_table_gives_what_node_kind_gives() {
-        let text = "class A extends B { m() { this.ctx.storage.sql.exec(`x`); } }";
+        let text = "class A extends B { m() { this.ctx.storage.sql.exec(`x`); } }\nexport class C {\n  f( {\n}";
         for lang in [
             super::super::Lang::TypeScript,
             super::super::Lang::JavaScript,
