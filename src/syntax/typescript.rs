@@ -162,18 +162,17 @@ fn calls_on_saved_stub(method: Node, src: &[u8]) -> Vec<(String, Span)> {
                     }
                 }
             }
-            "variable_declarator" if n != decl => {
-                if node_child(n, "name").is_some_and(|x| text_of(x, src) == var) {
-                    return out;
-                }
+            "variable_declarator"
+                if n != decl && node_child(n, "name").is_some_and(|x| text_of(x, src) == var) =>
+            {
+                return out;
             }
-            "required_parameter" | "optional_parameter" | "formal_parameters" => {
+            "required_parameter" | "optional_parameter" | "formal_parameters"
                 if text_of(n, src)
                     .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
-                    .any(|w| w == var)
-                {
-                    return out;
-                }
+                    .any(|w| w == var) =>
+            {
+                return out;
             }
             _ => {}
         }
