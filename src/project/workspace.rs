@@ -145,6 +145,7 @@ impl Workspace {
     /// by name, and the configs that vite/vitest configs name with
     /// `configPath` (test harnesses).
     pub fn load(fs: &dyn FileSystem, roots: &[PathBuf]) -> Workspace {
+        crate::syntax::queries::warm();
         let mut configs: Vec<PathBuf> = Vec::new();
         let mut harness: BTreeSet<PathBuf> = BTreeSet::new();
         let mut harness_main: HashMap<PathBuf, PathBuf> = HashMap::new();

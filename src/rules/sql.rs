@@ -53,6 +53,12 @@ fn tokens(sql: &str) -> Option<Vec<Token>> {
 /// `BEGIN … END` of a `CREATE TRIGGER` body and `CASE … END` are not
 /// statements of their own.
 pub fn transaction_statements(sql: &str) -> Vec<String> {
+    // Tokenizing is the cost: a query with none of the words has none.
+    let lower = sql.to_ascii_lowercase();
+    let words = ["begin", "commit", "end", "rollback", "savepoint", "release"];
+    if !words.iter().any(|w| lower.contains(w)) {
+        return Vec::new();
+    }
     let Some(toks) = tokens(sql) else {
         return Vec::new();
     };
@@ -113,6 +119,9 @@ pub fn transaction_statements(sql: &str) -> Vec<String> {
 /// Names in `sql` that start with `_cf_` in any case, bare or quoted
 /// (`"…"`, `` `…` ``, `[…]`); string literals and comments are not names.
 pub fn reserved_names(sql: &str) -> Vec<String> {
+    if !sql.to_ascii_lowercase().contains("_cf_") {
+        return Vec::new();
+    }
     let Some(toks) = tokens(sql) else {
         return Vec::new();
     };

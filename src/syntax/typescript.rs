@@ -734,7 +734,7 @@ fn run_queries(f: &mut FileFacts, lang: Lang, root: Node, src: &[u8]) {
     // text does not contain (a substring search is far cheaper).
     let text = std::str::from_utf8(src).unwrap_or("");
     if text.contains("env.") || text.contains("env?.") {
-        let query = &q.env_uses;
+        let query = q.env_uses();
         let binding = query.capture_index_for_name("env.binding");
         let method = query.capture_index_for_name("env.method");
         let sb = query.capture_index_for_name("stub.binding");
@@ -818,10 +818,10 @@ fn run_queries(f: &mut FileFacts, lang: Lang, root: Node, src: &[u8]) {
             }
         }
     }
-    if let Some(query) = q
-        .env_types
-        .as_ref()
-        .filter(|_| text.contains("DurableObjectNamespace"))
+    if let Some(query) = text
+        .contains("DurableObjectNamespace")
+        .then(|| q.env_types())
+        .flatten()
     {
         let tname = query.capture_index_for_name("type.name");
         let mname = query.capture_index_for_name("member.name");
@@ -851,7 +851,7 @@ fn run_queries(f: &mut FileFacts, lang: Lang, root: Node, src: &[u8]) {
         }
     }
     if text.contains("addEventListener") || text.contains("exports") {
-        let query = &q.globals;
+        let query = q.globals();
         let call = query.capture_index_for_name("call.name");
         let obj = query.capture_index_for_name("cjs.object");
         let prop = query.capture_index_for_name("cjs.property");
