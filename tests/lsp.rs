@@ -1455,3 +1455,102 @@ fn base_ref_flags_an_applied_migration_edited_as_you_type() {
     c.stop();
     std::fs::remove_dir_all(&root).ok();
 }
+
+/// After any framing error the reader finds the next `Content-Length:`
+/// header wherever it starts, and every later well-formed request is
+/// answered: one case per error, each followed by five good requests.
+#[test]
+fn framing_errors_resynchronise_on_the_next_header() {
+    use std::io::{Read, Write};
+    let hover = |id: i64| {
+        json!({"jsonrpc": "2.0", "id": id, "method": "textDocument/hover",
+            "params": {"textDocument": {"uri": "file:///nowhere/x.ts"}, "position": {"line": 0, "character": 0}}})
+        .to_string()
+    };
+    let framed =
+        |body: &str, len: String| format!("Content-Length: {len}\r\n\r\n{body}").into_bytes();
+    let bad_body = hover(50);
+    let unicode = json!({"jsonrpc": "2.0", "id": 51, "method": "textDocument/hover",
+        "params": {"textDocument": {"uri": "file:///nowhere/é€😀.ts"}, "position": {"line": 0, "character": 0}}})
+    .to_string();
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        (
+            "one byte short",
+            framed(&bad_body, (bad_body.len() - 1).to_string()),
+        ),
+        (
+            "one byte long",
+            framed(&bad_body, (bad_body.len() + 1).to_string()),
+        ),
+        (
+            "far too long",
+            framed(&bad_body, (bad_body.len() + 300).to_string()),
+        ),
+        (
+            "missing",
+            format!("Content-Type: application/vscode-jsonrpc\r\n\r\n{bad_body}").into_bytes(),
+        ),
+        ("negative", framed(&bad_body, "-5".into())),
+        ("10^11", framed(&bad_body, "100000000000".into())),
+        (
+            "10^26",
+            framed(&bad_body, "100000000000000000000000000".into()),
+        ),
+        ("garbage glued before a header", {
+            let mut v = b"garbage".to_vec();
+            v.extend(framed(&bad_body, bad_body.len().to_string()));
+            v
+        }),
+        (
+            "characters counted instead of bytes",
+            framed(&unicode, unicode.chars().count().to_string()),
+        ),
+    ];
+    for (name, frame) in cases {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_durable-lsp"))
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let msg = |v: String| format!("Content-Length: {}\r\n\r\n{v}", v.len()).into_bytes();
+        stdin
+            .write_all(&msg(json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}}).to_string()))
+            .unwrap();
+        stdin
+            .write_all(&msg(
+                json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}).to_string(),
+            ))
+            .unwrap();
+        stdin.write_all(&frame).unwrap();
+        for id in 100..105 {
+            stdin.write_all(&msg(hover(id))).unwrap();
+        }
+        stdin
+            .write_all(&msg(
+                json!({"jsonrpc": "2.0", "id": 200, "method": "shutdown"}).to_string(),
+            ))
+            .unwrap();
+        stdin.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(500));
+        stdin
+            .write_all(&msg(json!({"jsonrpc": "2.0", "method": "exit"}).to_string()))
+            .unwrap();
+        drop(stdin);
+        let mut out = String::new();
+        child
+            .stdout
+            .take()
+            .unwrap()
+            .read_to_string(&mut out)
+            .unwrap();
+        let _ = child.wait();
+        for id in (100..105).chain([200]) {
+            assert!(
+                out.contains(&format!("\"id\":{id}}}")),
+                "{name}: request {id} is answered; the server wrote:\n{out}"
+            );
+        }
+    }
+}

@@ -3,7 +3,9 @@
 //! Our own framing, because one bad message must not end the server:
 //! headers in any order and case, `Content-Type` with or without a
 //! charset, garbage before a header skipped, a `Content-Length` past
-//! [`MAX_MESSAGE`] skipped (and logged), a body that is not JSON answered
+//! [`MAX_MESSAGE`] skipped (and logged), a wrong `Content-Length` survived
+//! (a header is found wherever it starts on a line, and the bytes after a
+//! body's one JSON value are read again), a body that is not JSON answered
 //! with a parse error (-32700), one that is not a JSON-RPC 2.0 message (a
 //! batch, another version, a fractional id) with an invalid request
 //! (-32600), a request for an unknown `$/` method with method-not-found.
@@ -38,21 +40,47 @@ pub enum Frame {
     End,
 }
 
-/// Reads frames, resynchronising after anything malformed.
+/// Reads frames, resynchronising after anything malformed: a
+/// `Content-Length:` header is found wherever it starts on a line (after
+/// the tail of a body that was longer than announced, or glued to
+/// garbage), and a body longer than its one JSON value (a length counted
+/// too long) gives the bytes after that value back to the input.
 pub struct FrameReader<R> {
     input: BufReader<R>,
+    /// Bytes given back: read before `input`.
+    pending: std::collections::VecDeque<u8>,
+}
+
+const CONTENT_LENGTH: &[u8] = b"content-length:";
+
+/// Where `Content-Length:` starts in `line`, in any case.
+fn content_length_at(line: &[u8]) -> Option<usize> {
+    line.windows(CONTENT_LENGTH.len())
+        .position(|w| w.eq_ignore_ascii_case(CONTENT_LENGTH))
 }
 
 impl<R: AsyncRead + Unpin> FrameReader<R> {
     pub fn new(input: R) -> Self {
         FrameReader {
             input: BufReader::new(input),
+            pending: std::collections::VecDeque::new(),
         }
     }
 
     /// One header line without its line break; `None` at the end.
     async fn line(&mut self) -> Option<Vec<u8>> {
         let mut buf = Vec::new();
+        while let Some(b) = self.pending.pop_front() {
+            if b == b'\n' {
+                if buf.last() == Some(&b'\r') {
+                    buf.pop();
+                }
+                return Some(buf);
+            }
+            if buf.len() < MAX_HEADER_LINE {
+                buf.push(b);
+            }
+        }
         loop {
             let chunk = self.input.fill_buf().await.ok()?;
             if chunk.is_empty() {
@@ -80,13 +108,28 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
         }
     }
 
+    /// `len` bytes of body: the given-back ones first.
+    async fn body(&mut self, len: usize) -> Option<Vec<u8>> {
+        let mut body = Vec::with_capacity(len);
+        while body.len() < len {
+            match self.pending.pop_front() {
+                Some(b) => body.push(b),
+                None => break,
+            }
+        }
+        let have = body.len();
+        body.resize(len, 0);
+        self.input.read_exact(&mut body[have..]).await.ok()?;
+        Some(body)
+    }
+
     pub async fn next(&mut self) -> Frame {
         let mut length: Option<usize> = None;
         let mut bad_length: Option<String> = None;
         let mut garbage = 0usize;
         let mut headers = 0usize;
         loop {
-            let Some(line) = self.line().await else {
+            let Some(mut line) = self.line().await else {
                 return Frame::End;
             };
             if line.is_empty() {
@@ -94,6 +137,15 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
                     continue; // a stray blank line between frames
                 }
                 break;
+            }
+            // A header glued to what came before it (the tail of a body
+            // shorter than announced, garbage): a new message starts there.
+            if let Some(i) = content_length_at(&line).filter(|i| *i > 0) {
+                garbage += i;
+                line.drain(..i);
+                length = None;
+                bad_length = None;
+                headers = 0;
             }
             let text = String::from_utf8_lossy(&line);
             let Some((name, value)) = text.split_once(':') else {
@@ -138,12 +190,36 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
                 "a message header announces {len} bytes, over the {MAX_MESSAGE}-byte limit"
             ));
         }
-        let mut body = vec![0; len];
-        match self.input.read_exact(&mut body).await {
-            Ok(_) => Frame::Body(body),
-            Err(_) => Frame::End,
+        let Some(mut body) = self.body(len).await else {
+            return Frame::End;
+        };
+        // A length counted too long: the body holds one JSON value and the
+        // start of what follows, which goes back to the input.
+        if let Some(end) = overlong(&body) {
+            crate::log!(
+                Warn,
+                "a message was {} bytes shorter than its Content-Length; the rest is read again",
+                body.len() - end
+            );
+            for b in body.drain(end..).rev() {
+                self.pending.push_front(b);
+            }
         }
+        Frame::Body(body)
     }
+}
+
+/// Where the one JSON value of `body` ends, when bytes other than
+/// whitespace follow it.
+fn overlong(body: &[u8]) -> Option<usize> {
+    if serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok() {
+        return None;
+    }
+    let mut values =
+        serde_json::Deserializer::from_slice(body).into_iter::<serde::de::IgnoredAny>();
+    values.next()?.ok()?;
+    let end = values.byte_offset();
+    (end < body.len()).then_some(end)
 }
 
 /// What a frame's body is.
@@ -374,6 +450,39 @@ mod tests {
         assert_eq!(f[2], Frame::Body(b"[]".to_vec()));
         assert!(matches!(&f[3], Frame::Skipped(w) if w.contains("no Content-Length")));
         assert_eq!(f[4], Frame::Body(b"{}".to_vec()));
+    }
+
+    #[tokio::test]
+    async fn lengths_too_short_or_too_long_resynchronise() {
+        // one byte short: the body's last byte is glued to the next header
+        let short = b"Content-Length: 3\r\n\r\n[1]]Content-Length: 2\r\n\r\n{}";
+        let f = frames(short).await;
+        assert_eq!(
+            f,
+            [Frame::Body(b"[1]".to_vec()), Frame::Body(b"{}".to_vec())]
+        );
+        // two bytes long: the value is kept, the rest read again
+        let long = b"Content-Length: 4\r\n\r\n{}Content-Length: 2\r\n\r\n[]";
+        let f = frames(long).await;
+        assert_eq!(
+            f,
+            [Frame::Body(b"{}".to_vec()), Frame::Body(b"[]".to_vec())]
+        );
+        // a body swallowing a whole message gives it back
+        let longer =
+            b"Content-Length: 26\r\n\r\n{}Content-Length: 4\r\n\r\nnullContent-Length: 2\r\n\r\n[]";
+        let f = frames(longer).await;
+        assert_eq!(
+            f,
+            [
+                Frame::Body(b"{}".to_vec()),
+                Frame::Body(b"null".to_vec()),
+                Frame::Body(b"[]".to_vec())
+            ]
+        );
+        assert_eq!(overlong(b"{} "), None);
+        assert_eq!(overlong(b"{\"a\":1}Con"), Some(7));
+        assert_eq!(overlong(b"{\"a\":"), None);
     }
 
     #[test]
