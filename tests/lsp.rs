@@ -1554,3 +1554,173 @@ fn framing_errors_resynchronise_on_the_next_header() {
         }
     }
 }
+
+/// VS Code's capabilities: pull diagnostics, `workspace/configuration`.
+fn vscode_capabilities() -> Value {
+    json!({"general": {"positionEncodings": ["utf-16"]},
+           "textDocument": {"diagnostic": {"dynamicRegistration": true, "relatedDocumentSupport": false},
+                            "publishDiagnostics": {"relatedInformation": true}},
+           "workspace": {"diagnostics": {"refreshSupport": true}, "configuration": true,
+                         "didChangeWatchedFiles": {"dynamicRegistration": true}}})
+}
+
+/// A client that answers `workspace/configuration` late does not stall the
+/// server: while the answer is held, four pulls are pending, and a hover
+/// and the cancellation of the pulls are answered at once (notifications
+/// and `$/cancelRequest` are not queued behind requests).
+#[test]
+fn a_client_that_answers_configuration_late_does_not_stall_the_server() {
+    let root = temp_project("late-config", "do101-class-not-exported");
+    let cfg = root.join("wrangler.toml");
+    let src = root.join("src/index.ts");
+    let mut c = Client::start();
+    c.request(
+        "initialize",
+        json!({"processId": null, "rootUri": uri(&root),
+               "workspaceFolders": [{"uri": uri(&root), "name": "root"}],
+               "capabilities": vscode_capabilities()}),
+    );
+    // initialized: the server asks for its settings; the answer is held
+    c.notify("initialized", json!({}));
+    for id in 1000..1004 {
+        c.send(
+            json!({"jsonrpc": "2.0", "id": id, "method": "textDocument/diagnostic",
+                      "params": {"textDocument": {"uri": uri(&cfg)}}}),
+        );
+    }
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri(&src), "languageId": "typescript", "version": 1,
+                                "text": std::fs::read_to_string(&src).unwrap()}}),
+    );
+    c.send(json!({"jsonrpc": "2.0", "id": 2000, "method": "textDocument/hover",
+                  "params": {"textDocument": {"uri": uri(&src)}, "position": {"line": 0, "character": 0}}}));
+    for id in 1000..1004 {
+        c.notify("$/cancelRequest", json!({"id": id}));
+    }
+    let mut held: Option<Value> = None;
+    let mut answered: std::collections::BTreeMap<i64, Value> = Default::default();
+    let deadline = Instant::now() + Duration::from_secs(4);
+    while answered.len() < 5 {
+        let left = deadline.saturating_duration_since(Instant::now());
+        assert!(
+            !left.is_zero(),
+            "answered while the settings were held: {:?}",
+            answered.keys()
+        );
+        let Ok(v) = c.rx.recv_timeout(left) else {
+            continue;
+        };
+        if v["method"] == "workspace/configuration" {
+            held = Some(v);
+        } else if v.get("method").is_none() {
+            answered.insert(v["id"].as_i64().unwrap(), v);
+        } else {
+            c.handle(v);
+        }
+    }
+    assert!(held.is_some(), "the server asked for its settings");
+    for id in 1000..1004 {
+        assert_eq!(
+            answered[&id]["error"]["code"], -32800,
+            "pull {id} is cancelled: {}",
+            answered[&id]
+        );
+    }
+    assert!(
+        answered[&2000].get("result").is_some(),
+        "the hover is answered"
+    );
+    // The late answer: the analysis runs and a pull sees its findings.
+    let q = held.unwrap();
+    c.send(json!({"jsonrpc": "2.0", "id": q["id"], "result": [{}]}));
+    let d = c.request(
+        "textDocument/diagnostic",
+        json!({"textDocument": {"uri": uri(&cfg)}}),
+    );
+    assert_eq!(
+        codes(d["result"]["items"].as_array().unwrap()),
+        ["DO101", "DO101"]
+    );
+    c.stop();
+    std::fs::remove_dir_all(&root).ok();
+}
+
+/// A settings change reaches the request right after it: with a client
+/// that answers `workspace/configuration`, `didChangeConfiguration` and a
+/// pull sent together see the new rule level, every time.
+#[test]
+fn a_settings_change_reaches_the_next_request() {
+    let root = temp_project("settings-next", "do101-class-not-exported");
+    let cfg = root.join("wrangler.toml");
+    let mut c = Client::start();
+    c.config = json!({});
+    c.request(
+        "initialize",
+        json!({"processId": null, "rootUri": uri(&root),
+               "workspaceFolders": [{"uri": uri(&root), "name": "root"}],
+               "capabilities": vscode_capabilities()}),
+    );
+    c.notify("initialized", json!({}));
+    let d = c.request(
+        "textDocument/diagnostic",
+        json!({"textDocument": {"uri": uri(&cfg)}}),
+    );
+    assert_eq!(
+        codes(d["result"]["items"].as_array().unwrap()),
+        ["DO101", "DO101"]
+    );
+    for round in 0..10 {
+        let off = round % 2 == 0;
+        c.config = if off {
+            json!({"rules": {"DO101": "off"}})
+        } else {
+            json!({})
+        };
+        c.notify(
+            "workspace/didChangeConfiguration",
+            json!({"settings": null}),
+        );
+        let d = c.request(
+            "textDocument/diagnostic",
+            json!({"textDocument": {"uri": uri(&cfg)}}),
+        );
+        let got = codes(d["result"]["items"].as_array().unwrap());
+        let want: Vec<String> = if off {
+            vec![]
+        } else {
+            vec!["DO101".into(), "DO101".into()]
+        };
+        assert_eq!(got, want, "round {round}: DO101 off = {off}");
+    }
+    // Settings pushed with the notification (no configuration support)
+    // apply to the next request as well.
+    c.stop();
+    let mut c = Client::start();
+    c.request(
+        "initialize",
+        json!({"processId": null, "rootUri": uri(&root),
+               "capabilities": {"textDocument": {"diagnostic": {"dynamicRegistration": false}}}}),
+    );
+    c.notify("initialized", json!({}));
+    for round in 0..6 {
+        let off = round % 2 == 0;
+        let rules = if off {
+            json!({"DO101": "off"})
+        } else {
+            json!({})
+        };
+        c.notify(
+            "workspace/didChangeConfiguration",
+            json!({"settings": {"durable-lsp": {"rules": rules}}}),
+        );
+        let d = c.request(
+            "textDocument/diagnostic",
+            json!({"textDocument": {"uri": uri(&cfg)}}),
+        );
+        let n = d["result"]["items"].as_array().unwrap().len();
+        assert_eq!(n == 0, off, "pushed settings, round {round}: {d}");
+    }
+    c.stop();
+    std::fs::remove_dir_all(&root).ok();
+}

@@ -32,6 +32,7 @@ use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer, LspService};
 
+#[derive(Clone)]
 pub struct Backend {
     client: Client,
     state: Arc<Mutex<State>>,
@@ -71,23 +72,39 @@ impl Backend {
     }
 
     /// `workspace/configuration` for the section `durable-lsp`, when the
-    /// client supports it; its answer replaces the editor settings.
-    async fn pull_configuration(&self) {
+    /// client supports it; its answer replaces the editor settings. Runs
+    /// off the message loop: the answer comes back through it. Until the
+    /// answer (or [`CONFIGURATION_WAIT`]) no analysis starts, so a request
+    /// after the settings change never sees the old settings.
+    fn pull_configuration(&self) {
         if !lock(&self.state).features.config_pull {
             return;
         }
-        let items = vec![ConfigurationItem {
-            scope_uri: None,
-            section: Some("durable-lsp".into()),
-        }];
-        if let Ok(values) = self.client.configuration(items).await {
-            if let Some(v) = values.first().filter(|v| !v.is_null()) {
-                let new = Settings::from_json(v);
-                lock(&self.state).set_overrides(new);
+        lock(&self.state).settings_awaited += 1;
+        let this = self.clone();
+        tokio::spawn(async move {
+            let items = vec![ConfigurationItem {
+                scope_uri: None,
+                section: Some("durable-lsp".into()),
+            }];
+            let answer =
+                tokio::time::timeout(CONFIGURATION_WAIT, this.client.configuration(items)).await;
+            {
+                let mut st = lock(&this.state);
+                st.settings_awaited = st.settings_awaited.saturating_sub(1);
+                if let Ok(Ok(values)) = answer {
+                    if let Some(v) = values.first().filter(|v| !v.is_null()) {
+                        st.set_overrides(Settings::from_json(v));
+                    }
+                }
             }
-        }
+            this.changed(None);
+        });
     }
 }
+
+/// How long the analysis waits for the client's settings.
+const CONFIGURATION_WAIT: Duration = Duration::from_secs(5);
 
 impl LanguageServer for Backend {
     async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
@@ -160,7 +177,9 @@ impl LanguageServer for Backend {
             self.state.clone(),
             self.sched.clone(),
         ));
-        self.pull_configuration().await;
+        // Nothing here waits for the client: its answers come back through
+        // the message loop this notification runs on.
+        self.pull_configuration();
         let dynamic = lock(&self.state).features.watch_dynamic;
         if dynamic {
             let watchers = [
@@ -185,11 +204,14 @@ impl LanguageServer for Backend {
                 method: "workspace/didChangeWatchedFiles".into(),
                 register_options: serde_json::to_value(options).ok(),
             };
-            if let Err(e) = self.client.register_capability(vec![reg]).await {
-                self.client
-                    .log_message(MessageType::WARNING, format!("could not watch files: {e}"))
-                    .await;
-            }
+            let client = self.client.clone();
+            tokio::spawn(async move {
+                if let Err(e) = client.register_capability(vec![reg]).await {
+                    client
+                        .log_message(MessageType::WARNING, format!("could not watch files: {e}"))
+                        .await;
+                }
+            });
         }
         self.watch_roots();
         self.changed(None);
@@ -294,7 +316,9 @@ impl LanguageServer for Backend {
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
         let pull = lock(&self.state).features.config_pull;
         if pull {
-            self.pull_configuration().await;
+            // The revision moves now; the analysis for it waits for the
+            // client's answer.
+            self.pull_configuration();
         } else if !params.settings.is_null() {
             let new = settings_from(&params.settings);
             lock(&self.state).set_overrides(new);

@@ -94,6 +94,9 @@ impl Job {
         if st.committed == st.revision && st.last.is_some() {
             return None;
         }
+        if st.settings_awaited > 0 {
+            return None; // the answer wakes the scheduler again
+        }
         let full = !st.full.is_empty() || st.last.is_none();
         let dirty: BTreeSet<PathBuf> = st.dirty.keys().cloned().collect();
         let trees = st

@@ -109,6 +109,9 @@ pub struct State {
     pub full: Vec<(u64, Option<PathBuf>)>,
     /// The cancellation flag of the analysis in flight.
     pub running: Option<Arc<AtomicBool>>,
+    /// `workspace/configuration` requests not answered yet: no analysis
+    /// starts meanwhile (its settings would be the old ones).
+    pub settings_awaited: u32,
     /// The committed analysis and the revision it covers.
     pub last: Option<Arc<Analysis>>,
     pub committed: u64,

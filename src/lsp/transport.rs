@@ -10,9 +10,10 @@
 //! batch, another version, a fractional id) with an invalid request
 //! (-32600), a request for an unknown `$/` method with method-not-found.
 //! The server keeps serving after each of them. Otherwise it runs the
-//! service as tower-lsp-server's own transport does: requests concurrently
-//! (up to [`CONCURRENCY`]), responses and server-to-client requests written
-//! as they come.
+//! service much as tower-lsp-server's own transport does, with two
+//! differences: notifications are applied on the reading loop in arrival
+//! order (never behind requests), and requests run concurrently without a
+//! cap; responses and server-to-client requests are written as they come.
 
 use futures::channel::mpsc;
 use futures::{future, SinkExt, StreamExt};
@@ -24,8 +25,6 @@ use tower_lsp_server::ClientSocket;
 
 /// The largest message read; larger ones are skipped.
 pub const MAX_MESSAGE: usize = 64 * 1024 * 1024;
-/// Requests processed at once.
-const CONCURRENCY: usize = 4;
 /// How long handlers may still run after `exit` or the end of input.
 const GRACE: std::time::Duration = std::time::Duration::from_millis(500);
 /// The longest header line kept; longer lines are garbage.
@@ -316,7 +315,9 @@ where
     // must not keep the process alive.
     let (ended_tx, ended_rx) = tokio::sync::oneshot::channel::<()>();
     let run_tasks = async move {
-        let mut done = task_rx.buffer_unordered(CONCURRENCY);
+        // No cap: a request waiting for an analysis holds nothing another
+        // request needs.
+        let mut done = task_rx.buffer_unordered(usize::MAX);
         let grace = async {
             let _ = ended_rx.await;
             tokio::time::sleep(GRACE).await;
@@ -379,7 +380,21 @@ where
                         crate::log!(Error, "the service stopped: {e}");
                         break;
                     }
+                    let notification = req.id().is_none();
                     let fut = service.call(req);
+                    if notification {
+                        // Applied here, in arrival order, whatever requests
+                        // are in flight (`$/cancelRequest` included). No
+                        // notification handler waits for the client.
+                        if let Err(e) = fut.await {
+                            crate::log!(Error, "a notification failed: {e}");
+                        }
+                        if method == "exit" {
+                            exited = true;
+                            break;
+                        }
+                        continue;
+                    }
                     let fut: future::BoxFuture<'static, Option<Response>> = Box::pin(async move {
                         match fut.await {
                             Ok(r) => r,
