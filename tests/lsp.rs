@@ -1598,6 +1598,11 @@ fn a_client_that_answers_configuration_late_does_not_stall_the_server() {
     for id in 1000..1004 {
         c.notify("$/cancelRequest", json!({"id": id}));
     }
+    // one more pull, left to run out its wait
+    c.send(
+        json!({"jsonrpc": "2.0", "id": 3000, "method": "textDocument/diagnostic",
+                  "params": {"textDocument": {"uri": uri(&cfg)}}}),
+    );
     let mut held: Option<Value> = None;
     let mut answered: std::collections::BTreeMap<i64, Value> = Default::default();
     let deadline = Instant::now() + Duration::from_secs(4);
@@ -1631,6 +1636,27 @@ fn a_client_that_answers_configuration_late_does_not_stall_the_server() {
         answered[&2000].get("result").is_some(),
         "the hover is answered"
     );
+    // The pull that cannot be answered in time is refused for the client to
+    // retrigger, not answered with an empty report.
+    let deadline = Instant::now() + Duration::from_secs(8);
+    let late = loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        assert!(
+            !left.is_zero(),
+            "pull 3000 is answered while the settings are held"
+        );
+        let Ok(v) = c.rx.recv_timeout(left) else {
+            continue;
+        };
+        if v["id"] == 3000 && v.get("method").is_none() {
+            break v;
+        }
+        if v["method"] != "workspace/configuration" {
+            c.handle(v);
+        }
+    };
+    assert_eq!(late["error"]["code"], -32802, "{late}");
+    assert_eq!(late["error"]["data"]["retriggerRequest"], true, "{late}");
     // The late answer: the analysis runs and a pull sees its findings.
     let q = held.unwrap();
     c.send(json!({"jsonrpc": "2.0", "id": q["id"], "result": [{}]}));

@@ -22,6 +22,15 @@ const WAIT: Duration = Duration::from_secs(2);
 /// Pull diagnostics wait longer: they are the analysis's result.
 const PULL_WAIT: Duration = Duration::from_secs(5);
 
+/// `ServerCancelled` (-32802) with `retriggerRequest: true`.
+fn server_cancelled() -> tower_lsp_server::jsonrpc::Error {
+    tower_lsp_server::jsonrpc::Error {
+        code: tower_lsp_server::jsonrpc::ErrorCode::ServerError(-32802),
+        message: "the analysis is not done yet; ask again".into(),
+        data: Some(serde_json::json!({"retriggerRequest": true})),
+    }
+}
+
 impl Backend {
     /// Waits, when `path`'s answer depends on a change not analysed yet:
     /// the first analysis, a full one (configs, settings, files created or
@@ -37,17 +46,21 @@ impl Backend {
         }
     }
 
-    /// The published diagnostics once every change made so far is analysed
-    /// (at most [`PULL_WAIT`]).
-    async fn settled(&self) -> HashMap<PathBuf, Vec<Diagnostic>> {
+    /// The published diagnostics once every change made so far is analysed.
+    /// Past [`PULL_WAIT`] the pull is refused with `ServerCancelled` and
+    /// `retriggerRequest: true` (LSP 3.17): the client asks again, rather
+    /// than showing an empty or stale report.
+    async fn settled(&self) -> Result<HashMap<PathBuf, Vec<Diagnostic>>> {
         let rev = lock(&self.state).revision.max(1);
         if !self.sched.committed(rev, PULL_WAIT).await {
             crate::log!(
-                Warn,
-                "pull diagnostics answered before revision {rev} was analysed"
+                Info,
+                "a pull waited {} s for revision {rev}; the client is asked to retrigger it",
+                PULL_WAIT.as_secs()
             );
+            return Err(server_cancelled());
         }
-        lock(&self.state).published.clone()
+        Ok(lock(&self.state).published.clone())
     }
 
     pub(super) async fn handle_hover(&self, params: HoverParams) -> Result<Option<Hover>> {
@@ -80,7 +93,7 @@ impl Backend {
         params: DocumentDiagnosticParams,
     ) -> Result<DocumentDiagnosticReportResult> {
         let items = match path_of(&params.text_document.uri) {
-            Some(p) => self.settled().await.get(&p).cloned().unwrap_or_default(),
+            Some(p) => self.settled().await?.get(&p).cloned().unwrap_or_default(),
             None => Vec::new(),
         };
         Ok(DocumentDiagnosticReportResult::Report(
@@ -98,7 +111,7 @@ impl Backend {
         &self,
         params: WorkspaceDiagnosticParams,
     ) -> Result<WorkspaceDiagnosticReportResult> {
-        let all = self.settled().await;
+        let all = self.settled().await?;
         let versions: HashMap<PathBuf, i32> = lock(&self.state)
             .docs
             .iter()

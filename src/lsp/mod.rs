@@ -103,8 +103,9 @@ impl Backend {
     }
 }
 
-/// How long the analysis waits for the client's settings.
-const CONFIGURATION_WAIT: Duration = Duration::from_secs(5);
+/// How long the analysis waits for the client's settings (longer than a
+/// pull waits: a pull past its wait is refused and retriggered).
+const CONFIGURATION_WAIT: Duration = Duration::from_secs(10);
 
 impl LanguageServer for Backend {
     async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
