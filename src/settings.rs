@@ -127,7 +127,16 @@ impl Settings {
         }
         if let Some(r) = v.get("docsBaseUrl").and_then(|r| r.as_str()) {
             let r = r.trim();
-            self.docs_base_url = (!r.is_empty()).then(|| r.to_string());
+            // A link in every diagnostic: web pages or a local copy only
+            // (`command:` and other schemes would run or open anything).
+            let scheme = r.split_once(':').map(|(s, _)| s.to_ascii_lowercase());
+            match scheme.as_deref() {
+                _ if r.is_empty() => self.docs_base_url = None,
+                Some("https" | "http" | "file") => self.docs_base_url = Some(r.to_string()),
+                _ => self.problems.push(format!(
+                    "docsBaseUrl must be an https:, http: or file: address (got {r:?}); the published pages are linked"
+                )),
+            }
         }
         if let Some(list) = v.get("envs").and_then(|r| r.as_array()) {
             self.envs = Some(
@@ -244,6 +253,27 @@ fn value_to_json(v: &toml_edit::Value) -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn docs_base_url_takes_web_and_file_addresses_only() {
+        let base = |v: serde_json::Value| {
+            let s = Settings::from_json(&serde_json::json!({ "docsBaseUrl": v }));
+            (s.docs_base_url, s.problems.len())
+        };
+        assert_eq!(
+            base("https://example.com/rules".into()).0.as_deref(),
+            Some("https://example.com/rules")
+        );
+        assert_eq!(
+            base("file:///opt/docs/rules".into()).0.as_deref(),
+            Some("file:///opt/docs/rules")
+        );
+        assert_eq!(base("HTTP://x".into()).0.as_deref(), Some("HTTP://x"));
+        assert_eq!(base("command:workbench.action.quit".into()), (None, 1));
+        assert_eq!(base("javascript:alert(1)".into()), (None, 1));
+        assert_eq!(base("docs/rules".into()), (None, 1));
+        assert_eq!(base("".into()), (None, 0));
+    }
 
     #[test]
     fn parse_levels_ignore_and_envs() {

@@ -123,6 +123,9 @@ impl State {
     /// Takes the editor's settings; `maxSourceMB` sets the process's source
     /// size limit (back to the start value when the setting goes).
     pub fn set_overrides(&mut self, s: Settings) {
+        for p in &s.problems {
+            crate::log!(Warn, "editor settings: {p}");
+        }
         let limit = s
             .max_source_mb
             .map_or(self.max_source_default, |mb| mb * 1024 * 1024);
