@@ -1274,3 +1274,42 @@ export default {
 "#,
     );
 }
+
+// ---------------------------------------------------------------- DO102 at a ctx.exports use
+
+#[test]
+fn do102_a_class_used_through_ctx_exports_needs_a_lifecycle() {
+    check(
+        r#"
+//- /wrangler.toml
+name = "w"
+main = "src/index.ts"
+compatibility_date = "2025-12-01"
+migrations = [{ tag = "v1", new_sqlite_classes = ["Created"] }]
+//- /src/index.ts
+import { DurableObject, WorkerEntrypoint } from "cloudflare:workers";
+export class Counter extends DurableObject { n() { return 1; } }
+export class Created extends DurableObject { n() { return 2; } }
+export class Api extends WorkerEntrypoint { ping() { return 3; } }
+export default {
+  async fetch(req: Request, env: unknown, ctx: ExecutionContext) {
+    const a = await ctx.exports.Counter.getByName("a").n();
+//                              ^^^^^^^ DO102
+    const b = await ctx.exports.Created.getByName("b").n();
+    const c = await ctx.exports.Api.ping();
+    return new Response(String(a + b + c));
+  },
+};
+//- /old/wrangler.toml
+name = "old"
+main = "src/index.ts"
+compatibility_date = "2025-06-01"
+//- /old/src/index.ts
+import { DurableObject } from "cloudflare:workers";
+export class Counter extends DurableObject {}
+export default {
+  fetch(req: Request, env: unknown, ctx: any) { return ctx.exports.Counter.getByName("a").fetch(req); },
+};
+"#,
+    );
+}

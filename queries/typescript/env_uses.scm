@@ -11,6 +11,9 @@
     property: (property_identifier) @env.method)
   (#eq? @env.object "env"))
 
+; The same shape reaches the Worker's own classes through the loopback
+; `exports` of a context: ctx.exports.Room.getByName("a"),
+; this.ctx.exports.Room.idFromName("a") (the context is checked in code).
 (call_expression
   function: (member_expression
     object: (member_expression
@@ -18,7 +21,7 @@
         property: (property_identifier) @env.object)
       property: (property_identifier) @env.binding)
     property: (property_identifier) @env.method)
-  (#eq? @env.object "env"))
+  (#any-of? @env.object "env" "exports"))
 
 ; A method called on a stub got in one expression (RPC when not `fetch`):
 ;   env.COUNTER.getByName("a").increment()

@@ -3,9 +3,11 @@
 
 use super::context::{VariantCx, WorkerCx};
 use super::diagnostic::Diagnostic;
+use super::model::entry_export;
 use super::registry::{Code, Severity};
 use crate::config::lifecycle::{ReplayKind, Status};
 use crate::config::model::Variant;
+use crate::project::symbols::{ClassBase, Fact, SymbolKind};
 
 /// DO104–DO107 and DO114.
 pub fn replay(cx: &mut WorkerCx, vc: &VariantCx) {
@@ -136,6 +138,60 @@ pub fn bound_classes(cx: &mut WorkerCx, vc: &VariantCx) {
                 );
                 cx.emit(d);
             }
+        }
+    }
+    loopback_classes(cx, vc);
+}
+
+/// From this compatibility date `ctx.exports` is on without the flag.
+const CTX_EXPORTS_DEFAULT: &str = "2025-11-17";
+
+/// DO102 at the use: `ctx.exports.X` used as a Durable Object namespace,
+/// where `X` is a Durable Object class the entry exports, no binding names
+/// it, and no migration or `exports` entry creates it.
+fn loopback_classes(cx: &mut WorkerCx, vc: &VariantCx) {
+    let on =
+        vc.v.compatibility_date()
+            .is_some_and(|d| d.value.as_str() >= CTX_EXPORTS_DEFAULT)
+            || vc
+                .v
+                .compatibility_flags()
+                .iter()
+                .any(|f| f.value == "enable_ctx_exports");
+    if !on || cx.worker.harness {
+        return;
+    }
+    let ws = cx.ws;
+    for path in &cx.worker.graph {
+        if super::util::in_node_modules(path) {
+            continue;
+        }
+        let Some(sf) = ws.file(path) else { continue };
+        for (name, span) in &sf.facts.ctx_exports {
+            let bound = vc
+                .local
+                .iter()
+                .any(|b| b.class_name.as_ref().is_some_and(|c| c.value == *name));
+            if bound || vc.classes.get(name).and_then(|c| c.record).is_some() {
+                continue;
+            }
+            let Fact::Known(sym) = entry_export(&cx.res, cx.dir(), vc.entry, name) else {
+                continue;
+            };
+            let SymbolKind::Class(idx) = sym.kind else {
+                continue;
+            };
+            let is_do = matches!(
+                cx.res.class_chain(&sym.file, idx).0,
+                Fact::Known(ClassBase::DurableObject | ClassBase::Framework(_))
+            );
+            if !is_do {
+                continue;
+            }
+            let tag = next_tag(&vc.v);
+            cx.emit(Diagnostic::new(Code::DO102, path.clone(), *span, format!(
+                "`ctx.exports.{name}` is used as a Durable Object namespace, but no migration or `exports` entry creates `{name}`: it is not a Durable Object until one does, and the call fails. Add a migration {tag} with new_sqlite_classes = [\"{name}\"]."
+            )));
         }
     }
 }

@@ -142,7 +142,7 @@ rules! {
     DO002 "unused-suppression" Meta Warning [] [] "a durable-lsp-ignore comment suppresses nothing";
     DO100 "unverified-facts" Meta Info [] [Exports, Source] "what could not be verified in a Worker, and why";
     DO101 "class-not-exported" Failure Error [] [Config, Exports] "a bound class is not exported by the Worker's entry";
-    DO102 "class-without-lifecycle" Failure Error [Info] [Config, Lifecycle] "a bound class is created by no migration and no exports entry";
+    DO102 "class-without-lifecycle" Failure Error [Info] [Config, Lifecycle, Exports, Source] "a bound class is created by no migration and no exports entry";
     DO103 "lifecycle-class-not-exported" Failure Error [Info] [Lifecycle, Exports] "a class that migrations or exports leave live is not exported";
     DO104 "kv-storage-backend" Failure Info [] [Lifecycle] "a class is created with the legacy KV storage backend";
     DO105 "kv-to-sqlite-conversion" Failure Error [] [Lifecycle] "a KV-backed class is re-declared in new_sqlite_classes";

@@ -162,6 +162,10 @@ pub struct FileFacts {
     pub decls: BTreeMap<String, (Decl, Span)>,
     pub env_uses: Vec<EnvUse>,
     pub stub_calls: Vec<StubCall>,
+    /// `ctx.exports.X.getByName(…)` and the like: the Worker's own class
+    /// `X` used as a Durable Object namespace through the loopback
+    /// `exports` (name, span of `X`).
+    pub ctx_exports: Vec<(String, Span)>,
     pub env_members: Vec<EnvMember>,
     pub add_event_listener: bool,
     /// `module.exports` / `exports.X` assignments, with the names exported

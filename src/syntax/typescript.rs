@@ -733,7 +733,7 @@ fn run_queries(f: &mut FileFacts, lang: Lang, root: Node, src: &[u8]) {
     // Each query walks the whole tree; skip those whose trigger word the
     // text does not contain (a substring search is far cheaper).
     let text = std::str::from_utf8(src).unwrap_or("");
-    if text.contains("env.") || text.contains("env?.") {
+    if text.contains("env.") || text.contains("env?.") || text.contains("exports.") {
         let query = q.env_uses();
         let binding = query.capture_index_for_name("env.binding");
         let method = query.capture_index_for_name("env.method");
@@ -785,6 +785,26 @@ fn run_queries(f: &mut FileFacts, lang: Lang, root: Node, src: &[u8]) {
             }
             if let (Some(b), Some(me)) = (get(binding), get(method)) {
                 let method = text_of(me, src);
+                // `<holder>.exports.X.m()`: the object of `X` is `….exports`
+                let exports = b
+                    .parent()
+                    .and_then(|m| node_child(m, "object"))
+                    .filter(|o| node_kind(*o) == "member_expression")
+                    .filter(|o| {
+                        node_child(*o, "property").is_some_and(|p| text_of(p, src) == "exports")
+                    });
+                if let Some(o) = exports {
+                    // only a context's `exports`: `ctx.exports`, `this.ctx.exports`
+                    let holder = node_child(o, "object")
+                        .map(|h| text_of(h, src))
+                        .unwrap_or("");
+                    if (holder == "ctx" || holder.ends_with(".ctx"))
+                        && NAMESPACE_METHODS.contains(&method)
+                    {
+                        f.ctx_exports.push((text_of(b, src).to_string(), span(b)));
+                    }
+                    continue;
+                }
                 let mut literals = literal_args(me, src);
                 if method == "jurisdiction" {
                     // `.jurisdiction("eu").getByName(…, { locationHint })`:
