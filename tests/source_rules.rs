@@ -1313,3 +1313,33 @@ export default {
 "#,
     );
 }
+
+#[test]
+fn do405_auto_response_longer_than_2048_bytes() {
+    let long = "p".repeat(2049);
+    let fine = "q".repeat(2048);
+    let fixture = format!(
+        r#"
+//- /wrangler.toml
+name = "w"
+main = "src/index.ts"
+compatibility_date = "2025-10-01"
+durable_objects.bindings = [{{ name = "A", class_name = "Room" }}]
+migrations = [{{ tag = "v1", new_sqlite_classes = ["Room"] }}]
+//- /src/index.ts
+import {{ DurableObject }} from "cloudflare:workers";
+export class Room extends DurableObject {{
+  constructor(ctx: DurableObjectState, env: unknown) {{
+    super(ctx, env);
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "{long}"));
+//                               {marks} DO405
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "{fine}"));
+  }}
+  webSocketMessage(ws: WebSocket) {{}}
+}}
+export default {{ fetch(req: Request, env: any) {{ return env.A.getByName("a").fetch(req); }} }};
+"#,
+        marks = "^".repeat("new WebSocketRequestResponsePair(\"ping\", \"\")".len() + 2049)
+    );
+    check(&fixture);
+}

@@ -19,6 +19,8 @@ use crate::text::Span;
 const BATCH_LIMIT: usize = 128;
 const MAX_TAGS: usize = 10;
 const MAX_TAG_LEN: usize = 256;
+/// `setWebSocketAutoResponse`: request and response, bytes each (W-WS-07).
+const MAX_AUTO_RESPONSE: usize = 2048;
 
 /// The compatibility date from which `deleteAll()` also deletes the alarm.
 const DELETE_ALL_DELETES_ALARM: &str = "2026-02-24";
@@ -756,6 +758,38 @@ fn websockets(cx: &mut WorkerCx, k: &Class) {
                     tags.span,
                     format!("{} distinct WebSocket tags in `{name}`: the runtime refuses more than {MAX_TAGS} (\"a Hibernatable WebSocket cannot have more than 10 tags\")", distinct.len()),
                 ));
+            }
+        }
+    }
+    if cx.on(Code::DO405) {
+        // W-WS-07: the auto-response pair's request and response, at most
+        // 2048 bytes each.
+        for u in k.called(&["setWebSocketAutoResponse"]) {
+            let Some(pair) = u.called.as_ref().and_then(|c| c.args.first()) else {
+                continue;
+            };
+            let text = k.slice(pair.span);
+            let Some(args) = text
+                .trim()
+                .strip_prefix("new WebSocketRequestResponsePair")
+                .map(str::trim_start)
+                .and_then(|t| t.strip_prefix('('))
+                .and_then(|t| t.strip_suffix(')'))
+            else {
+                continue;
+            };
+            let (lits, all) = string_elements(&format!("[{args}]"));
+            if !all {
+                continue;
+            }
+            for (which, lit) in ["Request", "Response"].iter().zip(&lits) {
+                if lit.len() > MAX_AUTO_RESPONSE {
+                    cx.emit(k.diag(
+                        Code::DO405,
+                        pair.span,
+                        format!("The auto-response {} in `{name}` is {} bytes: the runtime throws \"{which} cannot be larger than {MAX_AUTO_RESPONSE} bytes. A {} of size {} was provided.\"", which.to_lowercase(), lit.len(), which.to_lowercase(), lit.len()),
+                    ));
+                }
             }
         }
     }
