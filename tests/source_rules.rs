@@ -1343,3 +1343,42 @@ export default {{ fetch(req: Request, env: any) {{ return env.A.getByName("a").f
     );
     check(&fixture);
 }
+
+#[test]
+fn do302_do303_queries_kept_in_top_level_consts() {
+    check(
+        r#"
+//- /wrangler.toml
+name = "w"
+main = "src/index.ts"
+compatibility_date = "2025-10-01"
+durable_objects.bindings = [{ name = "A", class_name = "Store" }, { name = "B", class_name = "Shadow" }]
+migrations = [{ tag = "v1", new_sqlite_classes = ["Store", "Shadow"] }]
+//- /src/index.ts
+import { DurableObject } from "cloudflare:workers";
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS _cf_meta (k TEXT);
+`;
+const TX: string = "BEGIN TRANSACTION";
+const FINE = "SELECT 1";
+export class Store extends DurableObject {
+  constructor(ctx: DurableObjectState, env: unknown) {
+    super(ctx, env);
+    ctx.storage.sql.exec(SCHEMA);
+//                       ^^^^^^ DO303
+  }
+  run() {
+    this.ctx.storage.sql.exec(TX);
+//                            ^^ DO302
+    return this.ctx.storage.sql.exec(FINE).toArray();
+  }
+}
+export class Shadow extends DurableObject {
+  run(TX: string) {
+    this.ctx.storage.sql.exec(TX);
+  }
+}
+export default { fetch(req: Request, env: any) { return env.A.getByName("a").fetch(req); } };
+"#,
+    );
+}

@@ -137,6 +137,77 @@ fn socket_state(cx: &mut WorkerCx, k: &Class) {
     }
 }
 
+/// The string or template literal a top-level `const NAME = …` of the
+/// class's file holds, with whether it has substitutions; `None` when the
+/// class itself declares or takes a parameter of that name, or the value is
+/// not one literal.
+fn const_literal(k: &Class, name: &str) -> Option<(String, bool)> {
+    use crate::syntax::facts::{Decl, ValueKind};
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '$')
+    {
+        return None;
+    }
+    let facts = &k.ws.file(&k.c.file)?.facts;
+    let (Decl::Value(ValueKind::Literal), at) = facts.decls.get(name)? else {
+        return None;
+    };
+    // shadowed inside the class: a local or a parameter of that name
+    let class_text = k.slice(k.span);
+    let declared_inside = class_text.match_indices(name).any(|(i, _)| {
+        let before = class_text[..i].trim_end();
+        let after = class_text[i + name.len()..].trim_start();
+        let word_start = !class_text[..i]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '$' || c == '.');
+        if !word_start {
+            return false;
+        }
+        if ["const", "let", "var"].iter().any(|d| before.ends_with(d)) {
+            return true;
+        }
+        // a parameter: `(NAME: …`, or `(NAME)` / `(a, NAME)` opening a body
+        if before.ends_with(['(', ',']) {
+            if after.starts_with(':') {
+                return true;
+            }
+            if let Some(close) = after.find(')') {
+                let next = after[close + 1..].trim_start();
+                return next.starts_with('{') || next.starts_with("=>");
+            }
+        }
+        false
+    });
+    if declared_inside {
+        return None;
+    }
+    let rest = k.text.get(at.end..)?;
+    // `NAME = …` or `NAME: string = …`
+    let rest = &rest[rest.find('=')? + 1..];
+    let rest = rest.trim_start();
+    let q = rest
+        .chars()
+        .next()
+        .filter(|c| matches!(c, '"' | '\'' | '`'))?;
+    let mut out = String::new();
+    let mut chars = rest[1..].chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.push(chars.next()?),
+            c if c == q => {
+                let subst = q == '`' && out.contains("${");
+                return Some((out, subst));
+            }
+            '\n' if q != '`' => return None,
+            c => out.push(c),
+        }
+    }
+    None
+}
+
 /// Fields initialised to a `Map` or `Set`: `f = new Map()` in the body or
 /// `this.f = new Map()`, with the span of the name (relative to `text`).
 fn collection_fields(text: &str) -> Vec<(String, Span)> {
@@ -605,6 +676,11 @@ fn sql_calls(cx: &mut WorkerCx, k: &Class) {
                 text,
                 substitutions,
             } => (text.clone(), *substitutions),
+            // `sql.exec(SCHEMA)` with `const SCHEMA = "…"` at the top of the file
+            ArgKind::Other => match const_literal(k, k.slice(first.span).trim()) {
+                Some(found) => found,
+                None => continue,
+            },
             _ => continue,
         };
         let query = if subst {
