@@ -236,3 +236,30 @@ fn aliases(links: usize) {
     std::fs::remove_file(&alias).unwrap();
     std::fs::remove_dir_all(&root).unwrap();
 }
+
+/// The file system sees the root itself and what is inside it, and nothing
+/// through a folder that links out of it (to /etc): `is_file` of
+/// `<root>/etc/passwd` is false without a probe of `/etc` (the strace
+/// script checks the probes).
+#[cfg(unix)]
+#[test]
+fn a_folder_linked_out_of_the_root_shows_nothing() {
+    use durable_lsp::project::fs::{FileSystem, OsFs};
+    let root = std::env::temp_dir().join(format!("durable-lsp-linked-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(root.join("src")).unwrap();
+    std::fs::write(root.join("package.json"), "{}").unwrap();
+    std::os::unix::fs::symlink("/etc", root.join("src/etc")).unwrap();
+    std::os::unix::fs::symlink("..", root.join("src/up")).unwrap();
+    let root = root.canonicalize().unwrap();
+    let fs = OsFs::new(std::slice::from_ref(&root));
+    assert!(fs.is_dir(&root), "the root itself");
+    assert!(fs.is_file(&root.join("package.json")));
+    assert!(
+        fs.is_file(&root.join("src/up/package.json")),
+        "a link that stays inside"
+    );
+    assert!(!fs.is_file(&root.join("src/etc/passwd")));
+    assert!(!fs.is_dir(&root.join("src/etc")));
+    std::fs::remove_dir_all(&root).ok();
+}

@@ -109,10 +109,46 @@ impl OsFs {
     }
 
     fn canonical_dir(&self, dir: &Path) -> Option<PathBuf> {
+        self.canonical_dir_at(dir, 0)
+    }
+
+    /// The real path of a folder. Below a root it is resolved one component
+    /// at a time, so that a link whose target is named outside the roots is
+    /// not followed (its target is returned as named, for the caller to
+    /// refuse): nothing outside is looked at, not even its metadata.
+    fn canonical_dir_at(&self, dir: &Path, depth: usize) -> Option<PathBuf> {
         if let Some(hit) = self.dirs.lock().ok()?.get(dir) {
             return hit.clone();
         }
-        let real = dir.canonicalize().ok();
+        let below_root = self
+            .roots
+            .iter()
+            .any(|r| dir.starts_with(r) && dir != r.as_path());
+        let real = match (below_root, dir.parent(), dir.file_name()) {
+            (true, Some(parent), Some(name)) if depth < 40 => {
+                let parent = self.canonical_dir_at(parent, depth + 1)?;
+                let inside = self.roots.iter().any(|r| parent.starts_with(r));
+                let candidate = parent.join(name);
+                if !inside {
+                    Some(candidate)
+                } else {
+                    match std::fs::symlink_metadata(&candidate) {
+                        Ok(m) if m.file_type().is_symlink() => {
+                            let target = std::fs::read_link(&candidate).ok();
+                            match target.map(|t| super::paths::normalize(&parent.join(t))) {
+                                Some(t) if self.roots.iter().any(|r| t.starts_with(r)) => {
+                                    self.canonical_dir_at(&t, depth + 1)
+                                }
+                                other => other,
+                            }
+                        }
+                        Ok(_) => Some(candidate),
+                        Err(_) => None,
+                    }
+                }
+            }
+            _ => dir.canonicalize().ok(),
+        };
         self.dirs
             .lock()
             .ok()?
@@ -151,11 +187,25 @@ impl OsFs {
         if !self.lexically_inside(path) {
             return None;
         }
+        let within = |p: &Path| self.roots.iter().any(|r| p.starts_with(r));
         let real = match (path.parent(), path.file_name()) {
             (Some(dir), Some(name)) if !dir.as_os_str().is_empty() => {
-                let candidate = self.canonical_dir(dir)?.join(name);
+                // The folder's real place first: a folder that is a link out
+                // of the roots ends the probe before anything in it is
+                // looked at.
+                let dir = self.canonical_dir(dir)?;
+                let candidate = dir.join(name);
+                // (a root's own parent is outside; the root is not)
+                if !within(&dir) && !within(&candidate) {
+                    return None;
+                }
                 let meta = std::fs::symlink_metadata(&candidate).ok()?;
                 if meta.file_type().is_symlink() {
+                    // a link whose target is named outside is not followed
+                    let target = std::fs::read_link(&candidate).ok()?;
+                    if !within(&super::paths::normalize(&dir.join(target))) {
+                        return None;
+                    }
                     candidate.canonicalize().ok()?
                 } else {
                     candidate
@@ -163,10 +213,7 @@ impl OsFs {
             }
             _ => path.canonicalize().ok()?,
         };
-        self.roots
-            .iter()
-            .any(|r| real.starts_with(r))
-            .then_some(real)
+        within(&real).then_some(real)
     }
 }
 

@@ -22,7 +22,9 @@ fail=0
 check_trace() {
   local root=$1 what=$2 outside
   # absolute paths named in the calls, minus the allowed ones
-  outside=$(grep -oE '"/[^"]*"' "$trace" | tr -d '"' | sort -u | while read -r p; do
+  # (what a readlink returns is a link's content, not a path touched)
+  outside=$(sed -E 's/^([0-9]+ +readlink(at)?\(([A-Z_]+, )?"[^"]*", )"[^"]*"/\1<target>/' "$trace" \
+    | grep -oE '"/[^"]*"' | tr -d '"' | sort -u | while read -r p; do
     case "$p" in
       "$root"|"$root"/*) ;;
       "$bin"|/etc/ld.so.*|/lib/*|/lib64/*|/usr/lib/*|/proc/self/*|/sys/fs/cgroup/*|/sys/devices/system/cpu/*|/dev/null) ;;
@@ -48,6 +50,17 @@ for dir in examples/* tests/fixtures/*/; do
   (cd "$root" && strace -f -qq -s 4096 -e trace=%file -o "$trace" "$bin" --check . >/dev/null 2>&1) || true
   check_trace "$root" "--check on $dir"
 done
+# A folder that is a link out of the project (to /etc), imported from:
+# nothing in it is opened or even stat'ed.
+linked=$(mktemp -d)
+mkdir -p "$linked/src"
+printf 'name = "linked"\nmain = "src/index.ts"\n' > "$linked/wrangler.toml"
+printf 'export * from "./etc/passwd";\nexport * from "./etc/hostname";\nexport default { fetch() { return new Response("ok"); } };\n' > "$linked/src/index.ts"
+ln -s /etc "$linked/src/etc"
+root=$(realpath "$linked")
+(cd "$root" && strace -f -qq -s 4096 -e trace=%file -o "$trace" "$bin" --check . >/dev/null 2>&1) || true
+check_trace "$root" "--check through a folder linked to /etc"
+rm -rf "$linked"
 # The server on the example, with a document opened from outside every
 # workspace folder (analysed alone, from its text): nothing outside the root.
 root=$(realpath examples/chat)
