@@ -1750,3 +1750,66 @@ fn a_settings_change_reaches_the_next_request() {
     c.stop();
     std::fs::remove_dir_all(&root).ok();
 }
+
+/// The opened file's Worker is analysed before the whole workspace: its
+/// diagnostics are published before the first full analysis ends (its
+/// `$/progress` end), and a pull for it is answered from that analysis.
+#[test]
+fn the_opened_files_worker_goes_first() {
+    let root = std::env::temp_dir().join(format!("durable-lsp-first-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let worker = |dir: &str, class: &str| {
+        write(
+            &root,
+            &format!("{dir}/wrangler.toml"),
+            &format!("name = \"{dir}\"\nmain = \"src/index.ts\"\ncompatibility_date = \"2025-10-01\"\n\n[[durable_objects.bindings]]\nname = \"A\"\nclass_name = \"{class}\"\n\n[[migrations]]\ntag = \"v1\"\nnew_sqlite_classes = [\"{class}\"]\n"),
+        );
+        write(
+            &root,
+            &format!("{dir}/src/index.ts"),
+            "import { DurableObject } from \"cloudflare:workers\";\nexport class Other extends DurableObject {}\nexport default { fetch() { return new Response(\"ok\"); } };\n",
+        );
+    };
+    for i in 0..30 {
+        worker(&format!("w{i:02}"), "Missing");
+    }
+    let opened = root.join("w07/wrangler.toml");
+    // push
+    let mut c = Client::start();
+    c.request(
+        "initialize",
+        json!({"processId": null, "rootUri": uri(&root),
+               "workspaceFolders": [{"uri": uri(&root), "name": "root"}],
+               "capabilities": {"window": {"workDoneProgress": true}}}),
+    );
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri(&opened), "languageId": "toml", "version": 1,
+                                "text": std::fs::read_to_string(&opened).unwrap()}}),
+    );
+    c.notify("initialized", json!({}));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let order = loop {
+        assert!(
+            Instant::now() < deadline,
+            "no diagnostics for the opened file"
+        );
+        let Ok(v) = c.rx.recv_timeout(Duration::from_millis(200)) else {
+            continue;
+        };
+        let first = v["method"] == "textDocument/publishDiagnostics"
+            && v["params"]["uri"] == uri(&opened)
+            && codes(v["params"]["diagnostics"].as_array().unwrap()).contains(&"DO101".to_string());
+        let ended = v["method"] == "$/progress" && v["params"]["value"]["kind"] == "end";
+        c.handle(v);
+        if first {
+            break "diagnostics first";
+        }
+        if ended {
+            break "the whole workspace first";
+        }
+    };
+    assert_eq!(order, "diagnostics first");
+    c.stop();
+    std::fs::remove_dir_all(&root).ok();
+}

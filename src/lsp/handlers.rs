@@ -92,9 +92,19 @@ impl Backend {
         &self,
         params: DocumentDiagnosticParams,
     ) -> Result<DocumentDiagnosticReportResult> {
-        let items = match path_of(&params.text_document.uri) {
-            Some(p) => self.settled().await?.get(&p).cloned().unwrap_or_default(),
-            None => Vec::new(),
+        let path = path_of(&params.text_document.uri);
+        // Before the first analysis, a file of an opened file's Worker is
+        // answered from that Worker's analysis.
+        let early = path.as_ref().and_then(|p| {
+            let st = lock(&self.state);
+            let (rev, roots, by_file) = st.preview.as_ref()?;
+            (*rev == st.revision && roots.iter().any(|r| p.starts_with(r)))
+                .then(|| by_file.get(p).cloned().unwrap_or_default())
+        });
+        let items = match (early, path) {
+            (Some(items), _) => items,
+            (None, Some(p)) => self.settled().await?.get(&p).cloned().unwrap_or_default(),
+            (None, None) => Vec::new(),
         };
         Ok(DocumentDiagnosticReportResult::Report(
             DocumentDiagnosticReport::Full(RelatedFullDocumentDiagnosticReport {

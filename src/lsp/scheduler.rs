@@ -86,6 +86,8 @@ struct Job {
     encoding: Encoding,
     cancel: Arc<AtomicBool>,
     progress: bool,
+    /// No analysis is committed yet: the opened files' Workers go first.
+    first: bool,
 }
 
 impl Job {
@@ -127,6 +129,7 @@ impl Job {
             encoding: st.encoding(),
             cancel,
             progress: full && st.features.work_done_progress,
+            first: st.last.is_none(),
         })
     }
 
@@ -143,6 +146,55 @@ impl Job {
                 None
             }
         }
+    }
+
+    /// The folders of the Workers the open documents belong to (the
+    /// nearest folder with a wrangler config), when they lie below a root:
+    /// analysed before the whole workspace on the first analysis.
+    fn preview_roots(&self, fs: &dyn FileSystem) -> Vec<PathBuf> {
+        let mut out: Vec<PathBuf> = Vec::new();
+        for (p, _) in &self.docs {
+            let Some(root) = self.roots.iter().find(|r| p.starts_with(r)) else {
+                continue;
+            };
+            let found = p
+                .ancestors()
+                .skip(1)
+                .take_while(|d| d.starts_with(root))
+                .find(|d| {
+                    crate::config::CONFIG_NAMES
+                        .iter()
+                        .any(|n| fs.is_file(&d.join(n)))
+                });
+            if let Some(d) = found.filter(|d| *d != root.as_path()) {
+                if !out.iter().any(|o| d.starts_with(o)) {
+                    out.retain(|o| !o.starts_with(d));
+                    out.push(d.to_path_buf());
+                }
+            }
+        }
+        out
+    }
+
+    /// The analysis of the Workers below `roots` only (see
+    /// [`Job::preview_roots`]); `None` when cancelled.
+    fn run_preview(&self, roots: &[PathBuf]) -> Option<Analysis> {
+        let texts: Vec<(PathBuf, String)> = self
+            .docs
+            .iter()
+            .map(|(p, r)| (p.clone(), r.to_string()))
+            .collect();
+        let fs = overlay(&self.roots, texts);
+        let guarded = Cancellable::new(fs.clone(), self.cancel.clone());
+        let ws = Workspace::load(&guarded, roots);
+        let mut per_worker = Vec::with_capacity(ws.workers.len());
+        for i in 0..ws.workers.len() {
+            if self.cancel.load(Ordering::Relaxed) {
+                return None;
+            }
+            per_worker.push(rules::check_one(&ws, &guarded, i, &self.overrides));
+        }
+        Some(Analysis::new(ws, fs, per_worker, &self.overrides))
     }
 
     fn run(&self) -> Option<Analysis> {
@@ -266,6 +318,34 @@ pub async fn run(client: Client, state: Arc<Mutex<State>>, sched: Arc<Scheduler>
         let started = std::time::Instant::now();
         let incremental = job.prev.is_some();
         let job = Arc::new(job);
+        if job.first {
+            // The opened files' Workers first: their diagnostics do not
+            // wait for the whole workspace.
+            let runner = job.clone();
+            let preview = tokio::task::spawn_blocking(move || {
+                let fs = overlay(&runner.roots, Vec::new());
+                let roots = runner.preview_roots(fs.as_ref());
+                if roots.is_empty() {
+                    return None;
+                }
+                let t = std::time::Instant::now();
+                let a = runner.run_preview(&roots)?;
+                crate::log!(
+                    Info,
+                    "opened files first: {} Workers, {} files in {:.1} ms",
+                    a.ws.workers.len(),
+                    a.ws.files.len(),
+                    t.elapsed().as_secs_f64() * 1000.0
+                );
+                Some((roots, a))
+            })
+            .await;
+            if let Ok(Some((roots, a))) = preview {
+                if !job.cancel.load(Ordering::Relaxed) {
+                    publish_preview(&client, &state, &job, &a, &roots).await;
+                }
+            }
+        }
         let runner = job.clone();
         let result = tokio::task::spawn_blocking(move || runner.run()).await;
         if let Some(p) = progress {
@@ -374,6 +454,7 @@ fn commit(
     st.full.retain(|(r, _)| *r > rev);
     st.last = Some(a);
     st.committed = rev;
+    st.preview = None;
     if st.features.pull {
         let changed = st.published.len() != by_file.len()
             || by_file.iter().any(|(p, d)| st.published.get(p) != Some(d));
@@ -420,6 +501,51 @@ pub(crate) fn analyse_now(state: &Mutex<State>) -> bool {
 }
 
 /// Commits an analysis for its revision and sends what changed.
+/// Publishes what the analysis of the opened files' Workers found for the
+/// files below `roots`, before the first full analysis: pushed, or kept
+/// for pulls of this revision (with a refresh).
+async fn publish_preview(
+    client: &Client,
+    state: &Mutex<State>,
+    job: &Job,
+    a: &Analysis,
+    roots: &[PathBuf],
+) {
+    let by_file: HashMap<PathBuf, Vec<Diagnostic>> = lsp_diagnostics(a, job.encoding)
+        .into_iter()
+        .filter(|(p, _)| roots.iter().any(|r| p.starts_with(r)))
+        .collect();
+    let pull = {
+        let mut st = lock(state);
+        if st.revision != job.revision || st.last.is_some() {
+            return; // overtaken
+        }
+        if st.features.pull {
+            st.preview = Some((job.revision, roots.to_vec(), by_file.clone()));
+            true
+        } else {
+            for (p, d) in &by_file {
+                st.published.insert(p.clone(), d.clone());
+            }
+            false
+        }
+    };
+    if pull {
+        let client = client.clone();
+        tokio::spawn(async move {
+            let _ = client.workspace_diagnostic_refresh().await;
+        });
+        return;
+    }
+    for (p, diags) in by_file {
+        if let Some(u) = convert::uri(&p) {
+            client
+                .publish_diagnostics(u, diags, job.versions.get(&p).copied())
+                .await;
+        }
+    }
+}
+
 async fn publish(
     client: &Client,
     state: &Mutex<State>,

@@ -117,6 +117,10 @@ pub struct State {
     pub committed: u64,
     /// What each file was last sent (push) or will be answered (pull).
     pub published: HashMap<PathBuf, Vec<Diagnostic>>,
+    /// Before the first analysis: what the analysis of the opened files'
+    /// Workers found (revision, their folders, findings by file), for pulls
+    /// of those files at that revision.
+    pub preview: Option<(u64, Vec<PathBuf>, HashMap<PathBuf, Vec<Diagnostic>>)>,
 }
 
 impl State {
