@@ -97,9 +97,9 @@ impl Backend {
         // answered from that Worker's analysis.
         let early = path.as_ref().and_then(|p| {
             let st = lock(&self.state);
-            let (rev, roots, by_file) = st.preview.as_ref()?;
-            (*rev == st.revision && roots.iter().any(|r| p.starts_with(r)))
-                .then(|| by_file.get(p).cloned().unwrap_or_default())
+            let pre = st.preview.as_ref()?;
+            (pre.revision == st.revision && pre.roots.iter().any(|r| p.starts_with(r)))
+                .then(|| pre.by_file.get(p).cloned().unwrap_or_default())
         });
         let items = match (early, path) {
             (Some(items), _) => items,

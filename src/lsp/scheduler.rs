@@ -521,7 +521,11 @@ async fn publish_preview(
             return; // overtaken
         }
         if st.features.pull {
-            st.preview = Some((job.revision, roots.to_vec(), by_file.clone()));
+            st.preview = Some(crate::lsp::session::Preview {
+                revision: job.revision,
+                roots: roots.to_vec(),
+                by_file: by_file.clone(),
+            });
             true
         } else {
             for (p, d) in &by_file {

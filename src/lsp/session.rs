@@ -120,7 +120,17 @@ pub struct State {
     /// Before the first analysis: what the analysis of the opened files'
     /// Workers found (revision, their folders, findings by file), for pulls
     /// of those files at that revision.
-    pub preview: Option<(u64, Vec<PathBuf>, HashMap<PathBuf, Vec<Diagnostic>>)>,
+    pub preview: Option<Preview>,
+}
+
+/// What the analysis of the opened files' Workers found, before the first
+/// full analysis.
+#[derive(Debug)]
+pub struct Preview {
+    pub revision: u64,
+    /// The Workers' folders.
+    pub roots: Vec<PathBuf>,
+    pub by_file: HashMap<PathBuf, Vec<Diagnostic>>,
 }
 
 impl State {
