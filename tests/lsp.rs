@@ -1813,3 +1813,50 @@ fn the_opened_files_worker_goes_first() {
     c.stop();
     std::fs::remove_dir_all(&root).ok();
 }
+
+/// Hover on a Durable Object class's name shows what the class model says
+/// of it: its base, bindings, storage and the step that creates it, per
+/// environment.
+#[test]
+fn hover_on_a_class_name_reads_the_class_model() {
+    let root = std::env::temp_dir().join(format!("durable-lsp-classhover-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    write(
+        &root,
+        "wrangler.toml",
+        "name = \"chat\"\nmain = \"src/index.ts\"\ncompatibility_date = \"2025-10-01\"\n\n[[durable_objects.bindings]]\nname = \"ROOM\"\nclass_name = \"Room\"\n\n[[migrations]]\ntag = \"v1\"\nnew_sqlite_classes = [\"Room\"]\n\n[env.staging]\ndurable_objects.bindings = [{ name = \"STAGING_ROOM\", class_name = \"Room\" }]\n",
+    );
+    let src = "import { DurableObject } from \"cloudflare:workers\";\nexport class Room extends DurableObject {}\nexport default { fetch(req: Request, env: any) { return env.ROOM.getByName(\"a\").fetch(req); } };\n";
+    write(&root, "src/index.ts", src);
+    let file = root.join("src/index.ts");
+    let mut c = Client::start();
+    initialize(&mut c, &root, &["utf-16"]);
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri(&file), "languageId": "typescript", "version": 1, "text": src}}),
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let text = loop {
+        let h = c.request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri(&file)}, "position": {"line": 1, "character": 15}}),
+        );
+        if let Some(v) = h["result"]["contents"]["value"].as_str() {
+            break v.to_string();
+        }
+        assert!(Instant::now() < deadline, "no hover: {h}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(text.contains("Durable Object class `Room`"), "{text}");
+    assert!(text.contains("extends `DurableObject`"), "{text}");
+    assert!(
+        text.contains("`chat`: bound as `ROOM`; SQLite storage, created by"),
+        "{text}"
+    );
+    assert!(
+        text.contains("[env.staging]: bound as `STAGING_ROOM`"),
+        "{text}"
+    );
+    c.stop();
+    std::fs::remove_dir_all(&root).ok();
+}

@@ -15,6 +15,84 @@ use crate::syntax;
 use crate::text::Span;
 use std::path::Path;
 
+/// Hover on the name of a Durable Object class: what the class model says of
+/// it in each Worker and environment that binds or creates it (base,
+/// storage backend, the step that creates it, its bindings).
+pub fn class_hover(
+    ws: &Workspace,
+    models: &[(usize, &[crate::rules::model::ClassModel])],
+    path: &Path,
+    offset: usize,
+) -> Option<HoverResult> {
+    use crate::config::classes::Backend;
+    use crate::rules::model::DoBase;
+    let f = ws.file(path)?;
+    let (idx, fact) = f.facts.classes.iter().enumerate().find(|(_, c)| {
+        c.name.is_some() && c.name_span.start <= offset && offset <= c.name_span.end
+    })?;
+    let mut lines: Vec<String> = Vec::new();
+    let mut base = None;
+    for (w, worker_models) in models {
+        let worker = ws.workers.get(*w)?;
+        let who = worker
+            .config
+            .top
+            .name
+            .as_ref()
+            .map(|n| format!("`{}`", n.value))
+            .unwrap_or_else(|| format!("`{}`", worker.config.path.display()));
+        for m in worker_models.iter() {
+            let Some(c) = m.at(path, idx) else { continue };
+            base.get_or_insert(c.base);
+            let env = m
+                .env
+                .as_ref()
+                .map(|e| format!(" [env.{e}]"))
+                .unwrap_or_default();
+            let storage = match c.backend {
+                Some(Backend::Sqlite) => "SQLite storage",
+                Some(Backend::Kv) => "KV storage (legacy)",
+                None => "no storage backend (no migration creates it)",
+            };
+            let created = c
+                .created
+                .as_ref()
+                .map(|(label, _)| format!(", created by {label}"))
+                .unwrap_or_default();
+            let bound = if c.bindings.is_empty() {
+                "not bound".to_string()
+            } else {
+                format!(
+                    "bound as {}",
+                    c.bindings
+                        .iter()
+                        .map(|b| format!("`{b}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            let line = format!("- {who}{env}: {bound}; {storage}{created}");
+            if !lines.contains(&line) {
+                lines.push(line);
+            }
+        }
+    }
+    let base = base?;
+    let what = match base {
+        DoBase::DurableObject => "extends `DurableObject`".to_string(),
+        DoBase::Framework(pkg) => format!("extends a Durable Object base from `{pkg}`"),
+        DoBase::Legacy => "a legacy Durable Object (extends nothing)".to_string(),
+    };
+    let name = fact.name.as_deref().unwrap_or("");
+    Some(HoverResult {
+        markdown: format!(
+            "**Durable Object class `{name}`** ({what})\n\n{}",
+            lines.join("\n")
+        ),
+        span: fact.name_span,
+    })
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct HoverResult {
     pub markdown: String,

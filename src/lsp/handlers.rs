@@ -195,7 +195,20 @@ fn hover_at(
             )
         })
         .collect();
-    let doc = crate::ide::hover::hover(ws, &*a.fs, path, at);
+    // The class model was built for the analysed text: shown only while
+    // the document still has it.
+    let doc = crate::ide::hover::hover(ws, &*a.fs, path, at).or_else(|| {
+        if view.is_some() {
+            return None;
+        }
+        let models: Vec<(usize, &[crate::rules::model::ClassModel])> = a
+            .per_worker
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (i, r.classes.as_slice()))
+            .collect();
+        crate::ide::hover::class_hover(&a.ws, &models, path, at)
+    });
     let span = doc
         .as_ref()
         .map(|h| h.span)
