@@ -165,3 +165,20 @@ fn no_two_files_of_src_depend_on_each_other_in_a_loop() {
         "the scan finds the dependencies"
     );
 }
+
+/// The README's rule table and `docs/rules/README.md` name every rule of
+/// the registry, with its page.
+#[test]
+fn the_readmes_list_every_rule() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let index = std::fs::read_to_string(root.join("docs/rules/README.md")).unwrap();
+    for r in durable_lsp::rules::registry::RULES {
+        let code = r.code.as_str();
+        assert!(
+            readme.contains(&format!("[{code}](docs/rules/{code}.md)")),
+            "README.md lists {code}"
+        );
+        assert!(index.contains(code), "docs/rules/README.md lists {code}");
+    }
+}

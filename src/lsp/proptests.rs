@@ -3,7 +3,7 @@
 //! module graphs and outside them), the analysis the server commits equals
 //! `--check` of the final files.
 
-use super::scheduler::analyse_now;
+use super::scheduler::{analyse_cancelled, analyse_now};
 use super::session::{lock, Doc, State};
 use crate::project::fs::OsFs;
 use crate::project::Workspace;
@@ -62,7 +62,19 @@ enum Op {
     Delete(usize),
     Rename(usize, usize),
     Analyse,
+    /// An analysis cancelled part way (after about this many steps).
+    Cancelled(usize),
+    /// Editor settings pushed with didChangeConfiguration.
+    Settings(usize),
 }
+
+/// Editor settings the operations choose from.
+const SETTINGS: &[&str] = &[
+    "{}",
+    r#"{"rules": {"DO111": "off"}}"#,
+    r#"{"rules": {"DO101": "warning", "DO110": "hint"}}"#,
+    r#"{"ignore": ["suppressions/**"]}"#,
+];
 
 fn op() -> impl Strategy<Value = Op> {
     let n = paths().len();
@@ -75,6 +87,8 @@ fn op() -> impl Strategy<Value = Op> {
         (0..n).prop_map(Op::Delete),
         (0..n, 0..n).prop_map(|(a, b)| Op::Rename(a, b)),
         Just(Op::Analyse),
+        (0..200usize).prop_map(Op::Cancelled),
+        (0..SETTINGS.len()).prop_map(Op::Settings),
     ]
 }
 
@@ -175,6 +189,15 @@ impl Case {
             Op::Analyse => {
                 analyse_now(&self.state);
             }
+            Op::Cancelled(reads) => {
+                analyse_cancelled(&self.state, reads);
+            }
+            Op::Settings(k) => {
+                let v: serde_json::Value = serde_json::from_str(SETTINGS[k]).unwrap();
+                let mut st = lock(&self.state);
+                st.set_overrides(crate::settings::Settings::from_json(&v));
+                st.note_change(None);
+            }
         }
     }
 
@@ -198,7 +221,8 @@ impl Case {
             .unwrap_or_default();
         let fs = OsFs::new(std::slice::from_ref(&self.root));
         let ws = Workspace::load(&fs, std::slice::from_ref(&self.root));
-        let check = crate::rules::check(&ws, &fs).diagnostics;
+        let overrides = lock(&self.state).overrides.clone();
+        let check = crate::rules::check_with(&ws, &fs, &overrides).diagnostics;
         (server, check)
     }
 }

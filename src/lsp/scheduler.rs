@@ -481,6 +481,32 @@ fn commit(
     (sends, false)
 }
 
+/// Takes the job for the latest revision and cancels it at a random point
+/// (after about `steps` yields of another thread), as a change arriving
+/// mid-analysis does; nothing is committed, whether or not the analysis
+/// finished first (for tests).
+#[cfg(test)]
+pub(crate) fn analyse_cancelled(state: &Mutex<State>, steps: usize) {
+    let Some(job) = Job::take(&mut lock(state)) else {
+        return;
+    };
+    let flag = job.cancel.clone();
+    let counter = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            while counter.load(Ordering::Relaxed) < steps && !flag.load(Ordering::Relaxed) {
+                std::thread::yield_now();
+                counter.fetch_add(1, Ordering::Relaxed);
+            }
+            flag.store(true, Ordering::Relaxed);
+        });
+        let result = job.run();
+        flag.store(true, Ordering::Relaxed);
+        drop(result);
+        lock(state).running = None;
+    });
+}
+
 /// Runs the job for the latest revision on this thread and commits it, as
 /// the loop does (for tests).
 #[cfg(test)]
