@@ -168,7 +168,7 @@ rules! {
     DO132 "class-removed-without-delete" Failure Error [] [Lifecycle, History] "a class live at the base revision is dropped without a delete step";
     DO133 "new-kv-backed-class" Failure Warning [] [Lifecycle, History] "a class created since the base revision uses the legacy KV backend";
     DO201 "missing-super-call" Failure Error [] [Classes] "a Durable Object constructor does not call super(ctx, env) first";
-    DO202 "timer-in-durable-object" Practice Warning [] [Classes] "setTimeout or setInterval inside a Durable Object";
+    DO202 "timer-in-durable-object" Practice Warning [] [Classes] "setInterval in a Durable Object, or a setTimeout that keeps a hibernating one awake";
     DO203 "constructor-io" Practice Info [] [Classes] "async work in a constructor outside blockConcurrencyWhile";
     DO204 "block-concurrency-per-request" Practice Info [] [Classes] "blockConcurrencyWhile outside the constructor";
     DO205 "wait-until-in-durable-object" Practice Hint [] [Classes] "ctx.waitUntil in a Durable Object";
@@ -184,7 +184,7 @@ rules! {
     DO401 "websocket-accept-without-hibernation" Practice Warning [Error] [Classes] "ws.accept() on a server socket in a Durable Object";
     DO402 "hibernation-state-not-restored" Practice Info [] [Classes] "per-socket state in fields of a hibernating class, never rebuilt";
     DO403 "outgoing-websocket" Practice Warning [] [Classes] "an outgoing WebSocket in a Durable Object";
-    DO404 "missing-websocket-handler" Practice Warning [] [Classes] "acceptWebSocket in a class without webSocketMessage";
+    DO404 "missing-websocket-handler" Practice Warning [] [Classes] "acceptWebSocket in a class with none of the WebSocket handlers";
     DO405 "websocket-limits" Failure Error [] [Classes] "too many WebSocket tags, or a tag too long";
     DO406 "accept-then-hibernate" Failure Error [] [Classes] "a socket both accepted and passed to acceptWebSocket";
     DO501 "invalid-location-hint" Practice Warning [] [Source] "a locationHint that is not a documented region";
