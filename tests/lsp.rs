@@ -509,15 +509,7 @@ fn rule_links_follow_docs_base_url() {
 #[test]
 fn diagnostic_mode_follows_client_capabilities() {
     let sets = [
-        (
-            "vscode",
-            json!({"general": {"positionEncodings": ["utf-16"]},
-                   "textDocument": {"diagnostic": {"dynamicRegistration": true, "relatedDocumentSupport": false},
-                                    "publishDiagnostics": {"relatedInformation": true}},
-                   "workspace": {"diagnostics": {"refreshSupport": true}, "configuration": true,
-                                 "didChangeWatchedFiles": {"dynamicRegistration": true}}}),
-            true,
-        ),
+        ("vscode", vscode_capabilities(), true),
         (
             "neovim-0.11",
             json!({"textDocument": {"publishDiagnostics": {"dataSupport": true, "tagSupport": {"valueSet": [1, 2]}, "relatedInformation": true},

@@ -3,7 +3,7 @@
 
 use super::context::{closest, in_node_modules, rel, VariantCx, WorkerCx};
 use super::diagnostic::Diagnostic;
-use super::entry::entry_export;
+use super::model::entry_export;
 use super::registry::{Code, Severity};
 use crate::config::model::{DoBinding, OtherBinding};
 use crate::project::symbols::Fact;

@@ -3,7 +3,7 @@
 
 use super::context::{closest, rel, VariantCx, WorkerCx};
 use super::diagnostic::Diagnostic;
-pub use super::model::entry_export;
+use super::model::entry_export;
 use super::registry::{Code, Severity};
 use crate::project::symbols::{ClassBase, Fact, Symbol, SymbolKind};
 use crate::project::{Entry, Workspace};
