@@ -28,6 +28,37 @@ pub struct History {
 
 const CONFIG_NAMES: &[&str] = &["wrangler.json", "wrangler.jsonc", "wrangler.toml"];
 
+/// Why `rev` names no commit, in the words of the user's repository: a
+/// shallow clone (what CI checks out by default) lacks older commits and
+/// other branches, and the message says how to fetch them.
+fn missing_revision(repo: &gix::Repository, rev: &str, workdir: &Path) -> String {
+    let mut msg = format!(
+        "--base {rev}: the repository at {} has no revision `{rev}`",
+        workdir.display()
+    );
+    if repo.is_shallow().unwrap_or(false) {
+        let branch = rev
+            .strip_prefix("origin/")
+            .map(|b| b.split(['~', '^']).next().unwrap_or(b));
+        msg.push_str(
+            ". It is a shallow clone, which holds only the newest commits: fetch the base first",
+        );
+        match branch {
+            Some(b) => msg.push_str(&format!(
+                " (`git fetch --no-tags origin +refs/heads/{b}:refs/remotes/origin/{b}`)"
+            )),
+            None => msg.push_str(" (`git fetch --unshallow`)"),
+        }
+        msg.push_str(", or check out with `fetch-depth: 0` in actions/checkout");
+    } else if let Some(b) = rev.strip_prefix("origin/") {
+        let b = b.split(['~', '^']).next().unwrap_or(b);
+        msg.push_str(&format!(
+            "; a remote branch is there only once fetched (`git fetch origin {b}`)"
+        ));
+    }
+    msg
+}
+
 impl History {
     /// Finds the repository holding `start` and resolves `rev` in it. A
     /// folder outside any repository, a bare repository or a revision that
@@ -36,9 +67,9 @@ impl History {
         let repo = gix::ThreadSafeRepository::discover_opts(start, Default::default(), |_, _| {
             gix::open::Options::isolated()
         })
-        .map_err(|e| {
+        .map_err(|_| {
             format!(
-                "--base needs a git repository, and {} is not in one ({e})",
+                "--base needs a git repository, and {} is not in one",
                 start.display()
             )
         })?
@@ -50,13 +81,19 @@ impl History {
             .canonicalize()
             .unwrap_or_else(|_| workdir.to_path_buf());
         let tree = {
+            let missing = || missing_revision(&repo, rev, &workdir);
             let commit = repo
                 .rev_parse_single(rev)
-                .map_err(|e| format!("--base {rev}: no such revision in this repository ({e})"))?
+                .map_err(|e| {
+                    crate::log!(Debug, "--base {rev}: {e}");
+                    missing()
+                })?
                 .object()
-                .map_err(|e| format!("--base {rev}: {e}"))?
+                .map_err(|_| missing())?
                 .peel_to_commit()
-                .map_err(|e| format!("--base {rev} does not name a commit ({e})"))?;
+                .map_err(|_| {
+                    format!("--base {rev}: `{rev}` names something in the repository at {} that is not a commit", workdir.display())
+                })?;
             commit
                 .tree_id()
                 .map_err(|e| format!("--base {rev}: {e}"))?

@@ -15,7 +15,8 @@ use std::process::ExitCode;
     after_help = "With no arguments (or `lsp`), durable-lsp speaks the Language Server Protocol on stdio."
 )]
 struct Args {
-    /// Check the Workers below PATH… (default: .) and exit: 0 clean, 1 errors, 2 failure.
+    /// Check the Workers below PATH… (default: .) and exit: 0 clean, 1 errors, 2 failure
+    /// (a usage error, or no config found).
     #[arg(long)]
     check: bool,
     /// Report format for --check (default: github when GITHUB_ACTIONS=true, else human).
@@ -33,6 +34,10 @@ struct Args {
     /// git revision (a branch, tag or commit), the deployed state (DO130–DO133).
     #[arg(long, value_name = "REV")]
     base: Option<String>,
+    /// With --check: exit 0 when no wrangler config is found under the
+    /// paths (by default that is exit 2: a wrong path must not pass).
+    #[arg(long)]
+    no_error_on_empty: bool,
     /// Source files larger than this many megabytes are not parsed (reported
     /// as DO100). Default: 4.
     #[arg(long, value_name = "MB", value_parser = clap::value_parser!(u64).range(1..=1024))]
@@ -152,6 +157,7 @@ fn main() -> ExitCode {
             deny_warnings: args.deny_warnings,
             color,
             base: args.base.clone(),
+            allow_empty: args.no_error_on_empty,
         })
     } else if args.paths.is_empty() || (args.paths.len() == 1 && args.paths[0].as_os_str() == "lsp")
     {

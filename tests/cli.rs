@@ -207,16 +207,6 @@ fn explain_prints_the_rule_page() {
     assert_eq!(out.status.code(), Some(2));
 }
 
-#[test]
-fn no_config_is_not_an_error() {
-    let dir = std::env::temp_dir().join(format!("durable-lsp-empty-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let out = run(&dir, &["--check"]);
-    assert_eq!(out.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("No wrangler config"));
-    std::fs::remove_dir_all(&dir).ok();
-}
-
 /// The whole output, as a user sees it: arguments, exit code, stdout, stderr.
 mod snapshots {
     use insta_cmd::{assert_cmd_snapshot, get_cargo_bin};
@@ -278,6 +268,54 @@ mod snapshots {
             "--format",
             "sarif"
         ]));
+    }
+
+    /// A path with no config under it is a failure (a wrong `paths` in CI
+    /// must not pass), unless the caller says none is fine.
+    #[test]
+    fn no_config_exits_2_unless_empty_is_fine() {
+        let dir = super::temp_dir("empty");
+        std::fs::write(dir.join("README.md"), "nothing to check\n").unwrap();
+        let mut c = cmd(&["--check", "."]);
+        c.current_dir(&dir);
+        assert_cmd_snapshot!("no_config", c);
+        let mut c = cmd(&["--check", "--format", "json", "missing-dir"]);
+        c.current_dir(&dir);
+        std::fs::create_dir_all(dir.join("missing-dir")).unwrap();
+        assert_cmd_snapshot!("no_config_json", c);
+        let mut c = cmd(&["--check", "--no-error-on-empty", "."]);
+        c.current_dir(&dir);
+        assert_cmd_snapshot!("no_config_allowed", c);
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    /// A folder configured only by a typed `cloudflare.config.ts` is not
+    /// empty: it is said to be unread, and the run passes.
+    #[test]
+    fn a_typed_config_alone_is_an_info_and_exit_0() {
+        let dir = super::temp_dir("typed");
+        std::fs::write(
+            dir.join("cloudflare.config.ts"),
+            "export default { name: \"app\" };\n",
+        )
+        .unwrap();
+        let mut c = cmd(&["--check", "."]);
+        c.current_dir(&dir);
+        assert_cmd_snapshot!("typed_config", c);
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    /// A `wrangler.toml` that is not text is a broken config (DO116, exit
+    /// 1), not a skipped file and an empty run.
+    #[test]
+    fn a_binary_config_is_do116() {
+        let dir = super::temp_dir("binary");
+        let bytes: Vec<u8> = (0..=255u8).cycle().take(600).collect();
+        std::fs::write(dir.join("wrangler.toml"), bytes).unwrap();
+        let mut c = cmd(&["--check", "."]);
+        c.current_dir(&dir);
+        assert_cmd_snapshot!("binary_config", c);
+        std::fs::remove_dir_all(&dir).ok();
     }
 
     #[test]

@@ -298,6 +298,48 @@ fn a_missing_revision_or_repository_exits_2() {
     std::fs::remove_dir_all(plain).ok();
 }
 
+/// In a shallow clone (what CI checks out by default) a base that is not
+/// there is explained in the repository's words, with the fetch to run.
+#[test]
+fn a_shallow_clones_missing_base_says_how_to_fetch_it() {
+    let r = Repo::new(
+        "shallow-origin",
+        &[("wrangler.toml", &toml("")), ("src/index.ts", ENTRY)],
+    );
+    r.write_all(&[("wrangler.toml", &toml("# edited"))]);
+    r.commit("second");
+    let clone = r.dir.with_file_name(format!(
+        "durable-lsp-history-shallow-clone-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&clone);
+    r.git(&[
+        "clone",
+        "-q",
+        "--depth",
+        "1",
+        &format!("file://{}", r.dir.display()),
+        clone.to_str().unwrap(),
+    ]);
+    let shallow = Repo { dir: clone };
+    let (out, _) = shallow.check("", "HEAD~1");
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err =
+        String::from_utf8_lossy(&out.stderr).replace(&*shallow.dir.to_string_lossy(), "[repo]");
+    insta::assert_snapshot!("shallow_head_1", err);
+    let (out, _) = shallow.check("", "origin/release");
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err =
+        String::from_utf8_lossy(&out.stderr).replace(&*shallow.dir.to_string_lossy(), "[repo]");
+    insta::assert_snapshot!("shallow_origin_branch", err);
+    // the whole repository: the message names the revision, not the library
+    let (out, _) = r.check("", "nope~3");
+    let err = String::from_utf8_lossy(&out.stderr).replace(&*r.dir.to_string_lossy(), "[repo]");
+    insta::assert_snapshot!("missing_revision", err);
+    std::fs::remove_dir_all(&shallow.dir).ok();
+    std::fs::remove_dir_all(&r.dir).ok();
+}
+
 /// Renaming a KV-backed class since the base creates no namespace: no
 /// DO133 on the new name (the class stays DO104, created before the base).
 #[test]

@@ -39,20 +39,29 @@ pub fn write(out: &mut dyn Write, c: &Checked, color: bool) -> io::Result<()> {
 pub fn summary(c: &Checked) -> String {
     let e = c.count(Severity::Error);
     let w = c.count(Severity::Warning);
-    let i = c.count(Severity::Info) + c.count(Severity::Hint);
+    let i = c.count(Severity::Info);
+    let h = c.count(Severity::Hint);
     let workers = c.ws.workers.len();
-    if workers == 0 {
-        return "No wrangler config (wrangler.toml, wrangler.json, wrangler.jsonc) was found."
-            .into();
-    }
-    format!(
-        "Checked {workers} Worker{} ({} file{}): {e} error{}, {w} warning{}, {i} note{}{}.",
-        plural(workers),
-        c.files(),
-        plural(c.files()),
+    // the same words as the JSON summary's fields
+    let counts = format!(
+        "{e} error{}, {w} warning{}, {i} info{}, {h} hint{}",
         plural(e),
         plural(w),
         plural(i),
+        plural(h)
+    );
+    if workers == 0 {
+        if c.is_empty() {
+            return "No wrangler config (wrangler.toml, wrangler.json, wrangler.jsonc) was found."
+                .into();
+        }
+        return format!("No Worker could be checked: {counts}.");
+    }
+    format!(
+        "Checked {workers} Worker{} ({} file{}): {counts}{}.",
+        plural(workers),
+        c.files(),
+        plural(c.files()),
         if c.report.unknowns > 0 {
             format!(
                 "; {} fact{} could not be verified",

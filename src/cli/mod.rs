@@ -131,6 +131,9 @@ pub struct CheckOptions {
     pub color: bool,
     /// `--base REV`: the git revision that stands for what is deployed.
     pub base: Option<String>,
+    /// `--no-error-on-empty`: paths with no config under them are a clean
+    /// run, not a failure.
+    pub allow_empty: bool,
 }
 
 /// A workspace analysed for reporting.
@@ -178,6 +181,19 @@ impl Checked {
             .iter()
             .filter(|d| d.severity == s)
             .count()
+    }
+
+    /// Nothing that configures a Worker was found: no config was analysed,
+    /// and none was found and skipped.
+    pub fn is_empty(&self) -> bool {
+        self.ws.workers.is_empty()
+            && !self.ws.skipped.iter().any(|s| {
+                s.broken_config
+                    || s.path
+                        .file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(crate::project::workspace::is_typed_config_name)
+            })
     }
 
     pub fn files(&self) -> usize {
@@ -260,6 +276,10 @@ pub fn run_check(opts: &CheckOptions) -> Outcome {
             return Outcome::Failure;
         }
     };
+    if !opts.allow_empty && checked.is_empty() {
+        eprintln!("error: {}", empty_message(&opts.paths));
+        return Outcome::Failure;
+    }
     let mut failed = false;
     for o in &opts.outputs {
         match &o.file {
@@ -301,6 +321,15 @@ pub fn run_check(opts: &CheckOptions) -> Outcome {
     } else {
         Outcome::Clean
     }
+}
+
+/// What `--check` says of paths with no config under them.
+pub fn empty_message(paths: &[PathBuf]) -> String {
+    let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    format!(
+        "no wrangler config (wrangler.toml, wrangler.json, wrangler.jsonc, or a cloudflare.config.ts) was found under {}; check the path, or pass --no-error-on-empty if none is fine",
+        shown.join(", ")
+    )
 }
 
 /// One report in one format.

@@ -101,6 +101,9 @@ impl Worker {
 pub struct Skipped {
     pub path: PathBuf,
     pub reason: String,
+    /// A config that could not be read as text: wrangler cannot read it
+    /// either, so it is an error (DO116), not a fact left unverified (DO100).
+    pub broken_config: bool,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -108,6 +111,22 @@ pub struct Workspace {
     pub workers: Vec<Worker>,
     pub files: HashMap<PathBuf, Arc<SourceFile>>,
     pub skipped: Vec<Skipped>,
+}
+
+/// `cloudflare.config.ts` and its JavaScript forms: the typed config of
+/// Cloudflare's newer CLI.
+pub fn is_typed_config_name(name: &str) -> bool {
+    matches!(
+        name,
+        "cloudflare.config.ts"
+            | "cloudflare.config.mts"
+            | "cloudflare.config.js"
+            | "cloudflare.config.mjs"
+    )
+}
+
+fn file_name(p: &Path) -> &str {
+    p.file_name().and_then(|n| n.to_str()).unwrap_or("")
 }
 
 /// Limits that keep the walk bounded on any input.
@@ -149,8 +168,10 @@ impl Workspace {
         let mut configs: Vec<PathBuf> = Vec::new();
         let mut harness: BTreeSet<PathBuf> = BTreeSet::new();
         let mut harness_main: HashMap<PathBuf, PathBuf> = HashMap::new();
+        let mut typed_configs: Vec<PathBuf> = Vec::new();
         let pred = |n: &str| {
             is_config_name(n)
+                || is_typed_config_name(n)
                 || is_vite_config_name(n)
                 || is_test_source_name(n)
                 || n == "package.json"
@@ -162,6 +183,10 @@ impl Workspace {
                     if !configs.contains(&f) {
                         configs.push(f);
                     }
+                    continue;
+                }
+                if is_typed_config_name(name) {
+                    typed_configs.push(f);
                     continue;
                 }
                 if name == "package.json" {
@@ -219,13 +244,37 @@ impl Workspace {
         // A config a test pool names is still a deploy config when its
         // folder's package.json deploys that folder's default config.
         harness.retain(|c| !deployed_by_scripts(fs, c));
+        // A typed `cloudflare.config.ts` is another config surface, not
+        // read yet: its folder's Worker is said to be unchecked, never
+        // reported as missing (a wrangler config beside it is read instead).
+        typed_configs.sort();
+        typed_configs.dedup();
+        let typed_unread: Vec<PathBuf> = typed_configs
+            .into_iter()
+            .filter(|t| {
+                let dir = t.parent();
+                !configs
+                    .iter()
+                    .any(|c| c.parent() == dir && is_standard_config_name(file_name(c)))
+            })
+            .collect();
         let mut ws = Self::from_configs_in(fs, configs, &harness, roots, &harness_main);
+        for path in typed_unread {
+            ws.skipped.push(Skipped {
+                path,
+                reason: "a typed `cloudflare.config` file is not read yet, so the Worker it \
+                         configures is not checked"
+                    .into(),
+                broken_config: false,
+            });
+        }
         for (path, error) in fs.take_unreadable() {
             ws.skipped.push(Skipped {
                 path,
                 reason: format!(
                     "the folder could not be read ({error}), so a Worker inside it is not checked"
                 ),
+                broken_config: false,
             });
         }
         ws.workers.retain(|w| !w.settings.ignores(&w.config.path));
@@ -280,9 +329,13 @@ impl Workspace {
             let text = match read_text(fs, &path, MAX_CONFIG_BYTES) {
                 Ok(t) => t,
                 Err(skip) => {
+                    // an oversized config is one this engine declines; a
+                    // binary or unreadable one is one wrangler cannot use
+                    let broken_config = !matches!(skip, Skip::TooLarge(_));
                     ws.skipped.push(Skipped {
                         path,
                         reason: skip.to_string(),
+                        broken_config,
                     });
                     continue;
                 }
@@ -421,6 +474,7 @@ impl Workspace {
                         self.skipped.push(Skipped {
                             path,
                             reason: skip.to_string(),
+                            broken_config: false,
                         })
                     }
                 }

@@ -132,12 +132,24 @@ pub fn assemble(ws: &Workspace, per_worker: &[WorkerResult], overrides: &Setting
         }
     }
     for s in &ws.skipped {
-        report.diagnostics.push(Diagnostic::new(
-            Code::DO100,
-            s.path.clone(),
-            Span::default(),
-            format!("Not analysed: {}.", s.reason),
-        ));
+        report.diagnostics.push(if s.broken_config {
+            Diagnostic::new(
+                Code::DO116,
+                s.path.clone(),
+                Span::default(),
+                format!(
+                    "This config cannot be read: {}. wrangler cannot read it either, so nothing of this Worker deploys or is checked.",
+                    s.reason
+                ),
+            )
+        } else {
+            Diagnostic::new(
+                Code::DO100,
+                s.path.clone(),
+                Span::default(),
+                format!("Not analysed: {}.", s.reason),
+            )
+        });
     }
     report.diagnostics = merge_envs(std::mem::take(&mut report.diagnostics));
     report.diagnostics =
