@@ -43,7 +43,7 @@ pub fn replay(cx: &mut WorkerCx, vc: &VariantCx) {
         .filter(|r| !r.sqlite && !super::history::created_since_base(base.as_ref(), &r.name))
     {
         cx.emit(Diagnostic::new(Code::DO104, path.clone(), r.created.span, format!(
-            "Class `{}` is created with the legacy KV storage backend: it has no SQL API, and the free plan rejects it (API error 10097). Use new_sqlite_classes for new classes.",
+            "Class `{}` is created with the legacy KV storage backend: it has no SQL API, and Cloudflare refuses to create it on the Free plan and, since 2026-07-09, on any account without a KV-backed namespace (API error 10097). Use new_sqlite_classes for new classes.",
             r.name
         )));
     }
