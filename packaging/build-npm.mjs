@@ -6,10 +6,10 @@
 //   node packaging/build-npm.mjs [--binary PATH] [--platform linux-x64] [--out DIR]
 //                                [--only main|platform]
 //
-// Without --binary it builds a release binary for the Linux platform (linux-x64, the default
-// here, or linux-arm64) with cargo-zigbuild (from PyPI, into .e2e/zigvenv) for
-// <rust target>.2.17, so the binary runs on glibc 2.17 and newer, and checks with readelf that no
-// symbol needs a newer glibc. --platform defaults to this machine's. The versions of Cargo.toml and of the package (and of its optional dependencies)
+// Without --binary it builds the binary that ships, with Cargo's `dist` profile: for Linux
+// (linux-x64, linux-arm64) with cargo-zigbuild (from PyPI, into .e2e/zigvenv) for
+// <rust target>.2.17, so the binary runs on glibc 2.17 and newer, checked with readelf; for macOS
+// and Windows natively, on their own runners. CI and the release workflow both build this way. --platform defaults to this machine's. The versions of Cargo.toml and of the package (and of its optional dependencies)
 // must agree. Tarballs go to --out (default target/npm).
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -28,6 +28,9 @@ export const PLATFORMS = {
   "darwin-arm64": { os: "darwin", cpu: "arm64", rust: "aarch64-apple-darwin", title: "macOS arm64" },
   "win32-x64": { os: "win32", cpu: "x64", rust: "x86_64-pc-windows-msvc", title: "Windows x64" },
 };
+
+// The Cargo profile of what ships (Cargo.toml's [profile.dist]: stripped, LTO, one codegen unit).
+const PROFILE = "dist";
 
 // Pinned tools for the default build.
 const ZIGBUILD = ["cargo-zigbuild==0.24.0", "ziglang==0.17.0"];
@@ -68,18 +71,29 @@ function parseArgs(argv) {
   return opts;
 }
 
-function cargoVersion() {
+function cargoField(name) {
   const toml = fs.readFileSync(path.join(repo, "Cargo.toml"), "utf8");
   const pkg = toml.split(/^\[/m).find((s) => s.startsWith("package]"));
-  const m = pkg && pkg.match(/^version\s*=\s*"([^"]+)"/m);
-  if (!m) die("no [package] version in Cargo.toml");
+  const m = pkg && pkg.match(new RegExp(`^${name}\\s*=\\s*"([^"]+)"`, "m"));
+  if (!m) die(`no [package] ${name} in Cargo.toml`);
   return m[1];
+}
+
+function cargoVersion() {
+  return cargoField("version");
+}
+
+// Every package carries the licence from the repository's root.
+function copyLicences(dir) {
+  for (const f of ["LICENSE", "LICENSE-APACHE"]) fs.copyFileSync(path.join(repo, f), path.join(dir, f));
 }
 
 // The package, its optional dependencies, the shim's table and Cargo.toml agree.
 function checkManifest(version) {
   const manifest = JSON.parse(fs.readFileSync(path.join(mainDir, "package.json"), "utf8"));
   if (manifest.version !== version) die(`packaging/npm/durable-lsp/package.json has version ${manifest.version}, Cargo.toml ${version}`);
+  const home = cargoField("repository");
+  if (manifest.homepage !== home) die(`packaging/npm/durable-lsp/package.json has homepage ${manifest.homepage}, Cargo.toml's repository is ${home}`);
   const want = Object.keys(PLATFORMS).map((p) => `@durable-lsp/cli-${p}`).sort();
   const deps = manifest.optionalDependencies || {};
   const have = Object.keys(deps).sort();
@@ -107,9 +121,21 @@ function zigbuild(target) {
   if (rustup.error && rustup.error.code !== "ENOENT") die(`rustup: ${rustup.error.message}`);
   if (!rustup.error && rustup.status !== 0) die(`rustup target add ${target} exited with ${rustup.status}`);
   const env = { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH}` };
-  run("cargo", ["zigbuild", "--locked", "--release", "--target", `${target}.2.17`], { cwd: repo, env });
-  const targetDir = process.env.CARGO_TARGET_DIR ? path.resolve(repo, process.env.CARGO_TARGET_DIR) : path.join(repo, "target");
-  return path.join(targetDir, target, "release", "durable-lsp");
+  run("cargo", ["zigbuild", "--locked", "--profile", PROFILE, "--target", `${target}.2.17`], { cwd: repo, env });
+  return path.join(targetDir(), target, PROFILE, "durable-lsp");
+}
+
+// Native build for macOS and Windows, on their own runners.
+function nativeBuild(p) {
+  const rustup = spawnSync("rustup", ["target", "add", p.rust], { stdio: "inherit" });
+  if (!rustup.error && rustup.status !== 0) die(`rustup target add ${p.rust} exited with ${rustup.status}`);
+  run("cargo", ["build", "--locked", "--profile", PROFILE, "--target", p.rust], { cwd: repo });
+  const exe = p.os === "win32" ? "durable-lsp.exe" : "durable-lsp";
+  return path.join(targetDir(), p.rust, PROFILE, exe);
+}
+
+function targetDir() {
+  return process.env.CARGO_TARGET_DIR ? path.resolve(repo, process.env.CARGO_TARGET_DIR) : path.join(repo, "target");
 }
 
 // Every versioned glibc symbol the binary imports is at most GLIBC_MAX.
@@ -146,9 +172,13 @@ function buildPlatform(opts, version) {
   const exe = p.os === "win32" ? "durable-lsp.exe" : "durable-lsp";
   let binary = opts.binary;
   if (!binary) {
-    if (p.os !== "linux") die(`pass --binary for ${opts.platform}`);
-    binary = zigbuild(p.rust);
-    checkGlibc(binary);
+    if (p.os === "linux") {
+      binary = zigbuild(p.rust);
+      checkGlibc(binary);
+    } else {
+      if (p.os !== process.platform) die(`build ${opts.platform} on its own OS, or pass --binary`);
+      binary = nativeBuild(p);
+    }
   }
   if (!fs.existsSync(binary)) die(`no binary at ${binary}`);
   if (opts.platform === `${process.platform}-${process.arch}`) {
@@ -164,15 +194,17 @@ function buildPlatform(opts, version) {
     name: `@durable-lsp/cli-${opts.platform}`,
     version,
     description: `The durable-lsp binary for ${p.title}; install durable-lsp, which picks it`,
-    homepage: "https://durable-lsp.dev",
+    homepage: cargoField("repository"),
+    repository: { type: "git", url: cargoField("repository") },
     license: "MIT OR Apache-2.0",
     os: [p.os],
     cpu: [p.cpu],
     ...(p.libc ? { libc: [p.libc] } : {}),
-    files: [exe, "README.md"],
+    files: [exe, "README.md", "LICENSE", "LICENSE-APACHE"],
     preferUnplugged: true,
   };
   fs.writeFileSync(path.join(stage, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+  copyLicences(stage);
   fs.writeFileSync(
     path.join(stage, "README.md"),
     `# ${manifest.name}\n\nThe \`durable-lsp\` binary for ${p.title} (Rust target \`${p.rust}\`).\n\n` +
@@ -188,7 +220,10 @@ function main() {
   checkManifest(version);
   fs.mkdirSync(opts.out, { recursive: true });
   if (opts.only !== "main") buildPlatform(opts, version);
-  if (opts.only !== "platform") npmPack(mainDir, opts.out);
+  if (opts.only !== "platform") {
+    copyLicences(mainDir);
+    npmPack(mainDir, opts.out);
+  }
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main();

@@ -108,7 +108,10 @@ fn errors_exit_1_and_follow_the_json_contract() {
         (d["end_line"].as_u64(), d["end_column"].as_u64()),
         (Some(7), Some(23))
     );
-    assert_eq!(d["url"], "https://durable-lsp.dev/rules/DO101");
+    assert_eq!(
+        d["url"],
+        "https://github.com/durable-lsp/durable-lsp/blob/v0.1.0/docs/rules/DO101.md"
+    );
     let r = &d["related"][0];
     assert_eq!(r["file"], "src/index.ts");
     assert_eq!(
@@ -692,7 +695,22 @@ fn sarif_rules_carry_their_pages() {
         assert_eq!(r["help"]["markdown"], want.doc);
         assert_eq!(
             r["helpUri"],
-            format!("https://durable-lsp.dev/rules/{}", want.code)
+            format!(
+                "https://github.com/durable-lsp/durable-lsp/blob/v{}/docs/rules/{}.md",
+                env!("CARGO_PKG_VERSION"),
+                want.code
+            )
+        );
+        // the link's page is in the repository, at the path the link names
+        let page = r["helpUri"]
+            .as_str()
+            .unwrap()
+            .split_once(concat!("/blob/v", env!("CARGO_PKG_VERSION"), "/"))
+            .unwrap()
+            .1;
+        assert!(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(page).is_file(),
+            "{page}"
         );
         let level = match want.severity {
             durable_lsp::rules::Severity::Error => "error",

@@ -189,7 +189,7 @@ fn cross_file_diagnostics_hover_watch_and_exit() {
     let first = d.iter().find(|x| x["range"]["start"]["line"] == 6).unwrap();
     assert_eq!(
         first["codeDescription"]["href"],
-        "https://durable-lsp.dev/rules/DO101"
+        "https://github.com/durable-lsp/durable-lsp/blob/v0.1.0/docs/rules/DO101.md"
     );
     assert_eq!(first["source"], "durable-lsp");
     assert_eq!(first["range"]["start"]["character"], 13);
@@ -203,7 +203,10 @@ fn cross_file_diagnostics_hover_watch_and_exit() {
     );
     let text = h["result"]["contents"]["value"].as_str().unwrap();
     assert!(
-        text.contains("DO101") && text.contains("https://durable-lsp.dev/rules/DO101"),
+        text.contains("DO101")
+            && text.contains(
+                "https://github.com/durable-lsp/durable-lsp/blob/v0.1.0/docs/rules/DO101.md"
+            ),
         "{text}"
     );
 

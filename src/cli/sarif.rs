@@ -28,7 +28,7 @@ pub const SCHEMA_URI: &str =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 
 /// The tool's home page, `tool.driver.informationUri`.
-pub const INFORMATION_URI: &str = "https://durable-lsp.dev";
+pub const INFORMATION_URI: &str = crate::rules::REPOSITORY;
 
 /// The base every relative artifact URI is resolved against.
 pub const SRCROOT: &str = "%SRCROOT%";

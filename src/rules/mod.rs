@@ -30,14 +30,31 @@ pub use diagnostic::{Diagnostic, Edit, Fix, Related};
 pub use framework::{apply_levels, Family, Run, FAMILIES};
 pub use registry::{rule, Code, Kind, Needs, Rule, Severity, RULES};
 
-/// The base of every rule's documentation link: `<base>/DO101`.
-pub const DOCS_BASE: &str = "https://durable-lsp.dev/rules";
+/// The base of every rule's documentation link: the `docs/rules/` pages of
+/// the repository (Cargo.toml's `repository`, the one place the address is
+/// set) at this release's tag, so a link always shows the page of the
+/// rules the binary runs.
+pub const DOCS_BASE: &str = concat!(
+    env!("CARGO_PKG_REPOSITORY"),
+    "/blob/v",
+    env!("CARGO_PKG_VERSION"),
+    "/docs/rules"
+);
 
-/// The page of a rule under `base`. A `file:` base is a local copy of
-/// `docs/rules/`, whose pages are Markdown files.
+/// Where the project lives (Cargo.toml's `repository`).
+pub const REPOSITORY: &str = env!("CARGO_PKG_REPOSITORY");
+
+/// The page of a rule under `base`. Where the base is a copy of the
+/// repository's `docs/rules/` (a `file:` folder, or the folder in a
+/// repository), the pages are Markdown files; a site serves `<base>/DO101`.
 pub fn doc_url(base: &str, code: Code) -> String {
-    let ext = if base.starts_with("file:") { ".md" } else { "" };
-    format!("{}/{code}{ext}", base.trim_end_matches('/'))
+    let base = base.trim_end_matches('/');
+    let ext = if base.starts_with("file:") || base.ends_with("/docs/rules") {
+        ".md"
+    } else {
+        ""
+    };
+    format!("{base}/{code}{ext}")
 }
 
 /// Counts kept beside the diagnostics, for summaries.

@@ -38,7 +38,7 @@ local params = { textDocument = { uri = vim.uri_from_bufnr(buf) }, position = { 
 local res = client:request_sync('textDocument/hover', params, 5000, buf)
 if not res or not res.result then fail('no hover') end
 local text = res.result.contents.value or ''
-if not text:find('durable%-lsp%.dev/rules/DO101') then fail('hover lacks the rule link: ' .. text) end
+if not text:find('docs/rules/DO101.md', 1, true) then fail('hover lacks the rule link: ' .. text) end
 
 -- What editors/neovim/README.md tells a user to do, key by key.
 local function floats()
@@ -87,13 +87,28 @@ vim.api.nvim_feedkeys('K', 'x', false)
 local hover_float
 vim.wait(5000, function()
   for _, f in ipairs(floats()) do
-    if f.text:find('durable-lsp.dev/rules/DO101', 1, true) then hover_float = f.text end
+    if f.text:find('github.com/durable-lsp/durable-lsp/blob/v0.1.0/docs/rules/DO101.md', 1, true) then hover_float = f.text end
   end
   return hover_float ~= nil
 end, 50)
 if not hover_float then fail('K opened no hover float with the rule link; floats: ' .. vim.inspect(floats())) end
 close_floats()
 
-io.stdout:write('ok: 2 DO101 diagnostics, utf-8 positions, hover with the rule link; virtual text, <C-w>d and K as the README says\n')
+-- Outside any Worker's project (a Cargo.toml, a TypeScript file with no wrangler config above
+-- it), the server does not start.
+local elsewhere = vim.fn.tempname()
+vim.fn.mkdir(elsewhere .. '/src', 'p')
+vim.fn.writefile({ '[package]', 'name = "x"' }, elsewhere .. '/Cargo.toml')
+vim.fn.writefile({ 'export const x = 1;' }, elsewhere .. '/src/a.ts')
+for _, f in ipairs({ '/Cargo.toml', '/src/a.ts' }) do
+  vim.cmd('edit ' .. elsewhere .. f)
+  local b = vim.api.nvim_get_current_buf()
+  vim.wait(1500, function() return #vim.lsp.get_clients({ bufnr = b, name = 'durable_lsp' }) > 0 end, 50)
+  local attached = vim.lsp.get_clients({ bufnr = b, name = 'durable_lsp' })
+  if #attached > 0 then fail('the server started for ' .. f .. ' outside any Worker (root ' .. tostring(attached[1].root_dir) .. ')') end
+end
+if #vim.lsp.get_clients({ name = 'durable_lsp' }) ~= 1 then fail('a second server started outside the Worker') end
+
+io.stdout:write('ok: not started outside a Worker; 2 DO101 diagnostics, utf-8 positions, hover with the rule link; virtual text, <C-w>d and K as the README says\n')
 client:stop()
 os.exit(0)

@@ -211,6 +211,23 @@ try {
       }
       console.log(`Problems panel: ${want.join(", ")} shown (${rows.length} rows)`);
 
+      // The example opens with exactly its three planted findings: with wrangler.jsonc open too,
+      // VS Code's own JSON language server adds nothing (no trailing-comma or $schema warnings).
+      await quickOpen(page, "wrangler.jsonc");
+      await page.waitForTimeout(6000);
+      await page.keyboard.press("Control+Shift+M");
+      await page.waitForTimeout(1000);
+      const markers = await page.$$eval(".markers-panel .monaco-list-row", (els) =>
+        els
+          .filter((e) => /codicon-(error|warning|info)\b/.test(e.innerHTML))
+          .map((e) => e.textContent ?? ""),
+      );
+      const planted = markers.filter((t) => want.some((c) => t.includes(c)));
+      if (markers.length !== want.length || planted.length !== want.length) {
+        throw new Error(`the Problems panel should hold exactly ${want.join(", ")}, it holds ${markers.length}:\n${markers.join("\n")}`);
+      }
+      console.log(`Problems panel with wrangler.jsonc open: exactly ${markers.length} findings`);
+
       // Hover `ROOM` in `env.ROOM` (line 20, column 16): the finding and its rule link.
       await page.click(".monaco-editor .view-lines");
       await page.keyboard.press("Control+G");

@@ -79,7 +79,7 @@ test("cross-file diagnostics, hover and a prompt exit", async () => {
 
   const d = await s.diagnostics(cfg, (d) => codes(d).filter((c) => c === "DO101").length === 2);
   const first = d.find((x) => x.range.start.line === 6);
-  assert.equal(first.codeDescription.href, "https://durable-lsp.dev/rules/DO101");
+  assert.equal(first.codeDescription.href, "https://github.com/durable-lsp/durable-lsp/blob/v0.1.0/docs/rules/DO101.md");
   assert.equal(first.source, "durable-lsp");
   assert.equal(first.relatedInformation[0].location.uri, uri(src));
 

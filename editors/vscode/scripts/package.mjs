@@ -1,5 +1,6 @@
 // Packages the extension: compiles it, copies the rule pages from
-// docs/rules/ (so rule links open offline) and, with --binary, bundles a
+// docs/rules/ (so rule links open offline) and the licence from the
+// repository's root, and, with --binary, bundles a
 // server binary for one platform (a platform-specific .vsix).
 //
 //   node scripts/package.mjs [--binary PATH --target linux-x64] [--out FILE]
@@ -35,6 +36,9 @@ fs.mkdirSync(docs, { recursive: true });
 for (const f of fs.readdirSync(path.join(repo, "docs", "rules"))) {
   if (f.endsWith(".md")) fs.copyFileSync(path.join(repo, "docs", "rules", f), path.join(docs, f));
 }
+
+// the licence, from the repository's root (one copy, shipped in every package)
+for (const f of ["LICENSE", "LICENSE-APACHE"]) fs.copyFileSync(path.join(repo, f), path.join(here, f));
 
 // the server
 const server = path.join(here, "server");
