@@ -227,6 +227,7 @@ try {
         throw new Error(`the Problems panel should hold exactly ${want.join(", ")}, it holds ${markers.length}:\n${markers.join("\n")}`);
       }
       console.log(`Problems panel with wrangler.jsonc open: exactly ${markers.length} findings`);
+      await quickOpen(page, "src/index.ts");
 
       // Hover `ROOM` in `env.ROOM` (line 20, column 16): the finding and its rule link.
       await page.click(".monaco-editor .view-lines");

@@ -126,7 +126,7 @@ test("the tarballs install offline and the shim runs --check on the example", (t
   );
   assert.match(human.stdout, /--> chat\/src\/index\.ts:20:16/);
   assert.match(human.stdout, /--> chat\/wrangler\.jsonc:11:43/);
-  assert.match(human.stdout, /Checked 1 Worker \(6 files\): 3 errors, 0 warnings, 0 notes\./);
+  assert.match(human.stdout, /Checked 1 Worker \(6 files\): 3 errors, 0 warnings, 0 infos, 0 hints\./);
 
   const json = npx(dir, ["--check", "chat", "--format", "json"]);
   assert.equal(json.status, 1, json.stderr);
