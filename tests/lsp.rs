@@ -1884,3 +1884,107 @@ fn hover_on_a_class_name_reads_the_class_model() {
     c.stop();
     std::fs::remove_dir_all(&root).ok();
 }
+
+/// Finished work survives a typist who never pauses: after a config
+/// keystroke (which needs a full analysis), source keystrokes every 40 ms
+/// in another Worker do not throw that analysis away, so the config's new
+/// findings are published while the typing goes on.
+#[test]
+fn a_typist_who_never_pauses_still_gets_the_full_analysis() {
+    let root = std::env::temp_dir().join(format!("durable-lsp-typist-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let config = |class: &str| {
+        format!("name = \"w\"\nmain = \"src/index.ts\"\ncompatibility_date = \"2025-10-01\"\n\n[[durable_objects.bindings]]\nname = \"A\"\nclass_name = \"{class}\"\n\n[[migrations]]\ntag = \"v1\"\nnew_sqlite_classes = [\"{class}\"]\n")
+    };
+    let source = "import { DurableObject } from \"cloudflare:workers\";\nimport { helper } from \"./helper\";\nexport class Room extends DurableObject {\n  async fetch() { this.ctx.storage.sql.exec(\"SELECT 1\"); return new Response(helper()); }\n  async alarm() { await this.ctx.storage.deleteAll(); }\n}\nexport default { fetch(req: Request, env: any) { return env.A.getByName(\"a\").fetch(req); } };\n";
+    for i in 0..160 {
+        write(&root, &format!("w{i:03}/wrangler.toml"), &config("Room"));
+        write(&root, &format!("w{i:03}/src/index.ts"), source);
+        write(
+            &root,
+            &format!("w{i:03}/src/helper.ts"),
+            "export function helper(): string { return \"ok\"; }\n",
+        );
+    }
+    let cfg = root.join("w100/wrangler.toml");
+    let typed = root.join("w000/src/index.ts");
+    let mut c = Client::start();
+    c.request(
+        "initialize",
+        json!({"processId": null, "rootUri": uri(&root),
+               "workspaceFolders": [{"uri": uri(&root), "name": "root"}],
+               "capabilities": {"window": {"workDoneProgress": true}}}),
+    );
+    c.notify("initialized", json!({}));
+    // the first analysis, whole
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        assert!(Instant::now() < deadline, "no first analysis");
+        let Ok(v) = c.rx.recv_timeout(Duration::from_millis(200)) else {
+            continue;
+        };
+        let ended = v["method"] == "$/progress" && v["params"]["value"]["kind"] == "end";
+        c.handle(v);
+        if ended {
+            break;
+        }
+    }
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri(&typed), "languageId": "typescript", "version": 1, "text": source}}),
+    );
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri(&cfg), "languageId": "toml", "version": 1, "text": config("Room")}}),
+    );
+    // one config keystroke: the bound class no longer exists (DO101)
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri(&cfg), "version": 2},
+               "contentChanges": [{"text": config("Roomz")}]}),
+    );
+    // then a keystroke every 40 ms in another Worker, for at most 30 s
+    let start = Instant::now();
+    let mut version = 1;
+    let mut text = source.to_string();
+    let seen_at = loop {
+        if start.elapsed() > Duration::from_secs(30) {
+            break None;
+        }
+        version += 1;
+        text.push_str("//x\n");
+        c.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri(&typed), "version": version},
+                   "contentChanges": [{"text": text}]}),
+        );
+        let until = Instant::now() + Duration::from_millis(40);
+        let mut found = false;
+        while let Ok(v) =
+            c.rx.recv_timeout(until.saturating_duration_since(Instant::now()))
+        {
+            if v["method"] == "textDocument/publishDiagnostics"
+                && v["params"]["uri"] == uri(&cfg)
+                && codes(v["params"]["diagnostics"].as_array().unwrap())
+                    .contains(&"DO101".to_string())
+            {
+                found = true;
+            }
+            c.handle(v);
+        }
+        if found {
+            break Some(start.elapsed());
+        }
+    };
+    assert!(
+        seen_at.is_some(),
+        "the config's DO101 was not published during 30 s of typing ({version} keystrokes)"
+    );
+    eprintln!(
+        "config finding published {:.0} ms into the typing, after {} keystrokes",
+        seen_at.unwrap().as_secs_f64() * 1000.0,
+        version - 1
+    );
+    c.stop();
+    std::fs::remove_dir_all(&root).ok();
+}

@@ -1,7 +1,9 @@
 //! The scheduler: one analysis in flight, always of the latest revision.
 //!
 //! A change bumps the revision, raises the running analysis's cancellation
-//! flag and wakes the loop. After a short quiet period the loop snapshots
+//! flag (not a full analysis's for a source edit: finished work is not
+//! thrown away, the incremental analysis after it takes the edit in) and
+//! wakes the loop. After a short quiet period the loop snapshots
 //! the documents and runs a full analysis (the first one, or after a config,
 //! a created or deleted file, settings or folders changed) or an incremental
 //! one (the changed files re-read, only the Workers that reach them or read
@@ -108,7 +110,10 @@ impl Job {
             .filter_map(|(p, d)| Some((p.clone(), d.tree.clone()?)))
             .collect();
         let cancel = Arc::new(AtomicBool::new(false));
-        st.running = Some(cancel.clone());
+        st.running = Some(crate::lsp::session::Running {
+            cancel: cancel.clone(),
+            full,
+        });
         Some(Job {
             revision: st.revision,
             roots: st.roots.clone(),

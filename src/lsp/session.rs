@@ -82,6 +82,14 @@ pub fn parse_rope_within(
     parser.parse_with_options(&mut read, old, Some(options))
 }
 
+/// The analysis in flight.
+pub struct Running {
+    pub cancel: Arc<AtomicBool>,
+    /// A full analysis (the first, or after a config or the file set
+    /// changed): source edits do not cancel it.
+    pub full: bool,
+}
+
 /// Everything the server knows, behind one lock.
 #[derive(Default)]
 pub struct State {
@@ -107,8 +115,9 @@ pub struct State {
     /// missing `main` created) or `None` for the whole workspace (files
     /// created or deleted, settings, folders).
     pub full: Vec<(u64, Option<PathBuf>)>,
-    /// The cancellation flag of the analysis in flight.
-    pub running: Option<Arc<AtomicBool>>,
+    /// The analysis in flight: its cancellation flag, and whether it is a
+    /// full one.
+    pub running: Option<Running>,
     /// `workspace/configuration` requests not answered yet: no analysis
     /// starts meanwhile (its settings would be the old ones).
     pub settings_awaited: u32,
@@ -151,7 +160,10 @@ impl State {
 
     /// Records a change. `path` is a source file whose text changed (an
     /// open document, or a file on disk), or `None` for a change that needs
-    /// a full analysis. Cancels the analysis in flight.
+    /// a full analysis. Cancels the analysis in flight, except a full one
+    /// when only a source file's text changed: its work is not thrown away
+    /// (a typist who never pauses would otherwise never see it finish); the
+    /// incremental analysis after its commit takes the edit in.
     pub fn note_change(&mut self, path: Option<PathBuf>) {
         self.revision += 1;
         let rev = self.revision;
@@ -159,14 +171,20 @@ impl State {
         // entries: full.
         let entry_target =
             |st: &State, p: &Path| st.last.as_ref().is_some_and(|a| a.is_entry_target(p));
-        match path {
+        let source_only = match path {
             Some(p) if !is_config_path(&p) && !entry_target(self, &p) => {
                 self.dirty.insert(p, rev);
+                true
             }
-            p => self.full.push((rev, p)),
-        }
-        if let Some(flag) = &self.running {
-            flag.store(true, std::sync::atomic::Ordering::Relaxed);
+            p => {
+                self.full.push((rev, p));
+                false
+            }
+        };
+        if let Some(r) = &self.running {
+            if !(r.full && source_only) {
+                r.cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
         }
     }
 

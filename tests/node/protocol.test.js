@@ -1,7 +1,7 @@
 // The language server over stdio, driven by vscode-languageserver-protocol,
 // the library under VS Code's language client.
 "use strict";
-const { test } = require("node:test");
+const { test, after } = require("node:test");
 const assert = require("node:assert/strict");
 const cp = require("node:child_process");
 const fs = require("node:fs");
@@ -21,8 +21,15 @@ function project(fixture) {
 
 const uri = (p) => pathToFileURL(p).href;
 
+// Every server started, so that a failing test cannot leave one running (and the run hanging).
+const children = [];
+after(() => {
+  for (const c of children) c.kill();
+});
+
 async function start(root, capabilities = {}) {
   const child = cp.spawn(BIN, [], { stdio: ["pipe", "pipe", "ignore"] });
+  children.push(child);
   const conn = rpc.createProtocolConnection(
     new rpc.StreamMessageReader(child.stdout),
     new rpc.StreamMessageWriter(child.stdin)
@@ -87,7 +94,7 @@ test("cross-file diagnostics, hover and a prompt exit", async () => {
     textDocument: { uri: uri(cfg) },
     position: { line: 6, character: 16 },
   });
-  assert.match(h.contents.value, /https:\/\/durable-lsp\.dev\/rules\/DO101/);
+  assert.match(h.contents.value, /docs\/rules\/DO101\.md/);
   const text = fs.readFileSync(src, "utf8");
   const lines = text.split("\n");
   const apiLine = lines.findIndex((l) => l.includes("env.COUNTER.idFromName"));
