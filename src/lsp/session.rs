@@ -171,10 +171,19 @@ impl State {
         // entries: full.
         let entry_target =
             |st: &State, p: &Path| st.last.as_ref().is_some_and(|a| a.is_entry_target(p));
+        // A source edit the running full analysis can hand over to the
+        // incremental one after it: an open document's, or a file the
+        // committed analysis knows. Any other file (one created while a
+        // folder was being watched) may be missed by the running analysis's
+        // walk: it starts again.
+        let known = |st: &State, p: &Path| {
+            st.docs.contains_key(p) || st.last.as_ref().is_some_and(|a| a.ws.files.contains_key(p))
+        };
         let source_only = match path {
             Some(p) if !is_config_path(&p) && !entry_target(self, &p) => {
+                let known = known(self, &p);
                 self.dirty.insert(p, rev);
-                true
+                known
             }
             p => {
                 self.full.push((rev, p));
