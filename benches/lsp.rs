@@ -144,6 +144,12 @@ fn main() {
         println!("hover with four pulls pending (2,000 files, after a config keystroke): p50 {p50:.1} ms, max {max:.1} ms (target ≤ 50 ms)");
         return;
     }
+    // `LSP_BENCH_ONLY=memory`: only the RSS around big documents
+    if std::env::var("LSP_BENCH_ONLY").as_deref() == Ok("memory") {
+        let (before, peak, after) = memory_after_big_documents(&target);
+        println!("resident memory around a 20 MB document opened and closed five times: {before:.0} MB before, {peak:.0} MB at the peak, {after:.0} MB after (target: within 50 MB of before)");
+        return;
+    }
     // `LSP_BENCH_ONLY=typing`: only the typist who never pauses
     if std::env::var("LSP_BENCH_ONLY").as_deref() == Ok("typing") {
         let ws = target.join("ws-100x20");
@@ -248,6 +254,10 @@ fn main() {
     let (hover_p50, hover_max) = hover_with_pulls_pending(&ws2000);
     println!("hover with four pulls pending (2,000 files, after a config keystroke): p50 {hover_p50:.1} ms, max {hover_max:.1} ms (target ≤ 50 ms)");
 
+    // 7. memory around a 20 MB document opened and closed five times
+    let (mem_before, mem_peak, mem_after) = memory_after_big_documents(&target);
+    println!("resident memory around a 20 MB document opened and closed five times: {mem_before:.0} MB before, {mem_peak:.0} MB at the peak, {mem_after:.0} MB after (target: within 50 MB of before)");
+
     // 6. a typist who never pauses, from the start (2,000 files)
     let (typing_p50, typing_max, typing_published, typing_settled) =
         typing(&ws2000, Duration::from_millis(300), 50);
@@ -266,6 +276,8 @@ fn main() {
         "hover_with_pulls_pending_ms_p50": hover_p50, "hover_with_pulls_pending_ms_max": hover_max,
         "typing_hover_ms_p50": typing_p50, "typing_hover_ms_max": typing_max,
         "typing_diagnostics_published": typing_published, "typing_settled_ms": typing_settled,
+        "rss_big_document_before_mb": mem_before, "rss_big_document_peak_mb": mem_peak,
+        "rss_big_document_after_mb": mem_after,
     });
     std::fs::write(
         target.join("lsp.json"),
@@ -667,4 +679,60 @@ fn typing(ws: &Path, every: Duration, keys: usize) -> (f64, f64, usize, f64) {
     s.stop();
     let max = hovers.iter().cloned().fold(0.0, f64::max);
     (pct(&mut hovers, 0.5), max, published, settled)
+}
+
+/// Memory given back: a 20 MB document opened and closed five times in a
+/// small workspace (each time until its diagnostics arrive, then closed
+/// until they are cleared). Returns the RSS before the first open, at its
+/// peak while open, and after the fifth close (MB).
+fn memory_after_big_documents(target: &Path) -> (f64, f64, f64) {
+    let ws = target.join("ws-big-doc");
+    gen::generate(&ws, 4, 6);
+    let ws = ws.canonicalize().unwrap();
+    let mut s = Server::start();
+    s.request(
+        "initialize",
+        json!({"processId": null, "rootUri": format!("file://{}", ws.display()),
+               "capabilities": {"general": {"positionEncodings": ["utf-16"]},
+                                "window": {"workDoneProgress": true}}}),
+    );
+    s.notify("initialized", json!({}));
+    loop {
+        let v =
+            s.rx.recv_timeout(Duration::from_secs(120))
+                .expect("progress");
+        s.answer(&v);
+        if v["method"] == "$/progress" && v["params"]["value"]["kind"] == "end" {
+            break;
+        }
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let before = s.rss_mb();
+    let file = ws.join("worker-000/src/big.ts");
+    let uri = format!("file://{}", file.display());
+    let mut line = String::from("export const big = [\n");
+    while line.len() < 20 * 1024 * 1024 {
+        line.push_str(
+            "  { id: 1, name: \"a Durable Object\", storage: env.NS_0.getByName(\"x\") },\n",
+        );
+    }
+    line.push_str("];\n");
+    let mut peak: f64 = 0.0;
+    for round in 0..5 {
+        s.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri, "languageId": "typescript", "version": round + 1, "text": line}}),
+        );
+        s.wait(&uri, |d| d.iter().any(|x| x["code"] == "DO100"));
+        peak = peak.max(s.rss_mb());
+        s.notify(
+            "textDocument/didClose",
+            json!({"textDocument": {"uri": uri}}),
+        );
+        s.wait(&uri, |d| d.is_empty());
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let after = s.rss_mb();
+    s.stop();
+    (before, peak, after)
 }

@@ -107,6 +107,10 @@ impl Backend {
 /// pull waits: a pull past its wait is refused and retriggered).
 const CONFIGURATION_WAIT: Duration = Duration::from_secs(10);
 
+/// Closing a document at least this large gives freed memory back to the
+/// system after the next analysis.
+const RELEASE_AFTER_CLOSE_BYTES: usize = 1024 * 1024;
+
 impl LanguageServer for Backend {
     async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
         let enc = convert::negotiate(
@@ -310,7 +314,12 @@ impl LanguageServer for Backend {
         let Some(path) = path_of(&params.text_document.uri) else {
             return;
         };
-        lock(&self.state).docs.remove(&path);
+        {
+            let mut st = lock(&self.state);
+            if let Some(doc) = st.docs.remove(&path) {
+                st.release_memory |= doc.text.len_bytes() >= RELEASE_AFTER_CLOSE_BYTES;
+            }
+        }
         self.changed(Some(path));
     }
 
@@ -388,6 +397,7 @@ impl LanguageServer for Backend {
 
 /// Serves LSP on stdin/stdout until `exit` or the end of stdin.
 pub fn run() -> Outcome {
+    scheduler::tune_allocator();
     // The TypeScript queries compile (about 50 ms) while the client starts
     // up, not when the first opened file is analysed.
     crate::syntax::queries::warm();

@@ -126,6 +126,9 @@ pub struct State {
     pub committed: u64,
     /// What each file was last sent (push) or will be answered (pull).
     pub published: HashMap<PathBuf, Vec<Diagnostic>>,
+    /// A large document was closed: once the analysis that still holds
+    /// its text is replaced, freed memory is given back to the system.
+    pub release_memory: bool,
     /// Before the first analysis: what the analysis of the opened files'
     /// Workers found (revision, their folders, findings by file), for pulls
     /// of those files at that revision.
