@@ -84,6 +84,9 @@ struct Job {
     /// The trees of the changed documents that have one.
     trees: Vec<(PathBuf, tree_sitter::Tree)>,
     prev: Option<Arc<Analysis>>,
+    /// For a full analysis, the committed one: files whose text is the
+    /// same keep their facts (a config keystroke parses nothing again).
+    reuse: Option<Arc<Analysis>>,
     overrides: Settings,
     encoding: Encoding,
     cancel: Arc<AtomicBool>,
@@ -130,6 +133,7 @@ impl Job {
             dirty,
             trees,
             prev: if full { None } else { st.last.clone() },
+            reuse: if full { st.last.clone() } else { None },
             overrides: st.overrides.clone(),
             encoding: st.encoding(),
             cancel,
@@ -262,7 +266,8 @@ impl Job {
                 (ws, per_worker)
             }
             None => {
-                let mut ws = Workspace::load(&guarded, &self.roots);
+                let prior = self.reuse.as_ref().map(|a| &a.ws.files);
+                let mut ws = Workspace::load_reusing(&guarded, &self.roots, prior);
                 if let Some(h) = self.history() {
                     h.attach(&mut ws);
                 }

@@ -164,6 +164,18 @@ impl Workspace {
     /// by name, and the configs that vite/vitest configs name with
     /// `configPath` (test harnesses).
     pub fn load(fs: &dyn FileSystem, roots: &[PathBuf]) -> Workspace {
+        Self::load_reusing(fs, roots, None)
+    }
+
+    /// [`Workspace::load`], taking each source file's facts from `prior`
+    /// (an earlier analysis's files) where its text is the same: a config
+    /// edit, which needs discovery again, does not parse every file again.
+    /// Module resolution is always redone (a config may change it).
+    pub fn load_reusing(
+        fs: &dyn FileSystem,
+        roots: &[PathBuf],
+        prior: Option<&HashMap<PathBuf, Arc<SourceFile>>>,
+    ) -> Workspace {
         crate::syntax::queries::warm();
         let mut configs: Vec<PathBuf> = Vec::new();
         let mut harness: BTreeSet<PathBuf> = BTreeSet::new();
@@ -258,7 +270,7 @@ impl Workspace {
                     .any(|c| c.parent() == dir && is_standard_config_name(file_name(c)))
             })
             .collect();
-        let mut ws = Self::from_configs_in(fs, configs, &harness, roots, &harness_main);
+        let mut ws = Self::from_configs_in(fs, configs, &harness, roots, &harness_main, prior);
         for path in typed_unread {
             ws.skipped.push(Skipped {
                 path,
@@ -286,7 +298,7 @@ impl Workspace {
         configs: Vec<PathBuf>,
         harness: &BTreeSet<PathBuf>,
     ) -> Workspace {
-        Self::from_configs_in(fs, configs, harness, &[], &HashMap::new())
+        Self::from_configs_in(fs, configs, harness, &[], &HashMap::new(), None)
     }
 
     fn from_configs_in(
@@ -295,6 +307,7 @@ impl Workspace {
         harness: &BTreeSet<PathBuf>,
         roots: &[PathBuf],
         harness_main: &HashMap<PathBuf, PathBuf>,
+        prior: Option<&HashMap<PathBuf, Arc<SourceFile>>>,
     ) -> Workspace {
         let mut ws = Workspace::default();
         let mut settings_cache: HashMap<PathBuf, Option<(PathBuf, Settings)>> = HashMap::new();
@@ -394,13 +407,17 @@ impl Workspace {
                 base: None,
             });
         }
-        ws.build_graphs(fs);
+        ws.build_graphs(fs, prior);
         ws
     }
 
     /// Parses every file reachable from every entry, a frontier at a time,
     /// in parallel.
-    fn build_graphs(&mut self, fs: &dyn FileSystem) {
+    fn build_graphs(
+        &mut self,
+        fs: &dyn FileSystem,
+        prior: Option<&HashMap<PathBuf, Arc<SourceFile>>>,
+    ) {
         let frontier: BTreeSet<PathBuf> = self
             .workers
             .iter()
@@ -411,7 +428,7 @@ impl Workspace {
             })
             .collect();
         let modules = Modules::new(fs);
-        self.load_files(fs, &modules, frontier, None);
+        self.load_files(fs, &modules, frontier, None, prior);
         self.compute_graphs();
     }
 
@@ -423,6 +440,7 @@ impl Workspace {
         modules: &Modules<'_>,
         mut frontier: BTreeSet<PathBuf>,
         trees: Option<&Trees>,
+        prior: Option<&HashMap<PathBuf, Arc<SourceFile>>>,
     ) {
         let mut seen: BTreeSet<PathBuf> = frontier.clone();
         while !frontier.is_empty() && self.files.len() < MAX_GRAPH_FILES {
@@ -436,7 +454,7 @@ impl Workspace {
             let parsed: Vec<(PathBuf, Loaded)> = batch
                 .into_par_iter()
                 .map(|p| {
-                    let r = load_source_with(fs, &p, trees).map(|sf| {
+                    let r = load_source_reusing(fs, &p, trees, prior).map(|sf| {
                         let mut edges = HashMap::new();
                         for dep in dependencies(&sf.facts) {
                             if !edges.contains_key(dep) {
@@ -562,7 +580,7 @@ impl Workspace {
             }
         }
         if !frontier.is_empty() {
-            self.load_files(fs, modules, frontier, trees);
+            self.load_files(fs, modules, frontier, trees, None);
         }
     }
 
@@ -588,7 +606,7 @@ impl Workspace {
         for p in &sources {
             self.files.remove(p);
         }
-        self.load_files(fs, &modules, sources.clone(), trees);
+        self.load_files(fs, &modules, sources.clone(), trees, None);
         // A graph can change only where it holds a changed file, or, when a
         // file appeared that was not there before, where some edge may now
         // reach it: then every graph is walked again.
@@ -991,6 +1009,34 @@ pub fn load_source_with(
     SourceFile::from_text(path, lang, text, ready)
 }
 
+/// [`load_source_with`], taking the facts of `prior`'s file of the same
+/// path when its text is the same (its module edges are left to resolve
+/// again).
+fn load_source_reusing(
+    fs: &dyn FileSystem,
+    path: &Path,
+    parsed: Option<&Trees>,
+    prior: Option<&HashMap<PathBuf, Arc<SourceFile>>>,
+) -> Result<SourceFile, Skip> {
+    let Some(old) = prior.and_then(|m| m.get(path)) else {
+        return load_source_with(fs, path, parsed);
+    };
+    let lang = Lang::from_path(path).ok_or(Skip::Binary)?;
+    let text = read_text(fs, path, syntax::max_source_bytes())?;
+    // facts cut short by the time budget are computed again
+    if *old.text == *text && old.lang == lang && old.facts.cut.is_none() {
+        return Ok(SourceFile {
+            edges: HashMap::new(),
+            ..(**old).clone()
+        });
+    }
+    let ready = parsed
+        .and_then(|t| t.get(path))
+        .filter(|(t, _)| **t == *text)
+        .map(|(_, tree)| tree.clone());
+    SourceFile::from_text(path, lang, text, ready)
+}
+
 impl SourceFile {
     /// A file's facts from its text, with its tree when the caller has one.
     pub fn from_text(
@@ -1248,6 +1294,40 @@ mod tests {
     use crate::project::fs::MemFs;
 
     const TWO: &str = "//- /api/wrangler.toml\nname = \"api\"\nmain = \"src/index.ts\"\n[[durable_objects.bindings]]\nname = \"S\"\nclass_name = \"Sessions\"\nscript_name = \"objects\"\n//- /api/src/index.ts\nexport default {};\n//- /objects/wrangler.toml\nname = \"objects\"\nmain = \"src/index.ts\"\n//- /objects/src/index.ts\nexport default {};\n";
+
+    /// A load that reuses an earlier one keeps the facts of files whose
+    /// text is the same, computes the others again, and resolves modules
+    /// again (a file created since changes where an import goes).
+    #[test]
+    fn a_load_reuses_the_facts_of_unchanged_files_only() {
+        let root = Path::new("/r");
+        let fixture = "//- /wrangler.toml\nname = \"w\"\nmain = \"src/index.ts\"\n//- /src/index.ts\nimport { a } from \"./a\";\nexport default {};\n//- /src/a.ts\nexport const a = 1;\n//- /src/b.ts\nexport class B {}\n";
+        let fs = MemFs::from_fixture(root, fixture);
+        let first = Workspace::load(&fs, &[root.to_path_buf()]);
+        let mut fs2 = MemFs::from_fixture(root, fixture);
+        fs2.insert(
+            root.join("src/index.ts"),
+            "import { a } from \"./a\";\nimport { B } from \"./b\";\nexport { B };\nexport default {};\n",
+        );
+        let second = Workspace::load_reusing(&fs2, &[root.to_path_buf()], Some(&first.files));
+        let a = root.join("src/a.ts");
+        let index = root.join("src/index.ts");
+        assert!(Arc::ptr_eq(&first.files[&a].facts, &second.files[&a].facts));
+        assert!(!Arc::ptr_eq(
+            &first.files[&index].facts,
+            &second.files[&index].facts
+        ));
+        // the new import is followed: b.ts is in the graph now
+        assert!(second.files.contains_key(&root.join("src/b.ts")));
+        assert!(!first.files.contains_key(&root.join("src/b.ts")));
+        assert_eq!(second.files[&a].edges, first.files[&a].edges);
+        let fresh = Workspace::load(&fs2, &[root.to_path_buf()]);
+        let mut got: Vec<_> = second.files.keys().collect();
+        let mut want: Vec<_> = fresh.files.keys().collect();
+        got.sort();
+        want.sort();
+        assert_eq!(got, want);
+    }
 
     #[test]
     fn main_is_probed_only_without_a_source_extension() {
