@@ -168,7 +168,7 @@ pub fn generate_dense(root: &Path, workers: usize, files: usize) -> (usize, usiz
 }
 
 #[allow(dead_code)]
-fn dense_class(w: usize, i: usize) -> String {
+pub fn dense_class(w: usize, i: usize) -> String {
     let mut s = format!(
         r#"import {{ DurableObject }} from "cloudflare:workers";
 
