@@ -338,7 +338,9 @@ try {
 // 3. The universal .vsix with no durable-lsp on PATH: an error that names the fixes.
 try {
   const bare = fs.mkdtempSync(path.join(os.tmpdir(), "durable-lsp-nopath-"));
-  const env = { ...process.env, PATH: [path.dirname(process.execPath), "/usr/bin", "/bin", bare].join(path.delimiter) };
+  // HOME too: the workbench resolves the login shell's environment, whose profile may put a
+  // durable-lsp on PATH (~/.cargo/bin after `cargo install`)
+  const env = { ...process.env, HOME: bare, PATH: [path.dirname(process.execPath), "/usr/bin", "/bin", bare].join(path.delimiter) };
   await session({ name: "nobinary", ext: universal, env }, async (page) => {
     let note = "";
     for (let i = 0; i < 60 && !note.includes("no server binary found"); i++) {
