@@ -66,6 +66,7 @@ pub fn start(
     // New folders are watched from another thread: the watcher cannot be
     // called from inside its own event handler.
     let (new_dirs, rx) = std::sync::mpsc::channel::<PathBuf>();
+    let (rescan_state, rescan_sched) = (state.clone(), sched.clone());
     let handler = move |res: notify::Result<notify::Event>| {
         let Ok(ev) = res else { return };
         let mut woke = false;
@@ -125,10 +126,21 @@ pub fn start(
         // Ends when the watcher (and with it the handler's sender) is gone.
         while let Ok(dir) = rx.recv() {
             let Some(w) = weak.upgrade() else { return };
-            let mut w = w.lock().unwrap_or_else(|e| e.into_inner());
-            for d in folders(&dir) {
-                let _ = w.watch(&d, RecursiveMode::NonRecursive);
+            {
+                let mut w = w.lock().unwrap_or_else(|e| e.into_inner());
+                // The folder first, then what it holds: a subfolder created
+                // after this watch raises an event of its own, one created
+                // before it is in the listing (`create_dir_all` makes both
+                // within microseconds).
+                let _ = w.watch(&dir, RecursiveMode::NonRecursive);
+                for d in folders(&dir) {
+                    let _ = w.watch(&d, RecursiveMode::NonRecursive);
+                }
             }
+            // Files created in the new folder before its watch was in place
+            // raised no event: the workspace is walked again now that it is.
+            lock(&rescan_state).note_change(None);
+            rescan_sched.wake();
         }
     });
     Some(WorkspaceWatcher { _watcher: watcher })

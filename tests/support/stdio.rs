@@ -28,7 +28,11 @@ pub fn spawn_with(bin: &str, args: &[&str]) -> Spawned {
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(if std::env::var_os("DURABLE_LSP_TEST_STDERR").is_some() {
+            Stdio::inherit()
+        } else {
+            Stdio::null()
+        })
         .spawn()
         .expect("the server starts");
     let stdin = child.stdin.take().unwrap();
