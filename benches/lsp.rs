@@ -98,6 +98,30 @@ impl Server {
         self.notify("initialized", json!({}));
         d
     }
+    /// A server initialized on `root` with `capabilities`, and `initialized` sent.
+    fn on(root: &Path, capabilities: Value) -> Server {
+        let mut s = Server::start();
+        s.request(
+            "initialize",
+            json!({"processId": null, "rootUri": format!("file://{}", root.display()),
+                   "capabilities": capabilities}),
+        );
+        s.notify("initialized", json!({}));
+        s
+    }
+    /// Waits for the end of a work-done progress (an analysis).
+    fn progress_end(&mut self) {
+        loop {
+            let v = self
+                .rx
+                .recv_timeout(Duration::from_secs(120))
+                .expect("progress");
+            self.answer(&v);
+            if v["method"] == "$/progress" && v["params"]["value"]["kind"] == "end" {
+                return;
+            }
+        }
+    }
     fn stop(mut self) {
         self.request("shutdown", Value::Null);
         self.notify("exit", Value::Null);
@@ -207,13 +231,7 @@ fn main() {
     let ws2000 = target.join("ws-100x20");
     gen::generate(&ws2000, 100, 20);
     let ws2000 = ws2000.canonicalize().unwrap();
-    let mut s = Server::start();
-    s.request(
-        "initialize",
-        json!({"processId": null, "rootUri": format!("file://{}", ws2000.display()),
-               "capabilities": {"window": {"workDoneProgress": true}}}),
-    );
-    s.notify("initialized", json!({}));
+    let mut s = Server::on(&ws2000, json!({"window": {"workDoneProgress": true}}));
     let probe = ws2000.join("worker-000/src/index.ts");
     let probe_uri = format!("file://{}", probe.display());
     let probe_text = std::fs::read_to_string(&probe).unwrap();
@@ -225,15 +243,7 @@ fn main() {
     );
     s.wait(&probe_uri, |d| d.iter().any(|x| x["code"] == "DO110"));
     // the opened file's Worker comes first: wait for the whole workspace
-    loop {
-        let v =
-            s.rx.recv_timeout(Duration::from_secs(120))
-                .expect("progress");
-        s.answer(&v);
-        if v["method"] == "$/progress" && v["params"]["value"]["kind"] == "end" {
-            break;
-        }
-    }
+    s.progress_end();
     let rss = s.rss_mb();
     println!("resident memory, 2,000-file workspace: {rss:.0} MB (target ≤ 200 MB)");
     s.stop();
@@ -315,15 +325,12 @@ fn main() {
 /// an edit and a hover in another Worker's file; the hover's latency from its
 /// send (p50, max).
 fn hover_with_pulls_pending(ws: &Path) -> (f64, f64) {
-    let mut s = Server::start();
-    s.request(
-        "initialize",
-        json!({"processId": null, "rootUri": format!("file://{}", ws.display()),
-               "capabilities": {"general": {"positionEncodings": ["utf-16"]},
+    let mut s = Server::on(
+        ws,
+        json!({"general": {"positionEncodings": ["utf-16"]},
                                 "textDocument": {"diagnostic": {"dynamicRegistration": false}},
-                                "workspace": {"diagnostics": {"refreshSupport": true}}}}),
+                                "workspace": {"diagnostics": {"refreshSupport": true}}}),
     );
-    s.notify("initialized", json!({}));
     // the first analysis is done when a workspace pull is answered
     while s
         .request("workspace/diagnostic", json!({"previousResultIds": []}))
@@ -411,13 +418,7 @@ fn hover_with_pulls_pending(ws: &Path) -> (f64, f64) {
 /// one finding) right after `initialized`: the time from the didOpen to
 /// that file's diagnostics.
 fn opened_first(ws: &Path) -> Duration {
-    let mut s = Server::start();
-    s.request(
-        "initialize",
-        json!({"processId": null, "rootUri": format!("file://{}", ws.display()),
-               "capabilities": {"general": {"positionEncodings": ["utf-16"]}}}),
-    );
-    s.notify("initialized", json!({}));
+    let mut s = Server::on(ws, json!({"general": {"positionEncodings": ["utf-16"]}}));
     let probe = ws.join("worker-000/src/index.ts");
     let uri = format!("file://{}", probe.display());
     let text = std::fs::read_to_string(&probe).unwrap();
@@ -657,13 +658,7 @@ fn burst(target: &Path) -> (f64, f64) {
 /// and max, how many diagnostics for the typed file arrived while typing,
 /// and the time from the last keystroke to the diagnostics of its text.
 fn typing(ws: &Path, every: Duration, keys: usize) -> (f64, f64, usize, f64) {
-    let mut s = Server::start();
-    s.request(
-        "initialize",
-        json!({"processId": null, "rootUri": format!("file://{}", ws.display()),
-               "capabilities": {"general": {"positionEncodings": ["utf-16"]}}}),
-    );
-    s.notify("initialized", json!({}));
+    let mut s = Server::on(ws, json!({"general": {"positionEncodings": ["utf-16"]}}));
     let file = ws.join("worker-000/src/index.ts");
     let uri = format!("file://{}", file.display());
     let base = std::fs::read_to_string(&file).unwrap();
@@ -762,23 +757,12 @@ fn memory_after_big_documents(target: &Path) -> (f64, f64, f64) {
     let ws = target.join("ws-big-doc");
     gen::generate(&ws, 4, 6);
     let ws = ws.canonicalize().unwrap();
-    let mut s = Server::start();
-    s.request(
-        "initialize",
-        json!({"processId": null, "rootUri": format!("file://{}", ws.display()),
-               "capabilities": {"general": {"positionEncodings": ["utf-16"]},
-                                "window": {"workDoneProgress": true}}}),
+    let mut s = Server::on(
+        &ws,
+        json!({"general": {"positionEncodings": ["utf-16"]},
+                                "window": {"workDoneProgress": true}}),
     );
-    s.notify("initialized", json!({}));
-    loop {
-        let v =
-            s.rx.recv_timeout(Duration::from_secs(120))
-                .expect("progress");
-        s.answer(&v);
-        if v["method"] == "$/progress" && v["params"]["value"]["kind"] == "end" {
-            break;
-        }
-    }
+    s.progress_end();
     std::thread::sleep(Duration::from_millis(300));
     let before = s.rss_mb();
     let file = ws.join("worker-000/src/big.ts");

@@ -1775,6 +1775,11 @@ fn a_settings_change_reaches_the_next_request() {
     std::fs::remove_dir_all(&root).ok();
 }
 
+/// A Worker `name` that binds `class` as `A` and creates it.
+fn one_binding(name: &str, class: &str) -> String {
+    format!("name = \"{name}\"\nmain = \"src/index.ts\"\ncompatibility_date = \"2025-10-01\"\n\n[[durable_objects.bindings]]\nname = \"A\"\nclass_name = \"{class}\"\n\n[[migrations]]\ntag = \"v1\"\nnew_sqlite_classes = [\"{class}\"]\n")
+}
+
 /// The opened file's Worker is analysed before the whole workspace: its
 /// diagnostics are published before the first full analysis ends (its
 /// `$/progress` end), and a pull for it is answered from that analysis.
@@ -1786,7 +1791,7 @@ fn the_opened_files_worker_goes_first() {
         write(
             &root,
             &format!("{dir}/wrangler.toml"),
-            &format!("name = \"{dir}\"\nmain = \"src/index.ts\"\ncompatibility_date = \"2025-10-01\"\n\n[[durable_objects.bindings]]\nname = \"A\"\nclass_name = \"{class}\"\n\n[[migrations]]\ntag = \"v1\"\nnew_sqlite_classes = [\"{class}\"]\n"),
+            &one_binding(dir, class),
         );
         write(
             &root,
@@ -1893,9 +1898,7 @@ fn hover_on_a_class_name_reads_the_class_model() {
 fn a_typist_who_never_pauses_still_gets_the_full_analysis() {
     let root = std::env::temp_dir().join(format!("durable-lsp-typist-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&root);
-    let config = |class: &str| {
-        format!("name = \"w\"\nmain = \"src/index.ts\"\ncompatibility_date = \"2025-10-01\"\n\n[[durable_objects.bindings]]\nname = \"A\"\nclass_name = \"{class}\"\n\n[[migrations]]\ntag = \"v1\"\nnew_sqlite_classes = [\"{class}\"]\n")
-    };
+    let config = |class: &str| one_binding("w", class);
     let source = "import { DurableObject } from \"cloudflare:workers\";\nimport { helper } from \"./helper\";\nexport class Room extends DurableObject {\n  async fetch() { this.ctx.storage.sql.exec(\"SELECT 1\"); return new Response(helper()); }\n  async alarm() { await this.ctx.storage.deleteAll(); }\n}\nexport default { fetch(req: Request, env: any) { return env.A.getByName(\"a\").fetch(req); } };\n";
     for i in 0..160 {
         write(&root, &format!("w{i:03}/wrangler.toml"), &config("Room"));

@@ -1002,6 +1002,17 @@ pub fn load_source_with(
 ) -> Result<SourceFile, Skip> {
     let lang = Lang::from_path(path).ok_or(Skip::Binary)?;
     let text = read_text(fs, path, syntax::max_source_bytes())?;
+    parse_with(path, lang, text, parsed)
+}
+
+/// A file's facts from text just read, with the editor's tree when it is of
+/// that same text.
+fn parse_with(
+    path: &Path,
+    lang: Lang,
+    text: Arc<str>,
+    parsed: Option<&Trees>,
+) -> Result<SourceFile, Skip> {
     let ready = parsed
         .and_then(|t| t.get(path))
         .filter(|(t, _)| **t == *text)
@@ -1030,11 +1041,7 @@ fn load_source_reusing(
             ..(**old).clone()
         });
     }
-    let ready = parsed
-        .and_then(|t| t.get(path))
-        .filter(|(t, _)| **t == *text)
-        .map(|(_, tree)| tree.clone());
-    SourceFile::from_text(path, lang, text, ready)
+    parse_with(path, lang, text, parsed)
 }
 
 impl SourceFile {
