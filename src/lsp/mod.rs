@@ -398,9 +398,6 @@ impl LanguageServer for Backend {
 /// Serves LSP on stdin/stdout until `exit` or the end of stdin.
 pub fn run() -> Outcome {
     scheduler::tune_allocator();
-    // The TypeScript queries compile (about 50 ms) while the client starts
-    // up, not when the first opened file is analysed.
-    crate::syntax::queries::warm();
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -14,9 +14,9 @@
 
 use super::analysis::Analysis;
 use super::convert;
-use super::session::{lock, State};
+use super::session::{lock, State, EDIT_PARSE_BUDGET};
 use crate::project::fs::{Cancellable, FileSystem, MemFs, OsFs};
-use crate::project::workspace::Trees;
+use crate::project::workspace::{Parsed, Trees};
 use crate::project::Workspace;
 use crate::rules;
 use crate::settings::Settings;
@@ -93,6 +93,10 @@ struct Job {
     progress: bool,
     /// No analysis is committed yet: the opened files' Workers go first.
     first: bool,
+    /// Fresh trees of changed documents that had none, parsed by this job
+    /// within [`EDIT_PARSE_BUDGET`]: (path, version, tree), given back to
+    /// the documents so the next edit is reparsed incrementally.
+    parsed: Mutex<Vec<(PathBuf, i32, tree_sitter::Tree)>>,
 }
 
 impl Job {
@@ -139,6 +143,7 @@ impl Job {
             cancel,
             progress: full && st.features.work_done_progress,
             first: st.last.is_none(),
+            parsed: Mutex::new(Vec::new()),
         })
     }
 
@@ -185,6 +190,61 @@ impl Job {
         out
     }
 
+    /// Parses the changed documents that have no tree (their parse on the
+    /// message path was cut, say while the first analysis kept the cores
+    /// busy): the analysis would parse them anyway, and a tree that took
+    /// less than [`EDIT_PARSE_BUDGET`] goes back to its document.
+    fn parse_treeless(&self, trees: &mut Trees) {
+        for (p, rope) in &self.docs {
+            if !self.dirty.contains(p)
+                || trees.contains_key(p)
+                || rope.len_bytes() > crate::syntax::max_source_bytes()
+            {
+                continue;
+            }
+            let text = rope.to_string();
+            let Some(lang) = crate::syntax::Lang::from_path(p) else {
+                continue;
+            };
+            let t = std::time::Instant::now();
+            let Some(tree) = crate::syntax::parse(lang, &text, None) else {
+                continue;
+            };
+            if t.elapsed() < EDIT_PARSE_BUDGET {
+                if let Some(v) = self.versions.get(p) {
+                    self.parsed.lock().unwrap_or_else(|e| e.into_inner()).push((
+                        p.clone(),
+                        *v,
+                        tree.clone(),
+                    ));
+                }
+            }
+            let text = Arc::from(text.as_str());
+            trees.insert(
+                p.clone(),
+                Parsed {
+                    text,
+                    tree,
+                    fresh: true,
+                },
+            );
+        }
+    }
+
+    /// Gives the trees [`Job::parse_treeless`] made to their documents when
+    /// they are still at the version parsed and have no tree.
+    fn give_trees_back(&self, st: &mut State) {
+        let parsed = std::mem::take(&mut *self.parsed.lock().unwrap_or_else(|e| e.into_inner()));
+        for (p, version, tree) in parsed {
+            if let Some(doc) = st.docs.get_mut(&p) {
+                if doc.version == version && doc.tree.is_none() {
+                    doc.tree = Some(tree);
+                    doc.parse_cut = false;
+                }
+            }
+        }
+    }
+
     /// The analysis of the Workers below `roots` only (see
     /// [`Job::preview_roots`]); `None` when cancelled.
     fn run_preview(&self, roots: &[PathBuf]) -> Option<Analysis> {
@@ -212,12 +272,19 @@ impl Job {
             .iter()
             .map(|(p, r)| (p.clone(), r.to_string()))
             .collect();
-        let trees: Trees = self
+        let mut trees: Trees = self
             .trees
             .iter()
             .filter_map(|(p, t)| {
                 let text = &texts.iter().find(|(d, _)| d == p)?.1;
-                Some((p.clone(), (Arc::from(text.as_str()), t.clone())))
+                Some((
+                    p.clone(),
+                    Parsed {
+                        text: Arc::from(text.as_str()),
+                        tree: t.clone(),
+                        fresh: false,
+                    },
+                ))
             })
             .collect();
         let fs = overlay(&self.roots, texts);
@@ -235,6 +302,7 @@ impl Job {
                 let t = std::time::Instant::now();
                 let mut ws = prev.ws.clone();
                 let cloned = t.elapsed();
+                self.parse_treeless(&mut trees);
                 let mut affected = ws.update_sources(&guarded, &self.dirty, Some(&trees));
                 let updated = t.elapsed();
                 // Rules that read beyond the graph (DO111 reads the tests
@@ -364,6 +432,7 @@ pub async fn run(client: Client, state: Arc<Mutex<State>>, sched: Arc<Scheduler>
         let cancelled = {
             let mut st = lock(&state);
             st.running = None;
+            job.give_trees_back(&mut st);
             job.cancel.load(Ordering::Relaxed)
         };
         match result {
@@ -536,7 +605,11 @@ pub(crate) fn analyse_now(state: &Mutex<State>) -> bool {
         return false;
     };
     let result = job.run();
-    lock(state).running = None;
+    {
+        let mut st = lock(state);
+        st.running = None;
+        job.give_trees_back(&mut st);
+    }
     match result {
         Some(a) => {
             let by_file = lsp_diagnostics(&a, job.encoding);
@@ -665,5 +738,69 @@ async fn publish(
                 .publish_diagnostics(u, diags, job.versions.get(&p).copied())
                 .await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lsp::session::Doc;
+
+    /// A document whose parse on the message path was cut (the cores were
+    /// busy) gets the analysis's fresh tree back, so the next keystroke is
+    /// reparsed incrementally instead of the analysis parsing the whole
+    /// file again; a document that moved on since keeps none.
+    #[test]
+    fn a_document_without_a_tree_gets_the_analysis_tree_back() {
+        let root = std::env::temp_dir().join(format!("durable-lsp-trees-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(root.join("src")).unwrap();
+        std::fs::write(
+            root.join("wrangler.toml"),
+            "name = \"w\"\nmain = \"src/index.ts\"\ncompatibility_date = \"2025-01-01\"\n",
+        )
+        .unwrap();
+        let index = root.join("src/index.ts");
+        let other = root.join("src/other.ts");
+        std::fs::write(&index, "export default {};\n").unwrap();
+        std::fs::write(&other, "export const x = 1;\n").unwrap();
+        let root = root.canonicalize().unwrap();
+        let (index, other) = (root.join("src/index.ts"), root.join("src/other.ts"));
+        let state = Mutex::new(State {
+            roots: vec![root.clone()],
+            ..Default::default()
+        });
+        lock(&state).note_change(None);
+        assert!(analyse_now(&state));
+        for p in [&index, &other] {
+            let mut doc = Doc::new(p, "export default { x: 1 };\n".into(), 1);
+            doc.tree = None;
+            doc.parse_cut = true;
+            let mut st = lock(&state);
+            st.docs.insert(p.clone(), doc);
+            st.note_change(Some(p.clone()));
+        }
+        // `other` moves on while the job runs: its tree would be stale.
+        let job = Job::take(&mut lock(&state)).unwrap();
+        lock(&state).docs.get_mut(&other).unwrap().version = 2;
+        assert!(job.run().is_some());
+        job.give_trees_back(&mut lock(&state));
+        let st = lock(&state);
+        let doc = &st.docs[&index];
+        assert!(doc.tree.is_some() && !doc.parse_cut);
+        assert_eq!(
+            doc.tree.as_ref().unwrap().root_node().to_sexp(),
+            crate::syntax::parse(
+                crate::syntax::Lang::TypeScript,
+                "export default { x: 1 };\n",
+                None
+            )
+            .unwrap()
+            .root_node()
+            .to_sexp()
+        );
+        assert!(st.docs[&other].tree.is_none());
+        drop(st);
+        let _ = std::fs::remove_dir_all(&root);
     }
 }

@@ -176,7 +176,6 @@ impl Workspace {
         roots: &[PathBuf],
         prior: Option<&HashMap<PathBuf, Arc<SourceFile>>>,
     ) -> Workspace {
-        crate::syntax::queries::warm();
         let mut configs: Vec<PathBuf> = Vec::new();
         let mut harness: BTreeSet<PathBuf> = BTreeSet::new();
         let mut harness_main: HashMap<PathBuf, PathBuf> = HashMap::new();
@@ -1015,9 +1014,13 @@ fn parse_with(
 ) -> Result<SourceFile, Skip> {
     let ready = parsed
         .and_then(|t| t.get(path))
-        .filter(|(t, _)| **t == *text)
-        .map(|(_, tree)| tree.clone());
-    SourceFile::from_text(path, lang, text, ready)
+        .filter(|p| *p.text == *text)
+        .map(|p| (p.tree.clone(), p.fresh));
+    match ready {
+        Some((tree, true)) => SourceFile::from_tree(path, lang, text, tree),
+        Some((tree, false)) => SourceFile::from_text(path, lang, text, Some(tree)),
+        None => SourceFile::from_text(path, lang, text, None),
+    }
 }
 
 /// [`load_source_with`], taking the facts of `prior`'s file of the same
@@ -1061,6 +1064,16 @@ impl SourceFile {
             None => syntax::parse(lang, &text, None)
                 .ok_or_else(|| Skip::Unreadable("the parser gave up".into()))?,
         };
+        SourceFile::from_tree(path, lang, text, tree)
+    }
+
+    /// A file's facts from its text and a fresh parse of that text.
+    pub fn from_tree(
+        path: &Path,
+        lang: Lang,
+        text: Arc<str>,
+        tree: tree_sitter::Tree,
+    ) -> Result<SourceFile, Skip> {
         let facts = syntax::typescript::facts(lang, &text, &tree);
         let suppressions = crate::suppress::find(&text, crate::suppress::CommentStyle::Slash);
         Ok(SourceFile {
@@ -1109,8 +1122,17 @@ impl Workspace {
     }
 }
 
-/// Trees an editor keeps for its open documents: path → (text, tree).
-pub type Trees = HashMap<PathBuf, (Arc<str>, tree_sitter::Tree)>;
+/// Trees of an editor's open documents, by path.
+pub type Trees = HashMap<PathBuf, Parsed>;
+
+/// A document's text and its tree.
+pub struct Parsed {
+    pub text: Arc<str>,
+    pub tree: tree_sitter::Tree,
+    /// A fresh parse of `text` (not an edited tree reparsed): it is what
+    /// `--check` would parse, errors and all.
+    pub fresh: bool,
+}
 
 /// Resolves `main` for one variant.
 pub fn find_entry(

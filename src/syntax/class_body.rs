@@ -270,6 +270,51 @@ fn push_named_children<'t>(n: Node<'t>, stack: &mut Vec<Node<'t>>) {
     stack[start..].reverse();
 }
 
+/// Whether `text` may hold an assignment whose left side is a member
+/// (`a.b = …`, `a.b ??= …`, `a[k] = …`, a destructuring assignment): a
+/// byte scan that may say yes wrongly (an `=` in a string or comment) but
+/// never says no to such an assignment.
+fn may_assign_member(text: &[u8]) -> bool {
+    let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80;
+    for (i, &b) in text.iter().enumerate() {
+        if b != b'=' {
+            continue;
+        }
+        // `==`, `=>` and the second `=` of `==`/`!=`/`<=`/`>=`
+        if matches!(text.get(i + 1), Some(b'=' | b'>')) {
+            continue;
+        }
+        let mut j = i;
+        // a compound operator: `+=`, `??=`, `>>>=`, `&&=`, …
+        while j > 0 && b"+-*/%&|^?<>".contains(&text[j - 1]) {
+            j -= 1;
+        }
+        if j == i && j > 0 && matches!(text[j - 1], b'=' | b'!') {
+            continue; // `==`, `!=`
+        }
+        while j > 0 && text[j - 1].is_ascii_whitespace() {
+            j -= 1;
+        }
+        match j.checked_sub(1).map(|k| text[k]) {
+            Some(c) if is_ident(c) || c == b'#' => {
+                while j > 0 && (is_ident(text[j - 1]) || text[j - 1] == b'#') {
+                    j -= 1;
+                }
+                while j > 0 && text[j - 1].is_ascii_whitespace() {
+                    j -= 1;
+                }
+                if j > 0 && text[j - 1] == b'.' {
+                    return true;
+                }
+            }
+            // `a[k] =`, `(a.b) =`, `[a.b, c] =`, `({ x: a.b } =`
+            Some(b']' | b')' | b'}') => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
 /// Reads the body of `class` (a class declaration or expression node).
 /// `has_base`: the class has an `extends` clause.
 pub fn class_body(class: Node, src: &[u8], has_base: bool, helpers: &Helpers) -> ClassBody {
@@ -360,6 +405,11 @@ pub fn class_body(class: Node, src: &[u8], has_base: bool, helpers: &Helpers) ->
             if let Some(p) = &p0 {
                 scope.bind(p, Some(Target::Ctx(Vec::new())));
             }
+        }
+        // Only an assignment to a member can make a field an alias: a
+        // root with none in its text is not walked twice.
+        if !may_assign_member(&src[r.node.byte_range()]) {
+            continue;
         }
         let mut sink = Vec::new();
         cx.walk(r.node, r.flags(), site, &mut scope, &mut sink);
@@ -506,9 +556,7 @@ fn read_item<'t>(item: Node<'t>, src: &[u8], members: &mut Vec<Member>, roots: &
             }
         }
         "public_field_definition" | "field_definition" => {
-            let name = item
-                .child_by_field_name("name")
-                .or_else(|| node_child(item, "property"));
+            let name = node_child(item, "name").or_else(|| node_child(item, "property"));
             let is_static = has_token(item, "static");
             let Some(value) = node_child(item, "value") else {
                 return;
@@ -591,8 +639,7 @@ fn ctor_params(ctor: Node, src: &[u8]) -> Vec<Param> {
         };
         let name = match node_kind(pattern) {
             "identifier" => Some(text_of(pattern, src).to_string()),
-            "assignment_pattern" => pattern
-                .child_by_field_name("left")
+            "assignment_pattern" => node_child(pattern, "left")
                 .filter(|l| node_kind(l) == "identifier")
                 .map(|l| text_of(l, src).to_string()),
             _ => None,
@@ -1205,9 +1252,7 @@ impl<'a, 't> Cx<'a, 't> {
         let Some(name) = node_child(n, "name") else {
             return;
         };
-        let target = n
-            .child_by_field_name("value")
-            .and_then(|v| self.target(v, fl, scope));
+        let target = node_child(n, "value").and_then(|v| self.target(v, fl, scope));
         match (node_kind(name), target) {
             ("identifier", t) => {
                 let s = self.text(name);
@@ -1561,6 +1606,36 @@ pub(super) fn has_token(n: Node, token: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_member_assignment_is_never_missed_by_the_prefilter() {
+        for yes in [
+            "this.sql = ctx.storage.sql",
+            "this.x ??= 1",
+            "this . x\n  = 1",
+            "this.#p = ctx",
+            "a[k] = v",
+            "[this.a, this.b] = pair",
+            "({ storage: this.s } = ctx)",
+            "(this.x) = 1",
+            "this.n += 1",
+            "this.n >>>= 1",
+            "x.y <= 3", // a wrong yes is only a walk more
+        ] {
+            assert!(may_assign_member(yes.as_bytes()), "{yes}");
+        }
+        for no in [
+            "const s = this.ctx.storage",
+            "let x = 1; x += 2",
+            "if (a === b || a !== c || a == d || a != e) {}",
+            "items.map((x) => x.id)",
+            "function f(a = this.x) {}",
+            "a >= b && c <= d",
+        ] {
+            assert!(!may_assign_member(no.as_bytes()), "{no}");
+        }
+    }
+
     use super::*;
     use crate::syntax::facts::FileFacts;
     use crate::syntax::{parse, typescript, Lang};

@@ -3,7 +3,7 @@
 pub mod class_body;
 pub mod facts;
 pub mod node;
-pub mod queries;
+pub mod shapes;
 pub mod typescript;
 
 pub use facts::FileFacts;

@@ -3,9 +3,9 @@
 use super::class_body::{self, has_token, Helpers};
 use super::facts::*;
 use super::node::{child as node_child, kind as node_kind};
-use super::{queries, Lang};
+use super::{shapes, Lang};
 use crate::text::Span;
-use tree_sitter::{Node, QueryCursor, StreamingIterator, Tree};
+use tree_sitter::{Node, Tree};
 
 /// Methods that only a Durable Object namespace has: `env.X.<method>` marks
 /// `X` as a DO binding. (`get` is shared with KV and is not listed.)
@@ -346,9 +346,7 @@ fn export(f: &mut FileFacts, stmt: Node, src: &[u8], h: &Helpers) {
     let is_default = has_token(stmt, "default");
     // `export type { X }` / `export type X = …` carry no value.
     let type_only = has_token(stmt, "type");
-    let source = stmt
-        .child_by_field_name("source")
-        .and_then(|s| string_value(s, src));
+    let source = node_child(stmt, "source").and_then(|s| string_value(s, src));
     if let Some(decl) = node_child(stmt, "declaration") {
         let names = declaration(f, decl, src, h);
         if is_default {
@@ -596,8 +594,7 @@ fn value_kind(f: &mut FileFacts, v: Node, src: &[u8], h: &Helpers) -> ValueKind 
         "class" => ValueKind::Class(class_fact(f, v, src, h)),
         "identifier" => ValueKind::Alias(text_of(v, src).to_string()),
         "call_expression" | "new_expression" | "await_expression" => {
-            let callee = v
-                .child_by_field_name("function")
+            let callee = node_child(v, "function")
                 .or_else(|| node_child(v, "constructor"))
                 .map(|c| text_of(c, src).to_string())
                 .unwrap_or_else(|| short(text_of(v, src)));
@@ -633,9 +630,7 @@ fn class_fact(f: &mut FileFacts, n: Node, src: &[u8], h: &Helpers) -> usize {
         let mut c2 = h.walk();
         let children: Vec<Node> = h.named_children(&mut c2).collect();
         let expr = match children.iter().find(|x| node_kind(**x) == "extends_clause") {
-            Some(ext) => ext
-                .child_by_field_name("value")
-                .or_else(|| ext.named_child(0)),
+            Some(ext) => node_child(*ext, "value").or_else(|| ext.named_child(0)),
             None => children
                 .first()
                 .copied()
@@ -689,14 +684,13 @@ fn class_fact(f: &mut FileFacts, n: Node, src: &[u8], h: &Helpers) -> usize {
     f.classes.len() - 1
 }
 
-/// How long one file's queries may take, in CPU time of the analysing
-/// thread. Unclosed nesting makes a query cursor's work grow with the square
-/// of the depth; past this the queries stop and the file's facts are
+/// How long the walk for one file's shapes may take, in CPU time of the
+/// analysing thread; past this the walk stops and the file's facts are
 /// partial. CPU time, not wall time: on a loaded machine a thread waits for
 /// a core, and a budget that counted the wait would cut files that an idle
 /// machine analyses whole (the same file must give the same facts in the
 /// editor and in CI).
-pub const QUERY_BUDGET: std::time::Duration = std::time::Duration::from_millis(250);
+pub const WALK_BUDGET: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// The CPU time the calling thread has used (wall time since `since` where
 /// the platform has no thread clock).
@@ -714,192 +708,146 @@ fn thread_time(since: std::time::Instant) -> std::time::Duration {
     }
     since.elapsed()
 }
-/// In-progress matches a query may keep.
-const MATCH_LIMIT: u32 = 256;
-
 fn run_queries(f: &mut FileFacts, lang: Lang, root: Node, src: &[u8]) {
-    let q = queries::get(lang);
-    let mut cursor = QueryCursor::new();
-    cursor.set_match_limit(MATCH_LIMIT);
+    // Each kind of shape is looked for only when its trigger word is in
+    // the text (a substring search is far cheaper than a walk).
+    let text = std::str::from_utf8(src).unwrap_or("");
+    let want = shapes::Wanted {
+        env: text.contains("env.") || text.contains("env?.") || text.contains("exports."),
+        env_types: lang.is_typescript() && text.contains("DurableObjectNamespace"),
+        globals: text.contains("addEventListener") || text.contains("exports"),
+    };
+    if !want.any() {
+        return;
+    }
     let wall = std::time::Instant::now();
     let started = thread_time(wall);
-    let over = std::cell::Cell::new(false);
-    let mut check = |_: &tree_sitter::QueryCursorState| {
-        if thread_time(wall).saturating_sub(started) > QUERY_BUDGET {
-            over.set(true);
-        }
-        over.get()
-    };
-    // Each query walks the whole tree; skip those whose trigger word the
-    // text does not contain (a substring search is far cheaper).
-    let text = std::str::from_utf8(src).unwrap_or("");
-    if text.contains("env.") || text.contains("env?.") || text.contains("exports.") {
-        let query = q.env_uses();
-        let binding = query.capture_index_for_name("env.binding");
-        let method = query.capture_index_for_name("env.method");
-        let sb = query.capture_index_for_name("stub.binding");
-        let sm = query.capture_index_for_name("stub.method");
-        let hf = query.capture_index_for_name("helper.fn");
-        let hb = query.capture_index_for_name("helper.binding");
-        let mut matches = cursor.matches_with_options(
-            query,
-            root,
-            src,
-            tree_sitter::QueryCursorOptions::new().progress_callback(&mut check),
-        );
-        while let Some(m) = matches.next() {
-            let get = |i: Option<u32>| {
-                m.captures
-                    .iter()
-                    .find(|c| Some(c.index) == i)
-                    .map(|c| c.node)
-            };
-            if let (Some(func), Some(b)) = (get(hf), get(hb)) {
-                let name = text_of(func, src);
-                if let Some(helper) = NAMESPACE_HELPERS.iter().find(|(_, n)| *n == name) {
-                    // Only the package's own helper: a local function of the
-                    // same name says nothing.
-                    let from_package = f.import_of(name).is_some_and(|imp| {
-                        imp.imported == Imported::Named(name.to_string())
-                            && (imp.source == helper.0
-                                || imp.source.starts_with(&format!("{}/", helper.0)))
-                    });
-                    if from_package {
-                        f.env_uses.push(EnvUse {
-                            binding: text_of(b, src).to_string(),
-                            method: name.to_string(),
-                            span: span(b),
-                            literals: Vec::new(),
-                        });
-                    }
-                }
-                continue;
-            }
-            if let (Some(b), Some(me)) = (get(sb), get(sm)) {
-                f.stub_calls.push(StubCall {
-                    binding: text_of(b, src).to_string(),
-                    method: text_of(me, src).to_string(),
-                    span: span(me),
+    let mut hits = Vec::new();
+    let whole = shapes::walk(
+        root,
+        src,
+        want,
+        || thread_time(wall).saturating_sub(started) > WALK_BUDGET,
+        |h| hits.push(h),
+    );
+    for h in hits {
+        take_hit(f, h, src);
+    }
+    if !whole {
+        f.cut = Some(format!(
+            "reading it took longer than {} ms (deeply nested or unclosed code), so what was found is partial",
+            WALK_BUDGET.as_millis()
+        ));
+    }
+}
+
+/// The facts of one shape found by [`shapes::walk`].
+fn take_hit(f: &mut FileFacts, h: shapes::Hit, src: &[u8]) {
+    match h {
+        shapes::Hit::Helper { func, binding: b } => {
+            let name = text_of(func, src);
+            if let Some(helper) = NAMESPACE_HELPERS.iter().find(|(_, n)| *n == name) {
+                // Only the package's own helper: a local function of the
+                // same name says nothing.
+                let from_package = f.import_of(name).is_some_and(|imp| {
+                    imp.imported == Imported::Named(name.to_string())
+                        && (imp.source == helper.0
+                            || imp.source.starts_with(&format!("{}/", helper.0)))
                 });
-                continue;
-            }
-            if let (Some(b), Some(me)) = (get(binding), get(method)) {
-                let method = text_of(me, src);
-                // `<holder>.exports.X.m()`: the object of `X` is `….exports`
-                let exports = b
-                    .parent()
-                    .and_then(|m| node_child(m, "object"))
-                    .filter(|o| node_kind(*o) == "member_expression")
-                    .filter(|o| {
-                        node_child(*o, "property").is_some_and(|p| text_of(p, src) == "exports")
-                    });
-                if let Some(o) = exports {
-                    // only a context's `exports`: `ctx.exports`, `this.ctx.exports`
-                    let holder = node_child(o, "object")
-                        .map(|h| text_of(h, src))
-                        .unwrap_or("");
-                    if (holder == "ctx" || holder.ends_with(".ctx"))
-                        && NAMESPACE_METHODS.contains(&method)
-                    {
-                        f.ctx_exports.push((text_of(b, src).to_string(), span(b)));
-                    }
-                    continue;
-                }
-                let mut literals = literal_args(me, src);
-                if method == "jurisdiction" {
-                    // `.jurisdiction("eu").getByName(…, { locationHint })`:
-                    // the options of the call chained on the subnamespace
-                    literals.extend(chained_options(me, src));
-                }
-                // `get` is shared with KV; with a `locationHint` it is a
-                // Durable Object namespace's.
-                let stub_get = method == "get"
-                    && literals
-                        .iter()
-                        .any(|l| l.key.as_deref() == Some("locationHint"));
-                if matches!(method, "get" | "getByName") {
-                    // `const stub = env.X.getByName(…)`: calls on `stub`
-                    for (m, sp) in calls_on_saved_stub(me, src) {
-                        f.stub_calls.push(StubCall {
-                            binding: text_of(b, src).to_string(),
-                            method: m,
-                            span: sp,
-                        });
-                    }
-                }
-                if NAMESPACE_METHODS.contains(&method) || stub_get {
+                if from_package {
                     f.env_uses.push(EnvUse {
                         binding: text_of(b, src).to_string(),
-                        method: method.to_string(),
+                        method: name.to_string(),
                         span: span(b),
-                        literals,
+                        literals: Vec::new(),
                     });
                 }
             }
         }
-    }
-    if let Some(query) = text
-        .contains("DurableObjectNamespace")
-        .then(|| q.env_types())
-        .flatten()
-    {
-        let tname = query.capture_index_for_name("type.name");
-        let mname = query.capture_index_for_name("member.name");
-        let mtype = query.capture_index_for_name("member.type");
-        let mut matches = cursor.matches_with_options(
-            query,
-            root,
-            src,
-            tree_sitter::QueryCursorOptions::new().progress_callback(&mut check),
-        );
-        while let Some(m) = matches.next() {
-            let get = |i: Option<u32>| {
-                m.captures
+        shapes::Hit::Stub { binding, method } => f.stub_calls.push(StubCall {
+            binding: text_of(binding, src).to_string(),
+            method: text_of(method, src).to_string(),
+            span: span(method),
+        }),
+        shapes::Hit::Env {
+            binding: b,
+            method: me,
+        } => {
+            let method = text_of(me, src);
+            // `<holder>.exports.X.m()`: the object of `X` is `….exports`
+            let exports = b
+                .parent()
+                .and_then(|m| node_child(m, "object"))
+                .filter(|o| node_kind(*o) == "member_expression")
+                .filter(|o| {
+                    node_child(*o, "property").is_some_and(|p| text_of(p, src) == "exports")
+                });
+            if let Some(o) = exports {
+                // only a context's `exports`: `ctx.exports`, `this.ctx.exports`
+                let holder = node_child(o, "object")
+                    .map(|h| text_of(h, src))
+                    .unwrap_or("");
+                if (holder == "ctx" || holder.ends_with(".ctx"))
+                    && NAMESPACE_METHODS.contains(&method)
+                {
+                    f.ctx_exports.push((text_of(b, src).to_string(), span(b)));
+                }
+                return;
+            }
+            let mut literals = literal_args(me, src);
+            if method == "jurisdiction" {
+                // `.jurisdiction("eu").getByName(…, { locationHint })`:
+                // the options of the call chained on the subnamespace
+                literals.extend(chained_options(me, src));
+            }
+            // `get` is shared with KV; with a `locationHint` it is a
+            // Durable Object namespace's.
+            let stub_get = method == "get"
+                && literals
                     .iter()
-                    .find(|c| Some(c.index) == i)
-                    .map(|c| c.node)
-            };
-            if let (Some(t), Some(n), Some(ty)) = (get(tname), get(mname), get(mtype)) {
-                if text_of(ty, src) == "DurableObjectNamespace" {
-                    f.env_members.push(EnvMember {
-                        type_name: text_of(t, src).to_string(),
-                        name: text_of(n, src).to_string(),
-                        span: span(n),
+                    .any(|l| l.key.as_deref() == Some("locationHint"));
+            if matches!(method, "get" | "getByName") {
+                // `const stub = env.X.getByName(…)`: calls on `stub`
+                for (m, sp) in calls_on_saved_stub(me, src) {
+                    f.stub_calls.push(StubCall {
+                        binding: text_of(b, src).to_string(),
+                        method: m,
+                        span: sp,
                     });
                 }
             }
-        }
-    }
-    if text.contains("addEventListener") || text.contains("exports") {
-        let query = q.globals();
-        let call = query.capture_index_for_name("call.name");
-        let obj = query.capture_index_for_name("cjs.object");
-        let prop = query.capture_index_for_name("cjs.property");
-        let cname = query.capture_index_for_name("cjs.name");
-        let mut matches = cursor.matches_with_options(
-            query,
-            root,
-            src,
-            tree_sitter::QueryCursorOptions::new().progress_callback(&mut check),
-        );
-        while let Some(m) = matches.next() {
-            let get = |i: Option<u32>| {
-                m.captures
-                    .iter()
-                    .find(|c| Some(c.index) == i)
-                    .map(|c| c.node)
-            };
-            if get(call).is_some() {
-                f.add_event_listener = true;
-                continue;
+            if NAMESPACE_METHODS.contains(&method) || stub_get {
+                f.env_uses.push(EnvUse {
+                    binding: text_of(b, src).to_string(),
+                    method: method.to_string(),
+                    span: span(b),
+                    literals,
+                });
             }
-            let (Some(o), Some(p)) = (get(obj), get(prop)) else {
-                continue;
-            };
+        }
+        shapes::Hit::EnvMember {
+            type_name,
+            name,
+            ty,
+        } => {
+            if text_of(ty, src) == "DurableObjectNamespace" {
+                f.env_members.push(EnvMember {
+                    type_name: text_of(type_name, src).to_string(),
+                    name: text_of(name, src).to_string(),
+                    span: span(name),
+                });
+            }
+        }
+        shapes::Hit::Listener => f.add_event_listener = true,
+        shapes::Hit::CommonJs {
+            object,
+            property,
+            name,
+        } => {
             let names = f.commonjs.get_or_insert_with(Vec::new);
-            match (text_of(o, src), text_of(p, src)) {
+            match (text_of(object, src), text_of(property, src)) {
                 ("module", "exports") => {
-                    if let Some(n) = get(cname) {
+                    if let Some(n) = name {
                         names.push(text_of(n, src).to_string());
                     }
                 }
@@ -907,12 +855,6 @@ fn run_queries(f: &mut FileFacts, lang: Lang, root: Node, src: &[u8]) {
                 _ => {}
             }
         }
-    }
-    if over.get() {
-        f.cut = Some(format!(
-            "its queries took longer than {} ms (deeply nested or unclosed code), so what they find is partial",
-            QUERY_BUDGET.as_millis()
-        ));
     }
 }
 
