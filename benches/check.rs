@@ -1,8 +1,10 @@
 //! `cargo bench --bench check`: `durable-lsp --check` over a generated
 //! workspace of 100 Workers × 20 TypeScript files (2,000 files of about 4 KB),
 //! against the floor: a bare read and tree-sitter parse of the same files.
-//! Both run as whole processes with 2 threads; each is timed 5 times and the
-//! median is reported, with the ratio. Results go to stdout and to
+//! Both run as whole processes with 2 threads, in turn, 7 times each; the
+//! medians are reported, with the median of the pairwise ratios; and the
+//! same against the floor with tree-sitter allocating through mimalloc, as
+//! the binary does. Results go to stdout and to
 //! `target/bench/check.json`.
 //!
 //! `BENCH_WORKERS` and `BENCH_FILES` change the size; `BENCH_DENSE=1` makes
@@ -20,7 +22,11 @@ use std::time::{Duration, Instant};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    if args.get(1).map(String::as_str) == Some("--bare-parse") {
+    if let Some(mode @ ("--bare-parse" | "--bare-parse-mimalloc")) = args.get(1).map(String::as_str)
+    {
+        if mode == "--bare-parse-mimalloc" {
+            durable_lsp::alloc::install();
+        }
         let n = bare_parse(Path::new(&args[2]));
         println!("{n}");
         return;
@@ -50,17 +56,18 @@ fn main() {
     );
 
     let me = std::env::current_exe().unwrap();
-    let floor = time(5, || {
+    let floor_with = |mode: &str| {
         let out = Command::new(&me)
-            .args(["--bare-parse", root.to_str().unwrap()])
+            .args([mode, root.to_str().unwrap()])
             .env("RAYON_NUM_THREADS", "2")
             .output()
             .unwrap();
         assert!(out.status.success());
         let parsed: usize = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
         assert_eq!(parsed, count, "the floor parsed every file");
-    });
-    let check = time(5, || {
+    };
+    let mut floor = || floor_with("--bare-parse");
+    let mut check = || {
         let out = Command::new(env!("CARGO_BIN_EXE_durable-lsp"))
             .args(["--check", root.to_str().unwrap(), "--format", "json"])
             .env("RAYON_NUM_THREADS", "2")
@@ -77,14 +84,29 @@ fn main() {
             workers + count,
             "every file was analysed"
         );
-    });
-    let ratio = check.as_secs_f64() / floor.as_secs_f64();
-    println!("bare parse (floor):   {:>8.1} ms (median of 5)", ms(floor));
-    println!("durable-lsp --check:  {:>8.1} ms (median of 5)", ms(check));
-    println!("ratio:                {ratio:>8.2}× (target ≤ 1.50×)");
+    };
+    let (floor, check_time, ratio) = paired(RUNS, &mut floor, &mut check);
+    // The binary parses with mimalloc; the same parse with it, for the
+    // share of the ratio that is the allocator's.
+    let mut floor_mi = || floor_with("--bare-parse-mimalloc");
+    let (floor_mi, _, ratio_mi) = paired(RUNS, &mut floor_mi, &mut check);
+    println!(
+        "bare parse (floor):   {:>8.1} ms (median of {RUNS})",
+        ms(floor)
+    );
+    println!(
+        "durable-lsp --check:  {:>8.1} ms (median of {RUNS})",
+        ms(check_time)
+    );
+    println!("ratio:                {ratio:>8.2}× (median of {RUNS} paired runs; target ≤ 1.50×)");
+    println!(
+        "the floor with tree-sitter on mimalloc, as the binary parses: {:.1} ms, ratio {ratio_mi:.2}×",
+        ms(floor_mi)
+    );
     let result = serde_json::json!({
         "workers": workers, "files": count, "bytes": bytes, "dense": dense,
-        "floor_ms": ms(floor), "check_ms": ms(check), "ratio": ratio,
+        "floor_ms": ms(floor), "check_ms": ms(check_time), "ratio": ratio,
+        "floor_mimalloc_ms": ms(floor_mi), "ratio_mimalloc_floor": ratio_mi,
     });
     std::fs::write(
         target.join(if dense {
@@ -108,17 +130,32 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-fn time(runs: usize, mut f: impl FnMut()) -> Duration {
-    f(); // warm the page cache
-    let mut v: Vec<Duration> = (0..runs)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed()
-        })
-        .collect();
-    v.sort();
-    v[runs / 2]
+/// Runs of each command.
+const RUNS: usize = 7;
+
+/// Times `a` (the floor) and `b` in turn, `runs` times each after one
+/// warm-up of each (the page cache): (median of `a`, median of `b`, median
+/// of the ratios `b`/`a` taken pair by pair, which a machine whose speed
+/// drifts during the bench moves least).
+fn paired(runs: usize, a: &mut impl FnMut(), b: &mut impl FnMut()) -> (Duration, Duration, f64) {
+    a();
+    b();
+    let (mut ta, mut tb, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..runs {
+        let t = Instant::now();
+        a();
+        let da = t.elapsed();
+        let t = Instant::now();
+        b();
+        let db = t.elapsed();
+        ratios.push(db.as_secs_f64() / da.as_secs_f64());
+        ta.push(da);
+        tb.push(db);
+    }
+    ta.sort();
+    tb.sort();
+    ratios.sort_by(f64::total_cmp);
+    (ta[runs / 2], tb[runs / 2], ratios[runs / 2])
 }
 
 /// The floor: read and parse every .ts/.tsx/.js below `root`, nothing else.

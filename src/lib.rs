@@ -2,6 +2,7 @@
 //!
 //! See ARCHITECTURE.md for the layers and the invariants between them.
 
+pub mod alloc;
 pub mod cli;
 pub mod config;
 pub mod history;

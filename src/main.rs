@@ -105,7 +105,12 @@ enum ColorArg {
     Never,
 }
 
+/// mimalloc (see `durable_lsp::alloc`).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
+    durable_lsp::alloc::install();
     let parsed = Args::command()
         .try_get_matches()
         .and_then(|m| Args::from_arg_matches(&m).map(|a| (m, a)));

@@ -397,7 +397,7 @@ impl LanguageServer for Backend {
 
 /// Serves LSP on stdin/stdout until `exit` or the end of stdin.
 pub fn run() -> Outcome {
-    scheduler::tune_allocator();
+    crate::alloc::for_server();
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -483,7 +483,7 @@ pub async fn run(client: Client, state: Arc<Mutex<State>>, sched: Arc<Scheduler>
             st.committed == st.revision && std::mem::take(&mut st.release_memory)
         };
         if release {
-            let _ = tokio::task::spawn_blocking(release_memory).await;
+            let _ = tokio::task::spawn_blocking(crate::alloc::release).await;
         }
     }
 }
@@ -617,42 +617,6 @@ pub(crate) fn analyse_now(state: &Mutex<State>) -> bool {
             true
         }
         None => false,
-    }
-}
-
-/// A long-running server's allocator settings (glibc): large blocks (a big
-/// document's text, a job's copy of it) always get their own mapping, which
-/// goes back to the system when freed. By default glibc raises that
-/// threshold after the first large free, and from then on serves such
-/// blocks from heaps it never shrinks: five opens and closes of a 20 MB
-/// document left the server 240 MB larger.
-pub fn tune_allocator() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only sets the allocator's parameters, before any
-    // thread of the server starts.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
-        libc::mallopt(libc::M_TRIM_THRESHOLD, 1024 * 1024);
-    }
-}
-
-/// Gives the heap's free pages back to the system. glibc's allocator keeps
-/// them for reuse, so a 20 MB document opened and closed would leave the
-/// server hundreds of MB larger for good; other allocators return memory
-/// by themselves.
-pub fn release_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        let t = std::time::Instant::now();
-        // SAFETY: malloc_trim only walks the allocator's own free lists.
-        unsafe {
-            libc::malloc_trim(0);
-        }
-        crate::log!(
-            Debug,
-            "released free memory in {:.1} ms",
-            t.elapsed().as_secs_f64() * 1000.0
-        );
     }
 }
 

@@ -2,64 +2,75 @@
 //! validates the C string of the kind on every call: the kind names of each
 //! grammar are read once into a table indexed by kind id.
 
-use std::cell::RefCell;
+use std::sync::OnceLock;
 use tree_sitter::{Language, Node};
 
 /// What is looked up once per grammar.
 struct Table {
     language: Language,
     kinds: Vec<&'static str>,
-    /// Field names met so far and their ids (`ts_node_child_by_field_name`
-    /// compares the name with every field of the grammar on each call).
-    fields: Vec<(&'static str, Option<std::num::NonZeroU16>)>,
+    /// Every field of the grammar with its id
+    /// (`ts_node_child_by_field_name` compares the name with every field of
+    /// the grammar on each call, through a C string).
+    fields: Vec<(&'static str, std::num::NonZeroU16)>,
 }
 
-thread_local! {
-    /// Per grammar (at most the three this crate parses).
-    static TABLES: RefCell<Vec<Table>> = const { RefCell::new(Vec::new()) };
+impl Table {
+    fn of(language: Language) -> Table {
+        let kinds = (0..language.node_kind_count())
+            .map(|i| language.node_kind_for_id(i as u16).unwrap_or(""))
+            .collect();
+        let fields = (1..=language.field_count() as u16)
+            .filter_map(|i| {
+                Some((
+                    language.field_name_for_id(i)?,
+                    std::num::NonZeroU16::new(i)?,
+                ))
+            })
+            .collect();
+        Table {
+            language,
+            kinds,
+            fields,
+        }
+    }
 }
 
-fn with_table<R>(n: Node, f: impl FnOnce(&mut Table) -> R) -> R {
-    let lang = n.language();
-    TABLES.with(|t| {
-        let mut t = t.borrow_mut();
-        let i = match t.iter().position(|e| e.language == *lang) {
-            Some(i) => i,
-            None => {
-                let kinds = (0..lang.node_kind_count())
-                    .map(|i| lang.node_kind_for_id(i as u16).unwrap_or(""))
-                    .collect();
-                t.push(Table {
-                    language: (*lang).clone(),
-                    kinds,
-                    fields: Vec::new(),
-                });
-                t.len() - 1
-            }
-        };
-        f(&mut t[i])
+/// The tables of the grammars this crate parses, built on first use and
+/// shared by every thread (a node's kind is asked for millions of times
+/// in a run: no lock, no thread-local, no C string on that path).
+fn tables() -> &'static [Table; 3] {
+    static TABLES: OnceLock<[Table; 3]> = OnceLock::new();
+    TABLES.get_or_init(|| {
+        [
+            Table::of(super::Lang::TypeScript.grammar()),
+            Table::of(super::Lang::Tsx.grammar()),
+            Table::of(super::Lang::JavaScript.grammar()),
+        ]
     })
+}
+
+fn table_of(n: Node) -> Option<&'static Table> {
+    let lang = n.language();
+    tables().iter().find(|t| t.language == *lang)
 }
 
 /// The child in field `name`, as `Node::child_by_field_name` gives it.
 pub fn child<'t>(n: Node<'t>, name: &'static str) -> Option<Node<'t>> {
-    let id = with_table(n, |t| {
-        if let Some((_, id)) = t.fields.iter().find(|(f, _)| *f == name) {
-            return *id;
-        }
-        let id = t.language.field_id_for_name(name);
-        t.fields.push((name, id));
-        id
-    })?;
+    let Some(t) = table_of(n) else {
+        return n.child_by_field_name(name);
+    };
+    let (_, id) = t.fields.iter().find(|(f, _)| *f == name)?;
     n.child_by_field_id(id.get())
 }
 
 /// The node's kind, as `Node::kind` gives it.
 pub fn kind<'t>(n: impl std::borrow::Borrow<Node<'t>>) -> &'static str {
     let n = *n.borrow();
-    let id = n.kind_id() as usize;
     // An `ERROR` node's id (u16::MAX) is outside the table.
-    with_table(n, |t| t.kinds.get(id).copied()).unwrap_or_else(|| n.kind())
+    table_of(n)
+        .and_then(|t| t.kinds.get(n.kind_id() as usize).copied())
+        .unwrap_or_else(|| n.kind())
 }
 
 #[cfg(test)]
