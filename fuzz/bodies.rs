@@ -107,6 +107,16 @@ pub fn edits(data: &[u8]) {
     let mut rope = ropey::Rope::from_str(init);
     let mut model = init.to_string();
     let mut tree = parse_rope(Lang::TypeScript, &rope, None);
+    // the facts of the text before each edit, whose class bodies the next
+    // facts may take
+    let mut prior: Option<SourceFile> = SourceFile::from_text(
+        Path::new("/e.ts"),
+        Lang::TypeScript,
+        std::sync::Arc::from(init),
+        None,
+        None,
+    )
+    .ok();
     let mut bytes = script.bytes();
     let mut next = move || bytes.next().map(u32::from);
     for _ in 0..64 {
@@ -172,19 +182,23 @@ pub fn edits(data: &[u8]) {
         }
         // what the engine extracts from the editor's tree is what `--check`
         // extracts from the text (unless a time budget cut either: then both
-        // are partial, and which part depends on the machine)
+        // are partial, and which part depends on the machine), class bodies
+        // taken from the facts before the edit included
         let text: std::sync::Arc<str> = std::sync::Arc::from(model.as_str());
-        let facts = |t: Option<tree_sitter::Tree>| {
-            SourceFile::from_text(Path::new("/e.ts"), Lang::TypeScript, text.clone(), t)
+        let facts = |t: Option<tree_sitter::Tree>, prior: Option<&SourceFile>| {
+            SourceFile::from_text(Path::new("/e.ts"), Lang::TypeScript, text.clone(), t, prior)
                 .ok()
                 .filter(|f| f.facts.cut.is_none())
-                .map(|f| format!("{:?}", f.facts))
         };
-        if let (Some(editor), Some(fresh)) = (facts(tree.clone()), facts(None)) {
+        let show = |f: &SourceFile| format!("{:?}", f.facts);
+        let editor = facts(tree.clone(), prior.as_ref());
+        if let (Some(editor), Some(fresh)) = (&editor, facts(None, None)) {
             assert_eq!(
-                editor, fresh,
+                show(editor),
+                show(&fresh),
                 "the editor's facts differ from a fresh parse's"
             );
         }
+        prior = editor;
     }
 }

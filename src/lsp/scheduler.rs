@@ -33,6 +33,11 @@ use tower_lsp_server::Client;
 /// Time without changes before an analysis starts.
 pub const DEBOUNCE: Duration = Duration::from_millis(15);
 
+/// The same when only source files changed since the last analysis: the
+/// incremental one after it costs little and is cancelled by the next
+/// keystroke, so it waits only for the messages of the same write.
+pub const SOURCE_DEBOUNCE: Duration = Duration::from_millis(2);
+
 /// Shared by the loop and the request handlers.
 pub struct Scheduler {
     wake: Notify,
@@ -379,8 +384,19 @@ pub async fn run(client: Client, state: Arc<Mutex<State>>, sched: Arc<Scheduler>
         sched.wake.notified().await;
         // Wait for a quiet moment: edits come in bursts.
         loop {
-            let rev = lock(&state).revision;
-            tokio::time::sleep(DEBOUNCE).await;
+            let (rev, quiet) = {
+                let st = lock(&state);
+                let source_only = st.full.is_empty() && st.last.is_some();
+                (
+                    st.revision,
+                    if source_only {
+                        SOURCE_DEBOUNCE
+                    } else {
+                        DEBOUNCE
+                    },
+                )
+            };
+            tokio::time::sleep(quiet).await;
             if lock(&state).revision == rev {
                 break;
             }

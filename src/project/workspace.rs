@@ -602,10 +602,13 @@ impl Workspace {
             .iter()
             .filter(|p| !self.files.contains_key(*p))
             .collect();
-        for p in &sources {
-            self.files.remove(p);
-        }
-        self.load_files(fs, &modules, sources.clone(), trees, None);
+        // The earlier facts of each changed file: the class bodies its edit
+        // did not touch are taken from them.
+        let earlier: HashMap<PathBuf, Arc<SourceFile>> = sources
+            .iter()
+            .filter_map(|p| Some((p.clone(), self.files.remove(p)?)))
+            .collect();
+        self.load_files(fs, &modules, sources.clone(), trees, Some(&earlier));
         // A graph can change only where it holds a changed file, or, when a
         // file appeared that was not there before, where some edge may now
         // reach it: then every graph is walked again.
@@ -1001,7 +1004,7 @@ pub fn load_source_with(
 ) -> Result<SourceFile, Skip> {
     let lang = Lang::from_path(path).ok_or(Skip::Binary)?;
     let text = read_text(fs, path, syntax::max_source_bytes())?;
-    parse_with(path, lang, text, parsed)
+    parse_with(path, lang, text, parsed, None)
 }
 
 /// A file's facts from text just read, with the editor's tree when it is of
@@ -1011,15 +1014,16 @@ fn parse_with(
     lang: Lang,
     text: Arc<str>,
     parsed: Option<&Trees>,
+    prior: Option<&SourceFile>,
 ) -> Result<SourceFile, Skip> {
     let ready = parsed
         .and_then(|t| t.get(path))
         .filter(|p| *p.text == *text)
         .map(|p| (p.tree.clone(), p.fresh));
     match ready {
-        Some((tree, true)) => SourceFile::from_tree(path, lang, text, tree),
-        Some((tree, false)) => SourceFile::from_text(path, lang, text, Some(tree)),
-        None => SourceFile::from_text(path, lang, text, None),
+        Some((tree, true)) => SourceFile::from_tree(path, lang, text, tree, prior),
+        Some((tree, false)) => SourceFile::from_text(path, lang, text, Some(tree), prior),
+        None => SourceFile::from_text(path, lang, text, None, prior),
     }
 }
 
@@ -1044,16 +1048,19 @@ fn load_source_reusing(
             ..(**old).clone()
         });
     }
-    parse_with(path, lang, text, parsed)
+    parse_with(path, lang, text, parsed, Some(old))
 }
 
 impl SourceFile {
-    /// A file's facts from its text, with its tree when the caller has one.
+    /// A file's facts from its text, with its tree when the caller has one,
+    /// taking the class bodies that did not change from `prior` (the same
+    /// file's earlier facts).
     pub fn from_text(
         path: &Path,
         lang: Lang,
         text: Arc<str>,
         tree: Option<tree_sitter::Tree>,
+        prior: Option<&SourceFile>,
     ) -> Result<SourceFile, Skip> {
         // An editor's incrementally reparsed tree is used only when it has
         // no syntax error: on broken text tree-sitter's error recovery can
@@ -1064,7 +1071,7 @@ impl SourceFile {
             None => syntax::parse(lang, &text, None)
                 .ok_or_else(|| Skip::Unreadable("the parser gave up".into()))?,
         };
-        SourceFile::from_tree(path, lang, text, tree)
+        SourceFile::from_tree(path, lang, text, tree, prior)
     }
 
     /// A file's facts from its text and a fresh parse of that text.
@@ -1073,8 +1080,15 @@ impl SourceFile {
         lang: Lang,
         text: Arc<str>,
         tree: tree_sitter::Tree,
+        prior: Option<&SourceFile>,
     ) -> Result<SourceFile, Skip> {
-        let facts = syntax::typescript::facts(lang, &text, &tree);
+        let prior = prior
+            .filter(|p| p.lang == lang && p.facts.cut.is_none())
+            .map(|p| syntax::typescript::Prior {
+                text: &p.text,
+                facts: &p.facts,
+            });
+        let facts = syntax::typescript::facts_reusing(lang, &text, &tree, prior);
         let suppressions = crate::suppress::find(&text, crate::suppress::CommentStyle::Slash);
         Ok(SourceFile {
             path: path.to_path_buf(),
@@ -1103,7 +1117,8 @@ impl Workspace {
             if *f.text == *text || text.len() > syntax::max_source_bytes() {
                 return None;
             }
-            let mut nf = SourceFile::from_text(path, f.lang, Arc::from(text), tree).ok()?;
+            let mut nf =
+                SourceFile::from_text(path, f.lang, Arc::from(text), tree, Some(f)).ok()?;
             nf.edges = f.edges.clone();
             let mut ws = self.clone();
             ws.files.insert(path.to_path_buf(), Arc::new(nf));

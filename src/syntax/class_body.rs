@@ -59,6 +59,46 @@ impl ClassBody {
     pub fn uses_of<'a>(&'a self, path: &'a [&'a str]) -> impl Iterator<Item = &'a CtxUse> + 'a {
         self.ctx_uses.iter().filter(move |u| u.is(path))
     }
+
+    /// This body with every span inside the class moved by `delta` bytes
+    /// (the class moved in its file); uses found in same-file helpers
+    /// (`via`) lie outside the class and keep theirs.
+    pub fn shifted(mut self, delta: isize) -> ClassBody {
+        let sh = |s: &mut Span| *s = s.shifted(delta);
+        if let Some(c) = &mut self.constructor {
+            sh(&mut c.span);
+            c.params.iter_mut().for_each(|p| sh(&mut p.span));
+            if let Some(sc) = &mut c.super_call {
+                sh(&mut sc.span);
+                sc.this_before.iter_mut().for_each(sh);
+                sc.return_before.iter_mut().for_each(sh);
+            }
+            c.calls.iter_mut().for_each(|k| sh(&mut k.span));
+        }
+        for m in &mut self.members {
+            sh(&mut m.name_span);
+            sh(&mut m.span);
+        }
+        for u in self.ctx_uses.iter_mut().filter(|u| u.via.is_none()) {
+            sh(&mut u.span);
+            sh(&mut u.name_span);
+            if let Some(call) = &mut u.called {
+                call.args.iter_mut().for_each(|a| sh(&mut a.span));
+            }
+        }
+        self.timers.iter_mut().for_each(sh);
+        self.new_websockets.iter_mut().for_each(sh);
+        self.accept_calls.iter_mut().for_each(sh);
+        self
+    }
+}
+
+/// What a class body reads outside its class: the file's helper functions.
+/// `text`: their names and texts; `place`: the same with where each starts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HelpersPrint {
+    pub text: u64,
+    pub place: u64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -221,6 +261,7 @@ pub enum ArgKind {
 #[derive(Default)]
 pub struct Helpers<'t> {
     fns: HashMap<String, Node<'t>>,
+    pub print: HelpersPrint,
 }
 
 impl<'t> Helpers<'t> {
@@ -258,7 +299,29 @@ impl<'t> Helpers<'t> {
                 _ => {}
             }
         }
-        Helpers { fns }
+        let print = HelpersPrint::of(&fns, src);
+        Helpers { fns, print }
+    }
+}
+
+impl HelpersPrint {
+    fn of(fns: &HashMap<String, Node>, src: &[u8]) -> HelpersPrint {
+        use std::hash::{Hash, Hasher};
+        let mut named: Vec<(&String, &Node)> = fns.iter().collect();
+        named.sort_by(|a, b| a.0.cmp(b.0));
+        let (mut text, mut place) = (
+            std::collections::hash_map::DefaultHasher::new(),
+            std::collections::hash_map::DefaultHasher::new(),
+        );
+        for (name, n) in named {
+            let body = &src[n.byte_range()];
+            (name, body).hash(&mut text);
+            (name, body, n.start_byte()).hash(&mut place);
+        }
+        HelpersPrint {
+            text: text.finish(),
+            place: place.finish(),
+        }
     }
 }
 
@@ -315,9 +378,17 @@ fn may_assign_member(text: &[u8]) -> bool {
     false
 }
 
+#[cfg(test)]
+thread_local! {
+    /// Class bodies walked on this thread (tests count what is reused).
+    pub static WALKED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 /// Reads the body of `class` (a class declaration or expression node).
 /// `has_base`: the class has an `extends` clause.
 pub fn class_body(class: Node, src: &[u8], has_base: bool, helpers: &Helpers) -> ClassBody {
+    #[cfg(test)]
+    WALKED.with(|w| w.set(w.get() + 1));
     let Some(body) = node_child(class, "body") else {
         return ClassBody::default();
     };

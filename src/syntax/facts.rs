@@ -175,6 +175,9 @@ pub struct FileFacts {
     /// Why the file's queries stopped before the end (hostile or
     /// half-typed text past the time budget): its facts are partial.
     pub cut: Option<String>,
+    /// The file's helper functions, which its class bodies may read (see
+    /// `typescript::facts_reusing`).
+    pub helpers: super::class_body::HelpersPrint,
 }
 
 impl FileFacts {

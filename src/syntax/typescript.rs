@@ -28,6 +28,21 @@ pub const NAMESPACE_HELPERS: &[(&str, &str)] = &[
 ];
 
 pub fn facts(lang: Lang, text: &str, tree: &Tree) -> FileFacts {
+    facts_reusing(lang, text, tree, None)
+}
+
+/// The facts of an earlier text of the same file, whose class bodies a new
+/// parse may take instead of walking them again.
+#[derive(Clone, Copy)]
+pub struct Prior<'p> {
+    pub text: &'p str,
+    pub facts: &'p FileFacts,
+}
+
+/// [`facts`], taking from `prior` the body of each class whose text is
+/// the same there and whose helpers are the same (an edit in one class of a
+/// file of many walks that class only). The result equals [`facts`]'s.
+pub fn facts_reusing(lang: Lang, text: &str, tree: &Tree, prior: Option<Prior>) -> FileFacts {
     let root = tree.root_node();
     let mut f = FileFacts {
         has_errors: root.has_error(),
@@ -35,10 +50,15 @@ pub fn facts(lang: Lang, text: &str, tree: &Tree) -> FileFacts {
     };
     let src = text.as_bytes();
     // Helper functions matter only to class bodies.
-    let h = if text.contains("class") {
+    let helpers = if text.contains("class") {
         Helpers::of(root, src)
     } else {
         Helpers::default()
+    };
+    f.helpers = helpers.print;
+    let h = Bodies {
+        helpers: &helpers,
+        prior,
     };
     let mut cursor = root.walk();
     for stmt in root.named_children(&mut cursor) {
@@ -229,7 +249,7 @@ fn spec_name(n: Node, src: &[u8]) -> String {
     string_value(n, src).unwrap_or_else(|| text_of(n, src).to_string())
 }
 
-fn top_level(f: &mut FileFacts, stmt: Node, src: &[u8], h: &Helpers) {
+fn top_level(f: &mut FileFacts, stmt: Node, src: &[u8], h: &Bodies) {
     match node_kind(stmt) {
         "import_statement" => import(f, stmt, src),
         "export_statement" => export(f, stmt, src, h),
@@ -342,7 +362,7 @@ fn add_import(
     );
 }
 
-fn export(f: &mut FileFacts, stmt: Node, src: &[u8], h: &Helpers) {
+fn export(f: &mut FileFacts, stmt: Node, src: &[u8], h: &Bodies) {
     let is_default = has_token(stmt, "default");
     // `export type { X }` / `export type X = …` carry no value.
     let type_only = has_token(stmt, "type");
@@ -472,7 +492,7 @@ fn unwrap_expr(mut n: Node) -> Node {
 }
 
 /// Records a top-level declaration; returns the names it binds.
-fn declaration(f: &mut FileFacts, n: Node, src: &[u8], h: &Helpers) -> Vec<(String, Span)> {
+fn declaration(f: &mut FileFacts, n: Node, src: &[u8], h: &Bodies) -> Vec<(String, Span)> {
     match node_kind(n) {
         "class_declaration" | "abstract_class_declaration" | "class" => {
             let idx = class_fact(f, n, src, h);
@@ -588,7 +608,7 @@ fn pattern_names(p: Node, src: &[u8]) -> Vec<(String, Span)> {
     out
 }
 
-fn value_kind(f: &mut FileFacts, v: Node, src: &[u8], h: &Helpers) -> ValueKind {
+fn value_kind(f: &mut FileFacts, v: Node, src: &[u8], h: &Bodies) -> ValueKind {
     let v = unwrap_expr(v);
     match node_kind(v) {
         "class" => ValueKind::Class(class_fact(f, v, src, h)),
@@ -618,7 +638,7 @@ fn short(text: &str) -> String {
     }
 }
 
-fn class_fact(f: &mut FileFacts, n: Node, src: &[u8], h: &Helpers) -> usize {
+fn class_fact(f: &mut FileFacts, n: Node, src: &[u8], h: &Bodies) -> usize {
     let name = node_child(n, "name");
     let mut base = None;
     let mut base_span = None;
@@ -669,7 +689,7 @@ fn class_fact(f: &mut FileFacts, n: Node, src: &[u8], h: &Helpers) -> usize {
             }
         }
     }
-    let body = class_body::class_body(n, src, base.is_some(), h);
+    let body = body_reusing(n, src, base.is_some(), h);
     f.classes.push(ClassFact {
         name: name.map(|x| text_of(x, src).to_string()),
         name_span: name
@@ -682,6 +702,38 @@ fn class_fact(f: &mut FileFacts, n: Node, src: &[u8], h: &Helpers) -> usize {
         body,
     });
     f.classes.len() - 1
+}
+
+/// What reading a class body needs beyond the class: the file's helper
+/// functions, and the prior facts it may take bodies from.
+struct Bodies<'h, 't, 'p> {
+    helpers: &'h Helpers<'t>,
+    prior: Option<Prior<'p>>,
+}
+
+/// The body of `class`: taken from the prior facts when a class there has
+/// the same text and the helpers it may read are the same (and, when it
+/// found uses inside them, at the same places), otherwise walked.
+fn body_reusing(class: Node, src: &[u8], has_base: bool, h: &Bodies) -> class_body::ClassBody {
+    let text = &src[class.byte_range()];
+    let reused = h
+        .prior
+        .filter(|p| p.facts.helpers.text == h.helpers.print.text)
+        .and_then(|p| {
+            let same_place = p.facts.helpers.place == h.helpers.print.place;
+            p.facts.classes.iter().find(|c| {
+                c.span.len() == text.len()
+                    && p.text.as_bytes().get(c.span.start..c.span.end) == Some(text)
+                    && (same_place || c.body.ctx_uses.iter().all(|u| u.via.is_none()))
+            })
+        });
+    match reused {
+        Some(c) => c
+            .body
+            .clone()
+            .shifted(class.start_byte() as isize - c.span.start as isize),
+        None => class_body::class_body(class, src, has_base, h.helpers),
+    }
 }
 
 /// How long the walk for one file's shapes may take, in CPU time of the
@@ -860,9 +912,81 @@ fn take_hit(f: &mut FileFacts, h: shapes::Hit, src: &[u8]) {
 
 #[cfg(test)]
 mod tests {
+
+    /// Facts read with a prior text's class bodies equal the facts read
+    /// from nothing, for edits inside a class, before it, in a helper, and
+    /// of a helper's place; only the classes whose text changed are walked.
+    #[test]
+    fn reused_class_bodies_equal_fresh_ones() {
+        let base = r#"import { DurableObject } from "cloudflare:workers";
+function migrate(storage) { storage.sql.exec("CREATE TABLE t (x)"); }
+export class A extends DurableObject {
+  constructor(ctx, env) { super(ctx, env); migrate(ctx.storage); }
+  async fetch() { this.ctx.storage.setAlarm(Date.now() + 1000); return new Response("a"); }
+  async alarm() { setTimeout(() => {}, 10); }
+}
+export class B extends DurableObject {
+  sql = this.ctx.storage.sql;
+  async fetch() { this.sql.exec("SELECT 1"); return new Response("b"); }
+}
+export class C extends DurableObject {
+  async fetch() { const [c, s] = Object.values(new WebSocketPair()); s.accept(); return new Response(null); }
+}
+"#;
+        let edits: Vec<(&str, String, usize)> = vec![
+            ("inside B", base.replace("SELECT 1", "SELECT 2"), 1),
+            // everything moves: A, which found uses in the helper, is walked
+            (
+                "before A",
+                base.replace("import {", "// a comment\nimport {"),
+                1,
+            ),
+            (
+                "in the helper",
+                base.replace("CREATE TABLE t", "CREATE TABLE u"),
+                3,
+            ),
+            (
+                "the helper moved",
+                base.replace("function migrate", "const pad = 1;\nfunction migrate"),
+                1,
+            ),
+            (
+                "B deleted",
+                {
+                    let a = base.find("export class B").unwrap();
+                    let c = base.find("export class C").unwrap();
+                    format!("{}{}", &base[..a], &base[c..])
+                },
+                0,
+            ),
+            ("unchanged", base.to_string(), 0),
+        ];
+        let lang = Lang::TypeScript;
+        let old_tree = super::super::parse(lang, base, None).unwrap();
+        let old = facts(lang, base, &old_tree);
+        for (what, text, walks) in edits {
+            let tree = super::super::parse(lang, &text, None).unwrap();
+            let fresh = facts(lang, &text, &tree);
+            let before = super::class_body::WALKED.with(|w| w.get());
+            let reused = facts_reusing(
+                lang,
+                &text,
+                &tree,
+                Some(Prior {
+                    text: base,
+                    facts: &old,
+                }),
+            );
+            let walked = super::class_body::WALKED.with(|w| w.get()) - before;
+            assert_eq!(format!("{reused:?}"), format!("{fresh:?}"), "{what}");
+            assert_eq!(walked, walks, "{what}: class bodies walked");
+        }
+    }
+
     use super::*;
 
-    /// The query budget's clock does not run while the thread waits (as it
+    /// The walk budget's clock does not run while the thread waits (as it
     /// does for a core on a loaded machine).
     #[cfg(unix)]
     #[test]

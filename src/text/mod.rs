@@ -25,6 +25,13 @@ impl Span {
     pub fn is_empty(&self) -> bool {
         self.start == self.end
     }
+    /// The same span `delta` bytes further on (back, when negative).
+    pub fn shifted(self, delta: isize) -> Span {
+        Span {
+            start: self.start.wrapping_add_signed(delta),
+            end: self.end.wrapping_add_signed(delta),
+        }
+    }
 }
 
 impl From<std::ops::Range<usize>> for Span {
