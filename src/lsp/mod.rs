@@ -194,6 +194,7 @@ impl LanguageServer for Backend {
                 "**/jsconfig*.json",
                 "**/durable-lsp.toml",
                 "**/pnpm-workspace.yaml",
+                "**/{package-lock.json,pnpm-lock.yaml,yarn.lock,bun.lock,bun.lockb}",
                 "**/{vite,vitest,rollup,remix,tsup,tsdown,webpack}.config.*",
                 "**/*.{ts,tsx,mts,cts,js,jsx,mjs,cjs}",
             ]

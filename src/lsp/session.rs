@@ -243,6 +243,11 @@ pub fn is_config_path(p: &Path) -> bool {
             || n == crate::settings::FILE_NAME
             || n == "package.json"
             || n == "pnpm-workspace.yaml"
+            // the versions DO601 and DO602 read
+            || matches!(
+                n,
+                "package-lock.json" | "pnpm-lock.yaml" | "yarn.lock" | "bun.lock" | "bun.lockb"
+            )
             || n == ".gitignore"
             || n.starts_with("tsconfig")
             || n.starts_with("jsconfig")
@@ -421,6 +426,24 @@ fn replace(rope: &mut ropey::Rope, s: usize, e: usize, text: &str) -> tree_sitte
 
 #[cfg(test)]
 mod tests {
+
+    /// A lockfile changes the toolchain versions DO601/DO602 read: a
+    /// change to one brings a full analysis (a new load, whose memo of
+    /// lockfile reads starts empty).
+    #[test]
+    fn lockfiles_are_config_paths() {
+        for n in [
+            "package-lock.json",
+            "pnpm-lock.yaml",
+            "yarn.lock",
+            "bun.lock",
+            "bun.lockb",
+        ] {
+            assert!(is_config_path(Path::new(&format!("/w/{n}"))), "{n}");
+        }
+        assert!(!is_config_path(Path::new("/w/src/lock.ts")));
+    }
+
     use super::*;
 
     /// A parse past its budget gives no tree (the analysis parses the text

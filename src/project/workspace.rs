@@ -111,6 +111,38 @@ pub struct Workspace {
     pub workers: Vec<Worker>,
     pub files: HashMap<PathBuf, Arc<SourceFile>>,
     pub skipped: Vec<Skipped>,
+    /// What rules read outside the graph once per load and share between
+    /// Workers (a monorepo's one lockfile, read for each of its Workers).
+    /// A change to such a file brings a full analysis, which starts empty.
+    pub memo: Arc<Memo>,
+}
+
+/// Results of reads keyed by (path, question), computed once per load.
+#[derive(Debug, Default)]
+pub struct Memo(std::sync::Mutex<HashMap<MemoKey, Option<Vec<String>>>>);
+
+type MemoKey = (PathBuf, String);
+
+impl Memo {
+    /// The answer for (`path`, `key`), computed by `f` the first time.
+    pub fn get_or(
+        &self,
+        path: &Path,
+        key: &str,
+        f: impl FnOnce() -> Option<Vec<String>>,
+    ) -> Option<Vec<String>> {
+        let k = (path.to_path_buf(), key.to_string());
+        if let Some(v) = self.0.lock().unwrap_or_else(|e| e.into_inner()).get(&k) {
+            return v.clone();
+        }
+        // computed outside the lock: two Workers may both read it once
+        let v = f();
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(k, v.clone());
+        v
+    }
 }
 
 /// `cloudflare.config.ts` and its JavaScript forms: the typed config of

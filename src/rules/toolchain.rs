@@ -9,6 +9,7 @@ use super::context::{VariantCx, WorkerCx};
 use super::diagnostic::Diagnostic;
 use super::registry::Code;
 use crate::project::fs::FileSystem;
+use crate::project::workspace::Memo;
 use std::path::{Path, PathBuf};
 
 /// `blockConcurrencyWhile` in a constructor does not hold back requests in
@@ -47,7 +48,7 @@ pub fn versions(cx: &mut WorkerCx, vc: &VariantCx) {
         let outdated: Vec<(String, String)> = BLOCK_CONCURRENCY_FIXED
             .iter()
             .filter_map(|(pkg, fixed)| {
-                let found = installed(cx.fs, cx.dir(), pkg)?;
+                let found = installed(cx.fs, &cx.ws.memo, cx.dir(), pkg)?;
                 (found.version < *fixed).then(|| {
                     (
                         format!("{pkg} {} ({})", found.text, found.source),
@@ -75,7 +76,9 @@ pub fn versions(cx: &mut WorkerCx, vc: &VariantCx) {
     }
     if cx.on(Code::DO602) && !id_names.is_empty() {
         let (pkg, broken) = ID_NAME_BROKEN;
-        if let Some(found) = installed(cx.fs, cx.dir(), pkg).filter(|f| f.version == broken) {
+        if let Some(found) =
+            installed(cx.fs, &cx.ws.memo, cx.dir(), pkg).filter(|f| f.version == broken)
+        {
             for (file, span) in &id_names {
                 cx.emit(Diagnostic::new(
                     Code::DO602,
@@ -103,13 +106,24 @@ pub struct Found {
 /// The version of `pkg` installed or locked for the package in `dir`: the
 /// nearest folder at or above `dir` with `node_modules/<pkg>` or a
 /// lockfile that names the package. A lockfile with several versions of it
-/// (other packages of a monorepo) gives none.
-pub fn installed(fs: &dyn FileSystem, dir: &Path, pkg: &str) -> Option<Found> {
+/// (other packages of a monorepo) gives none. Each file is read and searched
+/// once per load (`memo`), however many Workers share it.
+pub fn installed(fs: &dyn FileSystem, memo: &Memo, dir: &Path, pkg: &str) -> Option<Found> {
     for d in dir.ancestors() {
         let manifest = d.join("node_modules").join(pkg).join("package.json");
-        if let Ok(bytes) = fs.read(&manifest) {
-            let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
-            let text = v.get("version")?.as_str()?.to_string();
+        let version = memo.get_or(&manifest, "version", || {
+            let bytes = fs.read(&manifest).ok()?;
+            let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+            Some(
+                v.get("version")
+                    .and_then(|v| v.as_str())
+                    .map(str::to_string)
+                    .into_iter()
+                    .collect(),
+            )
+        });
+        if let Some(version) = version {
+            let text = version.into_iter().next()?;
             return Some(Found {
                 version: parse_version(&text)?,
                 text,
@@ -120,9 +134,12 @@ pub fn installed(fs: &dyn FileSystem, dir: &Path, pkg: &str) -> Option<Found> {
         let mut source = None;
         for (name, read) in LOCKFILES {
             let path: PathBuf = d.join(name);
-            let Ok(bytes) = fs.read(&path) else { continue };
-            let text = String::from_utf8_lossy(&bytes);
-            let found = read(&text, pkg);
+            let Some(found) = memo.get_or(&path, pkg, || {
+                let bytes = fs.read(&path).ok()?;
+                Some(read(&String::from_utf8_lossy(&bytes), pkg))
+            }) else {
+                continue;
+            };
             if !found.is_empty() {
                 versions = found;
                 source = Some(name.to_string());
@@ -144,7 +161,11 @@ pub fn installed(fs: &dyn FileSystem, dir: &Path, pkg: &str) -> Option<Found> {
         }
         // The package's own root ends the search once it has a lockfile
         // of any kind (a workspace member's lock lives at the root).
-        if LOCKFILES.iter().any(|(n, _)| fs.is_file(&d.join(n))) {
+        if LOCKFILES.iter().any(|(n, _)| {
+            let p = d.join(n);
+            memo.get_or(&p, "", || fs.is_file(&p).then(Vec::new))
+                .is_some()
+        }) {
             return None;
         }
     }
@@ -289,5 +310,57 @@ mod tests {
         assert_eq!(bun_lock(bun, "wrangler"), vec!["4.16.1"]);
         assert_eq!(parse_version("4.18.0-beta.1"), Some([4, 18, 0]));
         assert_eq!(parse_version("^4.18.0"), None);
+    }
+
+    /// A file system that counts reads of each path.
+    struct Counting(crate::project::fs::MemFs, std::sync::Mutex<Vec<PathBuf>>);
+
+    impl FileSystem for Counting {
+        fn read(&self, path: &Path) -> std::io::Result<std::sync::Arc<[u8]>> {
+            self.1.lock().unwrap().push(path.to_path_buf());
+            self.0.read(path)
+        }
+        fn is_file(&self, path: &Path) -> bool {
+            self.0.is_file(path)
+        }
+        fn is_dir(&self, path: &Path) -> bool {
+            self.0.is_dir(path)
+        }
+        fn find_files(&self, root: &Path, pred: &dyn Fn(&str) -> bool) -> Vec<PathBuf> {
+            self.0.find_files(root, pred)
+        }
+    }
+
+    /// A monorepo's one lockfile is read once per load, whatever the number
+    /// of Workers below it; each still gets the locked version.
+    #[test]
+    fn a_shared_lockfile_is_read_once_for_all_workers() {
+        let mut fs = crate::project::fs::MemFs::new();
+        fs.insert(
+            "/m/package-lock.json",
+            r#"{"lockfileVersion":3,"packages":{"node_modules/wrangler":{"version":"4.17.0"}}}"#,
+        );
+        let fs = Counting(fs, Default::default());
+        let memo = Memo::default();
+        for i in 0..20 {
+            let found = installed(&fs, &memo, Path::new(&format!("/m/apps/w{i}")), "wrangler");
+            assert_eq!(found.map(|f| f.version), Some([4, 17, 0]));
+        }
+        let reads = fs.1.lock().unwrap();
+        let root_lock = Path::new("/m/package-lock.json");
+        let lock_reads = reads.iter().filter(|p| *p == root_lock).count();
+        assert_eq!(lock_reads, 1);
+        // without the memo, each Worker reads it again
+        drop(reads);
+        for i in 0..3 {
+            installed(
+                &fs,
+                &Memo::default(),
+                Path::new(&format!("/m/apps/w{i}")),
+                "wrangler",
+            );
+        }
+        let again = fs.1.lock().unwrap();
+        assert_eq!(again.iter().filter(|p| *p == root_lock).count(), 4);
     }
 }
