@@ -1382,3 +1382,67 @@ export default { fetch(req: Request, env: any) { return env.A.getByName("a").fet
 "#,
     );
 }
+
+// ------------------------------------------------------ shared classes
+
+/// Two Workers reach one class in a shared package; one creates it
+/// KV-backed, the other SQLite-backed: SQL in it is one finding (not one per
+/// Worker), and it names the Worker where it holds and the one where it does
+/// not. A timer, wrong in both, is one finding naming no Worker.
+const SHARED: &str = r#"
+//- /a/wrangler.toml
+name = "a"
+main = "index.ts"
+compatibility_date = "2025-06-01"
+durable_objects.bindings = [{ name = "ROOM", class_name = "Room" }]
+migrations = [{ tag = "v1", new_classes = ["Room"] }]
+//- /a/index.ts
+export { Room } from "../shared/room";
+export default { async fetch(req: Request, env: any) { return env.ROOM.getByName("x").fetch(req); } };
+//- /b/wrangler.toml
+name = "b"
+main = "index.ts"
+compatibility_date = "2025-06-01"
+durable_objects.bindings = [{ name = "ROOM", class_name = "Room" }]
+migrations = [{ tag = "v1", new_sqlite_classes = ["Room"] }]
+//- /b/index.ts
+export { Room } from "../shared/room";
+export default { async fetch(req: Request, env: any) { return env.ROOM.getByName("x").fetch(req); } };
+//- /shared/room.ts
+import { DurableObject } from "cloudflare:workers";
+export class Room extends DurableObject {
+  async fetch() {
+    this.ctx.storage.sql.exec("SELECT 1");
+//  ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ DO301
+    setInterval(() => this.ctx.storage.put("t", Date.now()), 1000);
+//  ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ DO202
+    return new Response("x");
+  }
+}
+"#;
+
+#[test]
+fn a_class_shared_by_two_workers_is_one_finding_naming_where_they_disagree() {
+    check(SHARED);
+    let (text, _) = inline::parse(SHARED);
+    let root = std::path::Path::new("/t");
+    let fs = durable_lsp::project::fs::MemFs::from_fixture(root, &text);
+    let ws = durable_lsp::project::Workspace::load(&fs, &[root.to_path_buf()]);
+    let report = durable_lsp::rules::check(&ws, &fs);
+    let msg = |code: &str| {
+        let found: Vec<&String> = report
+            .diagnostics
+            .iter()
+            .filter(|d| d.code.as_str() == code)
+            .map(|d| &d.message)
+            .collect();
+        assert_eq!(found.len(), 1, "{code}: {found:?}");
+        found[0].clone()
+    };
+    assert!(
+        msg("DO301").ends_with("(in Worker `a`; not in `b`, which reaches the same class)"),
+        "{}",
+        msg("DO301")
+    );
+    assert!(!msg("DO202").contains("Worker `"), "{}", msg("DO202"));
+}

@@ -134,9 +134,11 @@ pub fn check_one(
 pub fn assemble(ws: &Workspace, per_worker: &[WorkerResult], overrides: &Settings) -> Report {
     let mut report = Report::default();
     let mut settings_reported = std::collections::BTreeSet::new();
-    for (w, r) in ws.workers.iter().zip(per_worker) {
+    let mut shared = SharedClasses::of(ws, per_worker);
+    for (wi, (w, r)) in ws.workers.iter().zip(per_worker).enumerate() {
         report.unknowns += r.unknowns;
         report.diagnostics.extend(r.diagnostics.iter().cloned());
+        shared.note(ws, wi, &r.diagnostics);
         if let Some(f) = &w.settings_file {
             if settings_reported.insert(f.clone()) {
                 for p in &w.settings.problems {
@@ -169,6 +171,7 @@ pub fn assemble(ws: &Workspace, per_worker: &[WorkerResult], overrides: &Setting
         });
     }
     report.diagnostics = merge_envs(std::mem::take(&mut report.diagnostics));
+    shared.name_disagreements(ws, &mut report.diagnostics);
     report.diagnostics =
         suppressions::apply(ws, overrides, std::mem::take(&mut report.diagnostics));
     report.diagnostics.sort_by(|a, b| {
@@ -180,6 +183,106 @@ pub fn assemble(ws: &Workspace, per_worker: &[WorkerResult], overrides: &Setting
         ))
     });
     report
+}
+
+/// Classes that more than one Worker checks (a package shared by a
+/// monorepo's Workers): which Workers' class models hold each, and which
+/// Workers raised each finding inside it. A finding raised by some of them
+/// only (a KV-backed class in one Worker, SQLite-backed in another) names
+/// where it holds and where it does not; one raised by all of them is
+/// reported once, as every finding is.
+struct SharedClasses {
+    /// (file, class index) → the Workers whose models hold the class
+    reach: BTreeMap<(PathBuf, usize), std::collections::BTreeSet<usize>>,
+    /// (file, span, code) → the Workers that raised it
+    raised: BTreeMap<(PathBuf, Span, Code), std::collections::BTreeSet<usize>>,
+}
+
+impl SharedClasses {
+    fn of(ws: &Workspace, per_worker: &[WorkerResult]) -> SharedClasses {
+        let mut reach: BTreeMap<(PathBuf, usize), std::collections::BTreeSet<usize>> =
+            BTreeMap::new();
+        for (wi, r) in per_worker.iter().enumerate().take(ws.workers.len()) {
+            for m in &r.classes {
+                for c in &m.classes {
+                    reach.entry((c.file.clone(), c.idx)).or_default().insert(wi);
+                }
+            }
+        }
+        reach.retain(|_, ws| ws.len() > 1);
+        SharedClasses {
+            reach,
+            raised: Default::default(),
+        }
+    }
+
+    /// The shared class (file, index) whose span holds `span` of `file`.
+    fn class_at(
+        &self,
+        ws: &Workspace,
+        file: &std::path::Path,
+        span: Span,
+    ) -> Option<(PathBuf, usize)> {
+        let sf = ws.file(file)?;
+        sf.facts
+            .classes
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.span.start <= span.start && span.end <= c.span.end)
+            .map(|(i, _)| (file.to_path_buf(), i))
+            .find(|k| self.reach.contains_key(k))
+    }
+
+    fn note(&mut self, ws: &Workspace, wi: usize, diags: &[Diagnostic]) {
+        if self.reach.is_empty() {
+            return;
+        }
+        for d in diags {
+            if self.class_at(ws, &d.file, d.span).is_some() {
+                self.raised
+                    .entry((d.file.clone(), d.span, d.code))
+                    .or_default()
+                    .insert(wi);
+            }
+        }
+    }
+
+    fn name_disagreements(&self, ws: &Workspace, diags: &mut [Diagnostic]) {
+        if self.reach.is_empty() {
+            return;
+        }
+        let raised = &self.raised;
+        let name = |wi: &usize| {
+            let w = &ws.workers[*wi];
+            let shown = w.config.variants().first().and_then(|v| v.worker_name());
+            match shown {
+                Some(n) => format!("`{n}`"),
+                None => format!("`{}`", w.config.path.display()),
+            }
+        };
+        for d in diags.iter_mut() {
+            let Some(key) = self.class_at(ws, &d.file, d.span) else {
+                continue;
+            };
+            let (Some(all), Some(by)) = (
+                self.reach.get(&key),
+                raised.get(&(d.file.clone(), d.span, d.code)),
+            ) else {
+                continue;
+            };
+            let missing: Vec<String> = all.difference(by).map(name).collect();
+            if missing.is_empty() {
+                continue;
+            }
+            let holds: Vec<String> = by.iter().map(name).collect();
+            d.message = format!(
+                "{} (in Worker {}; not in {}, which reaches the same class)",
+                d.message.trim_end_matches('.'),
+                holds.join(", "),
+                missing.join(", ")
+            );
+        }
+    }
 }
 
 /// One diagnostic per place and message: the same finding in several
