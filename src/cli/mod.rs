@@ -316,6 +316,9 @@ pub fn run_check(opts: &CheckOptions) -> Outcome {
     }
     let errors = checked.count(Severity::Error);
     let warnings = checked.count(Severity::Warning);
+    // The process ends next: freeing every file's facts one by one would
+    // only delay the exit (3% of a DO-dense workspace's run).
+    std::mem::forget(checked);
     if errors > 0 || (opts.deny_warnings && warnings > 0) {
         Outcome::Findings
     } else {

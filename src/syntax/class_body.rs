@@ -378,6 +378,87 @@ fn may_assign_member(text: &[u8]) -> bool {
     false
 }
 
+/// What [`Cx::walk`] does with a node, by kind: looked up in a table per
+/// grammar indexed by kind id, not by comparing the kind's name with each
+/// arm's names on every node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Walk {
+    /// Nothing under it can use the state object (names, literals, types).
+    Skip,
+    Function,
+    Class,
+    Block,
+    Declarator,
+    Assignment,
+    Return,
+    This,
+    Call,
+    New,
+    Member,
+    Subscript,
+    /// `(x)`, `x!`, `x as T`, `x satisfies T`, `<T>x`
+    Wrapper,
+    Other,
+}
+
+impl Walk {
+    fn named(kind: &str) -> Walk {
+        match kind {
+            "comment"
+            | "type_annotation"
+            | "type_arguments"
+            | "type_parameters"
+            | "type_identifier"
+            | "predefined_type"
+            | "property_identifier"
+            | "private_property_identifier"
+            | "shorthand_property_identifier"
+            | "identifier"
+            | "string"
+            | "number"
+            | "regex"
+            | "interface_declaration"
+            | "type_alias_declaration" => Walk::Skip,
+            "arrow_function"
+            | "function_expression"
+            | "function"
+            | "function_declaration"
+            | "generator_function"
+            | "generator_function_declaration"
+            | "method_definition" => Walk::Function,
+            "class" | "class_declaration" | "abstract_class_declaration" => Walk::Class,
+            "statement_block" => Walk::Block,
+            "variable_declarator" => Walk::Declarator,
+            "assignment_expression" | "augmented_assignment_expression" => Walk::Assignment,
+            "return_statement" => Walk::Return,
+            "this" => Walk::This,
+            "call_expression" => Walk::Call,
+            "new_expression" => Walk::New,
+            "member_expression" => Walk::Member,
+            "subscript_expression" => Walk::Subscript,
+            "parenthesized_expression"
+            | "non_null_expression"
+            | "as_expression"
+            | "satisfies_expression"
+            | "type_assertion" => Walk::Wrapper,
+            _ => Walk::Other,
+        }
+    }
+
+    fn of(n: Node) -> Walk {
+        static TABLES: std::sync::OnceLock<Vec<Vec<Walk>>> = std::sync::OnceLock::new();
+        let tables = TABLES.get_or_init(|| {
+            super::node::grammar_kinds()
+                .iter()
+                .map(|kinds| kinds.iter().map(|k| Walk::named(k)).collect())
+                .collect()
+        });
+        super::node::grammar_of(n)
+            .and_then(|g| tables[g].get(n.kind_id() as usize).copied())
+            .unwrap_or_else(|| Walk::named(n.kind()))
+    }
+}
+
 #[cfg(test)]
 thread_local! {
     /// Class bodies walked on this thread (tests count what is reused).
@@ -866,30 +947,10 @@ impl<'a, 't> Cx<'a, 't> {
                 bcw_arg: false,
                 ..fl
             };
-            let kind = node_kind(n);
-            match kind {
-                "comment"
-                | "type_annotation"
-                | "type_arguments"
-                | "type_parameters"
-                | "type_identifier"
-                | "predefined_type"
-                | "property_identifier"
-                | "private_property_identifier"
-                | "shorthand_property_identifier"
-                | "identifier"
-                | "string"
-                | "number"
-                | "regex"
-                | "interface_declaration"
-                | "type_alias_declaration" => {}
-                "arrow_function"
-                | "function_expression"
-                | "function"
-                | "function_declaration"
-                | "generator_function"
-                | "generator_function_declaration"
-                | "method_definition" => {
+            match Walk::of(n) {
+                Walk::Skip => {}
+                Walk::Function => {
+                    let kind = node_kind(n);
                     stack.push(Frame::Pop(scope.mark()));
                     for p in param_patterns(n) {
                         for name in pattern_names(p, self.src) {
@@ -905,7 +966,7 @@ impl<'a, 't> Cx<'a, 't> {
                         stack.push(Frame::Visit(b, inner));
                     }
                 }
-                "class" | "class_declaration" | "abstract_class_declaration" => {
+                Walk::Class => {
                     let inner = Flags {
                         class_this: false,
                         nested: true,
@@ -913,29 +974,29 @@ impl<'a, 't> Cx<'a, 't> {
                     };
                     self.push_children(n, inner, &mut stack);
                 }
-                "statement_block" => {
+                Walk::Block => {
                     stack.push(Frame::Pop(scope.mark()));
                     self.push_children(n, plain, &mut stack);
                 }
-                "variable_declarator" => {
+                Walk::Declarator => {
                     self.declarator(n, fl, site, scope, sink);
                     if let Some(v) = node_child(n, "value") {
                         stack.push(Frame::Visit(v, plain));
                     }
                 }
-                "assignment_expression" | "augmented_assignment_expression" => {
+                Walk::Assignment => {
                     if !site.record {
                         self.assignment(n, fl, site, scope);
                     }
                     self.push_children(n, plain, &mut stack);
                 }
-                "return_statement" => {
+                Walk::Return => {
                     if let Some(t) = self.ctor.as_mut().filter(|_| site.is_ctor && !fl.nested) {
                         t.first_return.get_or_insert(span(n));
                     }
                     self.push_children(n, plain, &mut stack);
                 }
-                "this" => {
+                Walk::This => {
                     if let Some(t) = self
                         .ctor
                         .as_mut()
@@ -944,8 +1005,8 @@ impl<'a, 't> Cx<'a, 't> {
                         t.first_this.get_or_insert(span(n));
                     }
                 }
-                "call_expression" => self.call(n, fl, site, scope, sink, &mut stack),
-                "new_expression" => {
+                Walk::Call => self.call(n, fl, site, scope, sink, &mut stack),
+                Walk::New => {
                     if site.record && site.via.is_none() {
                         let ctor = node_child(n, "constructor");
                         if ctor.is_some_and(|c| {
@@ -958,7 +1019,7 @@ impl<'a, 't> Cx<'a, 't> {
                     }
                     self.push_children(n, plain, &mut stack);
                 }
-                "member_expression" => {
+                Walk::Member => {
                     if !fl.in_chain {
                         self.read(n, fl, site, scope, sink);
                     }
@@ -970,7 +1031,7 @@ impl<'a, 't> Cx<'a, 't> {
                         stack.push(Frame::Visit(obj, f));
                     }
                 }
-                "subscript_expression" => {
+                Walk::Subscript => {
                     if !fl.in_chain {
                         self.read(n, fl, site, scope, sink);
                     }
@@ -987,11 +1048,7 @@ impl<'a, 't> Cx<'a, 't> {
                         stack.push(Frame::Visit(obj, f));
                     }
                 }
-                "parenthesized_expression"
-                | "non_null_expression"
-                | "as_expression"
-                | "satisfies_expression"
-                | "type_assertion" => {
+                Walk::Wrapper => {
                     if !fl.in_chain {
                         self.read(n, fl, site, scope, sink);
                     }
@@ -1003,7 +1060,7 @@ impl<'a, 't> Cx<'a, 't> {
                         stack.push(Frame::Visit(inner, f));
                     }
                 }
-                _ => self.push_children(n, plain, &mut stack),
+                Walk::Other => self.push_children(n, plain, &mut stack),
             }
         }
     }

@@ -55,6 +55,19 @@ fn table_of(n: Node) -> Option<&'static Table> {
     tables().iter().find(|t| t.language == *lang)
 }
 
+/// Which of the grammars (an index into [`grammar_kinds`]) `n` is of.
+pub fn grammar_of(n: Node) -> Option<usize> {
+    let lang = n.language();
+    tables().iter().position(|t| t.language == *lang)
+}
+
+/// The kind names of each grammar, indexed by kind id: for tables of
+/// one's own keyed by kind (see `class_body::Walk`).
+pub fn grammar_kinds() -> [&'static [&'static str]; 3] {
+    let t = tables();
+    [&t[0].kinds, &t[1].kinds, &t[2].kinds]
+}
+
 /// The child in field `name`, as `Node::child_by_field_name` gives it.
 pub fn child<'t>(n: Node<'t>, name: &'static str) -> Option<Node<'t>> {
     let Some(t) = table_of(n) else {
