@@ -262,11 +262,18 @@ impl Job {
         let guarded = Cancellable::new(fs.clone(), self.cancel.clone());
         let ws = Workspace::load(&guarded, roots);
         let mut per_worker = Vec::with_capacity(ws.workers.len());
+        let runs = rules::ClassRuns::default();
         for i in 0..ws.workers.len() {
             if self.cancel.load(Ordering::Relaxed) {
                 return None;
             }
-            per_worker.push(rules::check_one(&ws, &guarded, i, &self.overrides));
+            per_worker.push(rules::check_one_in(
+                &ws,
+                &guarded,
+                i,
+                &self.overrides,
+                &runs,
+            ));
         }
         Some(Analysis::new(ws, fs, per_worker, &self.overrides))
     }
@@ -323,11 +330,12 @@ impl Job {
                     }
                 }
                 let mut per_worker = prev.per_worker.clone();
+                let runs = rules::ClassRuns::default();
                 for i in affected {
                     if cancelled() {
                         return None;
                     }
-                    per_worker[i] = rules::check_one(&ws, &guarded, i, &self.overrides);
+                    per_worker[i] = rules::check_one_in(&ws, &guarded, i, &self.overrides, &runs);
                 }
                 crate::log!(
                     Debug,
@@ -345,11 +353,18 @@ impl Job {
                     h.attach(&mut ws);
                 }
                 let mut per_worker = Vec::with_capacity(ws.workers.len());
+                let runs = rules::ClassRuns::default();
                 for i in 0..ws.workers.len() {
                     if cancelled() {
                         return None;
                     }
-                    per_worker.push(rules::check_one(&ws, &guarded, i, &self.overrides));
+                    per_worker.push(rules::check_one_in(
+                        &ws,
+                        &guarded,
+                        i,
+                        &self.overrides,
+                        &runs,
+                    ));
                 }
                 (ws, per_worker)
             }

@@ -4,7 +4,7 @@
 //! fires them, and a rule that needs the full member list stays silent on a
 //! class whose base comes from a package.
 
-use super::context::{VariantCx, WorkerCx};
+use super::context::{ClassKey, VariantCx, WorkerCx};
 use super::diagnostic::Diagnostic;
 use super::model::{ClassModel, DoBase, DoClass};
 use super::registry::{Code, Severity};
@@ -25,32 +25,107 @@ const MAX_AUTO_RESPONSE: usize = 2048;
 /// The compatibility date from which `deleteAll()` also deletes the alarm.
 const DELETE_ALL_DELETES_ALARM: &str = "2026-02-24";
 
+/// Class bodies checked since the process started (tests count them).
+pub static CLASS_CHECKS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// The codes of the class-body family.
+pub const CODES: &[Code] = &[
+    Code::DO201,
+    Code::DO202,
+    Code::DO203,
+    Code::DO204,
+    Code::DO205,
+    Code::DO206,
+    Code::DO207,
+    Code::DO208,
+    Code::DO301,
+    Code::DO302,
+    Code::DO303,
+    Code::DO304,
+    Code::DO305,
+    Code::DO306,
+    Code::DO401,
+    Code::DO402,
+    Code::DO403,
+    Code::DO404,
+    Code::DO405,
+    Code::DO406,
+];
+
+fn delete_all_keeps_alarm(vc: &VariantCx) -> bool {
+    let date = vc.v.compatibility_date().map(|d| d.value.as_str());
+    let flag =
+        vc.v.compatibility_flags()
+            .iter()
+            .any(|f| f.value == "delete_all_deletes_alarm");
+    date.is_some_and(|d| d < DELETE_ALL_DELETES_ALARM) && !flag
+}
+
 pub fn check(cx: &mut WorkerCx, vc: &VariantCx, model: &ClassModel) {
-    let ws = cx.ws;
     for class in &model.classes {
-        let Some(sf) = ws.file(&class.file) else {
+        let Some(runs) = cx.class_runs else {
+            check_class(cx, vc, class);
             continue;
         };
-        let Some(fact) = sf.facts.classes.get(class.idx) else {
-            continue;
+        let key = ClassKey {
+            file: class.file.clone(),
+            idx: class.idx,
+            name: class.name.clone(),
+            base: format!("{:?}", class.base),
+            chain: class.chain.clone(),
+            backend: class.backend.map(|b| format!("{b:?}")),
+            created_kv: class
+                .created
+                .clone()
+                .filter(|_| class.backend == Some(Backend::Kv))
+                .map(|(label, at)| (cx.cfg_path(), label, at)),
+            delete_all_keeps_alarm: delete_all_keeps_alarm(vc),
+            on: CODES.iter().map(|c| cx.on(*c)).collect(),
         };
-        let k = Class {
-            ws,
-            declared: fact.name.as_deref().unwrap_or(&class.name),
-            c: class,
-            body: &fact.body,
-            text: &sf.text,
-            span: fact.span,
-            lang: sf.lang,
-        };
-        constructor(cx, &k);
-        handlers(cx, vc, &k);
-        storage(cx, &k);
-        sql_calls(cx, &k);
-        websockets(cx, &k);
-        alarm_retries(cx, &k);
-        socket_state(cx, &k);
+        // The first Worker to reach the class checks it; one that reaches
+        // it meanwhile waits for those findings rather than checking again.
+        let slot = runs
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(key)
+            .or_default()
+            .clone();
+        let found = slot.get_or_init(|| {
+            let earlier = std::mem::take(&mut cx.out);
+            check_class(cx, vc, class);
+            std::mem::replace(&mut cx.out, earlier)
+        });
+        cx.out.extend(found.iter().cloned());
     }
+}
+
+/// Every class rule on one class.
+fn check_class(cx: &mut WorkerCx, vc: &VariantCx, class: &DoClass) {
+    CLASS_CHECKS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let ws = cx.ws;
+    let Some(sf) = ws.file(&class.file) else {
+        return;
+    };
+    let Some(fact) = sf.facts.classes.get(class.idx) else {
+        return;
+    };
+    let k = Class {
+        ws,
+        declared: fact.name.as_deref().unwrap_or(&class.name),
+        c: class,
+        body: &fact.body,
+        text: &sf.text,
+        span: fact.span,
+        lang: sf.lang,
+    };
+    constructor(cx, &k);
+    handlers(cx, vc, &k);
+    storage(cx, &k);
+    sql_calls(cx, &k);
+    websockets(cx, &k);
+    alarm_retries(cx, &k);
+    socket_state(cx, &k);
 }
 
 /// DO208: an `alarm()` that can throw (a `throw` statement, or a `fetch`)
@@ -485,30 +560,23 @@ fn handlers(cx: &mut WorkerCx, vc: &VariantCx, k: &Class) {
             }
         }
     }
-    if cx.on(Code::DO207) && !set_alarms.is_empty() {
-        let date = vc.v.compatibility_date().map(|d| d.value.as_str());
-        let flag =
-            vc.v.compatibility_flags()
-                .iter()
-                .any(|f| f.value == "delete_all_deletes_alarm");
-        if date.is_some_and(|d| d < DELETE_ALL_DELETES_ALARM) && !flag {
-            for u in k.called(&["storage", "deleteAll"]) {
-                let before = |path: &'static [&'static str]| {
-                    k.called(path).any(|d| {
-                        d.member == u.member && d.member.is_some() && d.span.start < u.span.start
-                    })
-                };
-                let cleared = before(&["storage", "deleteAlarm"]);
-                // In `alarm()` the alarm that runs is spent: only one set
-                // again before the call stays.
-                let in_alarm = k.member_name(u) == Some("alarm") && u.via.is_none();
-                if !cleared && (!in_alarm || before(&["storage", "setAlarm"])) {
-                    cx.emit(k.diag(
+    if cx.on(Code::DO207) && !set_alarms.is_empty() && delete_all_keeps_alarm(vc) {
+        for u in k.called(&["storage", "deleteAll"]) {
+            let before = |path: &'static [&'static str]| {
+                k.called(path).any(|d| {
+                    d.member == u.member && d.member.is_some() && d.span.start < u.span.start
+                })
+            };
+            let cleared = before(&["storage", "deleteAlarm"]);
+            // In `alarm()` the alarm that runs is spent: only one set
+            // again before the call stays.
+            let in_alarm = k.member_name(u) == Some("alarm") && u.via.is_none();
+            if !cleared && (!in_alarm || before(&["storage", "setAlarm"])) {
+                cx.emit(k.diag(
                         Code::DO207,
                         u.span,
                         format!("`deleteAll()` in `{name}`, which sets alarms, leaves a scheduled alarm in place before compatibility date {DELETE_ALL_DELETES_ALARM}: the object wakes again with empty storage. Call `deleteAlarm()` first"),
                     ));
-                }
             }
         }
     }

@@ -23,6 +23,9 @@ pub struct WorkerCx<'a> {
     pub(super) out: Vec<Diagnostic>,
     /// what could not be verified, for the one DO100 info of this Worker
     pub(super) unknown: BTreeSet<String>,
+    /// The class rules' findings of this run, shared by the Workers that
+    /// reach one class (see `classes::ClassRuns`).
+    pub class_runs: Option<&'a ClassRuns>,
 }
 
 /// The facts of one variant, computed once for every family.
@@ -58,6 +61,7 @@ impl<'a> WorkerCx<'a> {
             settings,
             out: Vec::new(),
             unknown: BTreeSet::new(),
+            class_runs: None,
         }
     }
 
@@ -92,4 +96,35 @@ impl<'a> WorkerCx<'a> {
     pub fn dir(&self) -> &'a Path {
         self.worker.dir()
     }
+}
+
+/// The class rules' findings of one run, by everything they read of a
+/// class: a class that several Workers reach (a monorepo's shared package)
+/// is checked once for each backend (and date and settings) it has, not
+/// once per Worker. Workers are checked in parallel; whichever gets to a
+/// class first checks it, and the findings are the same whichever it is.
+#[derive(Default)]
+pub struct ClassRuns(
+    pub(super)  std::sync::Mutex<
+        std::collections::HashMap<ClassKey, std::sync::Arc<std::sync::OnceLock<Vec<Diagnostic>>>>,
+    >,
+);
+
+/// Everything the class rules read of one class in one variant besides the
+/// workspace's files (the same for every Worker of a run).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(super) struct ClassKey {
+    pub(super) file: std::path::PathBuf,
+    pub(super) idx: usize,
+    pub(super) name: String,
+    pub(super) base: String,
+    pub(super) chain: Vec<(std::path::PathBuf, usize)>,
+    pub(super) backend: Option<String>,
+    /// The config and step that created a KV-backed class (DO301 points at
+    /// it); `None` otherwise.
+    pub(super) created_kv: Option<(std::path::PathBuf, String, crate::text::Span)>,
+    /// A date before `deleteAll()` deleted the alarm, with no flag (DO207).
+    pub(super) delete_all_keeps_alarm: bool,
+    /// Which of the family's rules the Worker's settings leave on.
+    pub(super) on: Vec<bool>,
 }

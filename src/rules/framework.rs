@@ -98,10 +98,7 @@ pub const FAMILIES: &[Family] = &[
     },
     Family {
         name: "class bodies",
-        codes: &[
-            DO201, DO202, DO203, DO204, DO205, DO206, DO207, DO208, DO301, DO302, DO303, DO304,
-            DO305, DO306, DO401, DO402, DO403, DO404, DO405, DO406,
-        ],
+        codes: classes::CODES,
         run: Run::Variant(|cx, vc| classes::check(cx, vc, &vc.model)),
     },
     Family {
@@ -142,9 +139,16 @@ pub struct Ran {
 }
 
 /// Runs every family over Worker `index`.
-pub fn run(ws: &Workspace, fs: &dyn FileSystem, index: usize, settings: &Settings) -> Ran {
+pub fn run(
+    ws: &Workspace,
+    fs: &dyn FileSystem,
+    index: usize,
+    settings: &Settings,
+    class_runs: Option<&super::context::ClassRuns>,
+) -> Ran {
     let worker = &ws.workers[index];
     let mut cx = WorkerCx::new(ws, fs, worker, settings);
+    cx.class_runs = class_runs;
     let cfg = &worker.config;
     if cfg.syntax_error.is_some() {
         // Nothing else can be read from a config that does not parse.

@@ -25,7 +25,7 @@ use crate::text::Span;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-pub use context::{closest, VariantCx, WorkerCx};
+pub use context::{closest, ClassRuns, VariantCx, WorkerCx};
 pub use diagnostic::{Diagnostic, Edit, Fix, Related};
 pub use framework::{apply_levels, Family, Run, FAMILIES};
 pub use registry::{rule, Code, Kind, Needs, Rule, Severity, RULES};
@@ -95,9 +95,10 @@ pub fn check_workers(
     overrides: &Settings,
 ) -> Vec<WorkerResult> {
     use rayon::prelude::*;
+    let runs = ClassRuns::default();
     (0..ws.workers.len())
         .into_par_iter()
-        .map(|i| check_one(ws, fs, i, overrides))
+        .map(|i| check_one_in(ws, fs, i, overrides, &runs))
         .collect()
 }
 
@@ -114,12 +115,24 @@ pub fn check_one(
     i: usize,
     overrides: &Settings,
 ) -> WorkerResult {
+    check_one_in(ws, fs, i, overrides, &ClassRuns::default())
+}
+
+/// [`check_one`] within a run of several Workers of one workspace: a class
+/// that several of them reach is checked once (`runs`).
+pub fn check_one_in(
+    ws: &Workspace,
+    fs: &dyn FileSystem,
+    i: usize,
+    overrides: &Settings,
+    runs: &ClassRuns,
+) -> WorkerResult {
     if editor_ignores(ws, i, overrides) {
         return WorkerResult::default();
     }
     let settings = ws.workers[i].settings.overridden_by(overrides);
     let rec = crate::project::fs::Recording::new(fs);
-    let ran = framework::run(ws, &rec, i, &settings);
+    let ran = framework::run(ws, &rec, i, &settings, Some(runs));
     WorkerResult {
         diagnostics: apply_levels(ran.diagnostics, &settings),
         unknowns: ran.unknowns,
