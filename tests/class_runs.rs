@@ -1,5 +1,6 @@
-//! A class that several Workers reach is checked once per backend it has
-//! (its own test binary: the counter is per process).
+//! A class that several Workers reach is checked once per backend it has,
+//! and the class model is built once per checked variant (their own test
+//! binary: the counters are per process, and one test reads them).
 
 use durable_lsp::project::fs::MemFs;
 use durable_lsp::project::Workspace;
@@ -53,7 +54,26 @@ fn run(workers: &[(&str, &str)]) -> (usize, Vec<String>) {
 }
 
 #[test]
-fn a_shared_class_is_checked_once_per_backend() {
+fn a_shared_class_is_checked_once_per_backend_and_each_model_built_once() {
+    // three Workers, one with an environment: four variants, four models
+    let mut fixture: String = ["a", "b"]
+        .iter()
+        .map(|n| worker(n, "new_sqlite_classes"))
+        .collect();
+    fixture.push_str(&worker("c", "new_sqlite_classes").replace(
+        "new_sqlite_classes = [\"Room\"] }]\n",
+        "new_sqlite_classes = [\"Room\"] }]\n[env.staging]\ndurable_objects.bindings = [{ name = \"ROOM\", class_name = \"Room\" }]\n",
+    ));
+    fixture.push_str(ROOM);
+    let root = Path::new("/m");
+    let fs = MemFs::from_fixture(root, &fixture);
+    let ws = Workspace::load(&fs, &[root.to_path_buf()]);
+    let before = rules::framework::MODELS_BUILT.load(Ordering::Relaxed);
+    let results = rules::check_workers(&ws, &fs, &durable_lsp::settings::Settings::default());
+    let built = rules::framework::MODELS_BUILT.load(Ordering::Relaxed) - before;
+    let models: usize = results.iter().map(|r| r.classes.len()).sum();
+    assert_eq!((built, models), (4, 4));
+
     let sqlite = "new_sqlite_classes";
     let kv = "new_classes";
     // five Workers, one backend: one check, one timer finding
