@@ -90,8 +90,12 @@ struct Job {
     trees: Vec<(PathBuf, tree_sitter::Tree)>,
     prev: Option<Arc<Analysis>>,
     /// For a full analysis, the committed one: files whose text is the
-    /// same keep their facts (a config keystroke parses nothing again).
+    /// same keep their facts (a config keystroke parses nothing again), and
+    /// Workers whose inputs are the same keep their results.
     reuse: Option<Arc<Analysis>>,
+    /// The files whose change brought the full analysis, when each change
+    /// named one (a settings or folder change names none: nothing is kept).
+    full_paths: Option<Vec<PathBuf>>,
     overrides: Settings,
     encoding: Encoding,
     cancel: Arc<AtomicBool>,
@@ -143,6 +147,7 @@ impl Job {
             trees,
             prev: if full { None } else { st.last.clone() },
             reuse: if full { st.last.clone() } else { None },
+            full_paths: st.full.iter().map(|(_, p)| p.clone()).collect(),
             overrides: st.overrides.clone(),
             encoding: st.encoding(),
             cancel,
@@ -309,6 +314,7 @@ impl Job {
                 prev.is_entry_file(p) && !self.docs.iter().any(|(d, _)| d == p) && !fs.is_file(p)
             })
         });
+        let mut kept_results = 0;
         let (ws, per_worker) = match prev {
             Some(prev) => {
                 let t = std::time::Instant::now();
@@ -354,18 +360,30 @@ impl Job {
                 }
                 let mut per_worker = Vec::with_capacity(ws.workers.len());
                 let runs = rules::ClassRuns::default();
-                for i in 0..ws.workers.len() {
+                let mut kept = match (&self.reuse, &self.full_paths) {
+                    (Some(prev), Some(paths)) if self.overrides.base_ref.is_none() => {
+                        let changed: Vec<PathBuf> =
+                            paths.iter().chain(self.dirty.iter()).cloned().collect();
+                        super::analysis::unchanged_results(prev, &ws, &changed)
+                    }
+                    _ => vec![None; ws.workers.len()],
+                };
+                let reused = kept.iter().filter(|r| r.is_some()).count();
+                for (i, kept) in kept.iter_mut().enumerate() {
                     if cancelled() {
                         return None;
                     }
-                    per_worker.push(rules::check_one_in(
-                        &ws,
-                        &guarded,
-                        i,
-                        &self.overrides,
-                        &runs,
-                    ));
+                    per_worker.push(match kept.take() {
+                        Some(r) => r,
+                        None => rules::check_one_in(&ws, &guarded, i, &self.overrides, &runs),
+                    });
                 }
+                crate::log!(
+                    Debug,
+                    "full: {reused} of {} Workers' results kept (their inputs did not change)",
+                    ws.workers.len()
+                );
+                kept_results = reused;
                 (ws, per_worker)
             }
         };
@@ -373,7 +391,8 @@ impl Job {
             return None;
         }
         let t = std::time::Instant::now();
-        let a = Analysis::new(ws, fs, per_worker, &self.overrides);
+        let mut a = Analysis::new(ws, fs, per_worker, &self.overrides);
+        a.kept = kept_results;
         crate::log!(
             Debug,
             "assembled in {:.1} ms",
@@ -740,6 +759,82 @@ async fn publish(
 mod tests {
     use super::*;
     use crate::lsp::session::Doc;
+
+    /// A full analysis keeps the results of the Workers whose inputs did
+    /// not change: a config edit in one Worker re-checks that Worker and
+    /// those sharing files with it, and the findings equal `--check`'s.
+    #[test]
+    fn a_full_analysis_keeps_the_results_of_unchanged_workers() {
+        let root = std::env::temp_dir().join(format!("durable-lsp-keep-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let config = |name: &str, class: &str| {
+            format!(
+                "name = \"{name}\"\nmain = \"index.ts\"\ncompatibility_date = \"2025-06-01\"\n\n[[durable_objects.bindings]]\nname = \"ROOM\"\nclass_name = \"{class}\"\n\n[[migrations]]\ntag = \"v1\"\nnew_sqlite_classes = [\"Room\"]\n"
+            )
+        };
+        for w in ["a", "b", "c"] {
+            std::fs::create_dir_all(root.join(w)).unwrap();
+            std::fs::write(root.join(w).join("wrangler.toml"), config(w, "Room")).unwrap();
+            let shared = if w == "c" { "./room" } else { "../shared/room" };
+            std::fs::write(
+                root.join(w).join("index.ts"),
+                format!("export {{ Room }} from \"{shared}\";\nexport default {{ fetch() {{ return new Response(\"\"); }} }};\n"),
+            )
+            .unwrap();
+        }
+        std::fs::create_dir_all(root.join("shared")).unwrap();
+        let room = "import { DurableObject } from \"cloudflare:workers\";\nexport class Room extends DurableObject {}\n";
+        std::fs::write(root.join("shared/room.ts"), room).unwrap();
+        std::fs::write(root.join("c/room.ts"), room).unwrap();
+        let root = root.canonicalize().unwrap();
+        let state = Mutex::new(State {
+            roots: vec![root.clone()],
+            ..Default::default()
+        });
+        lock(&state).note_change(None);
+        assert!(analyse_now(&state));
+        let check = || {
+            let fs = OsFs::new(std::slice::from_ref(&root));
+            let ws = Workspace::load(&fs, std::slice::from_ref(&root));
+            let mut d: Vec<String> = rules::check(&ws, &fs)
+                .diagnostics
+                .iter()
+                .map(|d| format!("{} {} {}", d.code, d.file.display(), d.message))
+                .collect();
+            d.sort();
+            d
+        };
+        let served = |st: &State| {
+            let mut d: Vec<String> = st
+                .last
+                .as_ref()
+                .unwrap()
+                .diagnostics
+                .iter()
+                .map(|d| format!("{} {} {}", d.code, d.file.display(), d.message))
+                .collect();
+            d.sort();
+            d
+        };
+        // c shares nothing: a and b keep theirs
+        std::fs::write(root.join("c/wrangler.toml"), config("c", "Rooom")).unwrap();
+        lock(&state).note_change(Some(root.join("c/wrangler.toml")));
+        assert!(analyse_now(&state));
+        assert_eq!(lock(&state).last.as_ref().unwrap().kept, 2);
+        assert_eq!(served(&lock(&state)), check());
+        assert!(served(&lock(&state)).iter().any(|d| d.starts_with("DO101")));
+        // a shares shared/room.ts with b: only c keeps its result
+        std::fs::write(root.join("a/wrangler.toml"), config("a", "Rooom")).unwrap();
+        lock(&state).note_change(Some(root.join("a/wrangler.toml")));
+        assert!(analyse_now(&state));
+        assert_eq!(lock(&state).last.as_ref().unwrap().kept, 1);
+        assert_eq!(served(&lock(&state)), check());
+        // a settings change names no file: nothing is kept
+        lock(&state).note_change(None);
+        assert!(analyse_now(&state));
+        assert_eq!(lock(&state).last.as_ref().unwrap().kept, 0);
+        let _ = std::fs::remove_dir_all(&root);
+    }
 
     /// A document whose parse on the message path was cut (the cores were
     /// busy) gets the analysis's fresh tree back, so the next keystroke is
