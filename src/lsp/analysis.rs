@@ -85,10 +85,15 @@ impl Analysis {
 /// naming look across them); and no binding into another Worker
 /// (`script_name`: DO119 reads that Worker's entry).
 pub fn unchanged_results(
-    prev: &Analysis,
+    prev: &Workspace,
+    results: &[Option<rules::WorkerResult>],
     ws: &Workspace,
     changed: &[PathBuf],
 ) -> Vec<Option<rules::WorkerResult>> {
+    let prev = Earlier {
+        ws: prev,
+        per_worker: results,
+    };
     let n = ws.workers.len();
     let by_config: HashMap<&Path, usize> = prev
         .ws
@@ -115,7 +120,7 @@ pub fn unchanged_results(
         .map(|i| {
             let Some(j) = matched[i] else { return false };
             let (a, b) = (&prev.ws.workers[j], &ws.workers[i]);
-            let Some(result) = prev.per_worker.get(j) else {
+            let Some(Some(result)) = prev.per_worker.get(j) else {
                 return false;
             };
             a.text == b.text
@@ -177,7 +182,24 @@ pub fn unchanged_results(
             let all_unchanged = now[i]
                 .iter()
                 .all(|c| position.get(c).is_some_and(|k| unchanged[*k]));
-            (now[i] == before[j] && all_unchanged).then(|| prev.per_worker[j].clone())
+            if now[i] == before[j] && all_unchanged {
+                prev.per_worker[j].clone()
+            } else {
+                None
+            }
         })
         .collect()
+}
+
+/// A workspace and the results known for its Workers.
+struct Earlier<'a> {
+    ws: &'a Workspace,
+    per_worker: &'a [Option<rules::WorkerResult>],
+}
+
+/// The Workers a cancelled full analysis finished, with the workspace it
+/// loaded (see `State::partial`).
+pub struct Partial {
+    pub ws: Workspace,
+    pub results: Vec<Option<rules::WorkerResult>>,
 }

@@ -93,6 +93,10 @@ struct Job {
     /// same keep their facts (a config keystroke parses nothing again), and
     /// Workers whose inputs are the same keep their results.
     reuse: Option<Arc<Analysis>>,
+    /// For a full analysis, what a cancelled one finished since.
+    partial: Option<Arc<super::analysis::Partial>>,
+    /// What this job finished when it is cancelled (a full one).
+    unfinished: Mutex<Option<super::analysis::Partial>>,
     /// The files whose change brought the full analysis, when each change
     /// named one (a settings or folder change names none: nothing is kept).
     full_paths: Option<Vec<PathBuf>>,
@@ -148,6 +152,8 @@ impl Job {
             prev: if full { None } else { st.last.clone() },
             reuse: if full { st.last.clone() } else { None },
             full_paths: st.full.iter().map(|(_, p)| p.clone()).collect(),
+            partial: if full { st.partial.clone() } else { None },
+            unfinished: Mutex::new(None),
             overrides: st.overrides.clone(),
             encoding: st.encoding(),
             cancel,
@@ -200,6 +206,39 @@ impl Job {
         out
     }
 
+    /// For a full analysis, each Worker's result from the committed
+    /// analysis or a cancelled one since, where its inputs did not change.
+    fn kept_results(&self, ws: &Workspace) -> Vec<Option<rules::WorkerResult>> {
+        let none = || vec![None; ws.workers.len()];
+        let Some(paths) = self
+            .full_paths
+            .as_ref()
+            .filter(|_| self.overrides.base_ref.is_none())
+        else {
+            return none();
+        };
+        // every change since the commit: a superset of those since a
+        // cancelled analysis's load
+        let changed: Vec<PathBuf> = paths.iter().chain(self.dirty.iter()).cloned().collect();
+        let mut kept = match &self.reuse {
+            Some(prev) => {
+                let results: Vec<Option<rules::WorkerResult>> =
+                    prev.per_worker.iter().cloned().map(Some).collect();
+                super::analysis::unchanged_results(&prev.ws, &results, ws, &changed)
+            }
+            None => none(),
+        };
+        if let Some(p) = &self.partial {
+            let more = super::analysis::unchanged_results(&p.ws, &p.results, ws, &changed);
+            for (k, m) in kept.iter_mut().zip(more) {
+                if k.is_none() {
+                    *k = m;
+                }
+            }
+        }
+        kept
+    }
+
     /// Parses the changed documents that have no tree (their parse on the
     /// message path was cut, say while the first analysis kept the cores
     /// busy): the analysis would parse them anyway, and a tree that took
@@ -238,6 +277,18 @@ impl Job {
                     fresh: true,
                 },
             );
+        }
+    }
+
+    /// Keeps what a cancelled full analysis finished for the next one.
+    fn keep_unfinished(&self, st: &mut State) {
+        if let Some(p) = self
+            .unfinished
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+        {
+            st.partial = Some(Arc::new(p));
         }
     }
 
@@ -360,19 +411,19 @@ impl Job {
                 }
                 let mut per_worker = Vec::with_capacity(ws.workers.len());
                 let runs = rules::ClassRuns::default();
-                let mut kept = match (&self.reuse, &self.full_paths) {
-                    (Some(prev), Some(paths)) if self.overrides.base_ref.is_none() => {
-                        let changed: Vec<PathBuf> =
-                            paths.iter().chain(self.dirty.iter()).cloned().collect();
-                        super::analysis::unchanged_results(prev, &ws, &changed)
-                    }
-                    _ => vec![None; ws.workers.len()],
-                };
+                let mut kept = self.kept_results(&ws);
                 let reused = kept.iter().filter(|r| r.is_some()).count();
-                for (i, kept) in kept.iter_mut().enumerate() {
+                for i in 0..kept.len() {
                     if cancelled() {
+                        // what is finished is kept for the next full analysis
+                        let mut results: Vec<Option<rules::WorkerResult>> =
+                            per_worker.into_iter().map(Some).collect();
+                        results.extend(kept.drain(i..));
+                        *self.unfinished.lock().unwrap_or_else(|e| e.into_inner()) =
+                            Some(super::analysis::Partial { ws, results });
                         return None;
                     }
+                    let kept = &mut kept[i];
                     per_worker.push(match kept.take() {
                         Some(r) => r,
                         None => rules::check_one_in(&ws, &guarded, i, &self.overrides, &runs),
@@ -483,6 +534,7 @@ pub async fn run(client: Client, state: Arc<Mutex<State>>, sched: Arc<Scheduler>
             let mut st = lock(&state);
             st.running = None;
             job.give_trees_back(&mut st);
+            job.keep_unfinished(&mut st);
             job.cancel.load(Ordering::Relaxed)
         };
         match result {
@@ -593,6 +645,7 @@ fn commit(
     st.dirty.retain(|_, r| *r > rev);
     st.full.retain(|(r, _)| *r > rev);
     st.last = Some(a);
+    st.partial = None;
     st.committed = rev;
     st.preview = None;
     if st.features.pull {
@@ -643,7 +696,9 @@ pub(crate) fn analyse_cancelled(state: &Mutex<State>, steps: usize) {
         let result = job.run();
         flag.store(true, Ordering::Relaxed);
         drop(result);
-        lock(state).running = None;
+        let mut st = lock(state);
+        st.running = None;
+        job.keep_unfinished(&mut st);
     });
 }
 
@@ -659,6 +714,7 @@ pub(crate) fn analyse_now(state: &Mutex<State>) -> bool {
         let mut st = lock(state);
         st.running = None;
         job.give_trees_back(&mut st);
+        job.keep_unfinished(&mut st);
     }
     match result {
         Some(a) => {
@@ -833,6 +889,68 @@ mod tests {
         lock(&state).note_change(None);
         assert!(analyse_now(&state));
         assert_eq!(lock(&state).last.as_ref().unwrap().kept, 0);
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    /// A full analysis cancelled after some Workers leaves their results
+    /// for the next one: it continues where the cancelled one stopped.
+    #[test]
+    fn a_cancelled_full_analysis_leaves_its_finished_workers() {
+        let root = std::env::temp_dir().join(format!("durable-lsp-partial-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        for w in 0..6 {
+            let dir = root.join(format!("w{w}"));
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(
+                dir.join("wrangler.toml"),
+                format!(
+                    "name = \"w{w}\"\nmain = \"index.ts\"\ncompatibility_date = \"2025-06-01\"\n"
+                ),
+            )
+            .unwrap();
+            std::fs::write(dir.join("index.ts"), "export default {};\n").unwrap();
+        }
+        let root = root.canonicalize().unwrap();
+        let state = Mutex::new(State {
+            roots: vec![root.clone()],
+            ..Default::default()
+        });
+        lock(&state).note_change(None);
+        assert!(analyse_now(&state));
+        // every config changes (the committed results are all stale); a
+        // full analysis is cancelled once three Workers are done
+        for w in 0..6 {
+            let cfg = root.join(format!("w{w}/wrangler.toml"));
+            std::fs::write(
+                &cfg,
+                format!(
+                    "name = \"w{w}\"\nmain = \"index.ts\"\ncompatibility_date = \"2025-06-02\"\n"
+                ),
+            )
+            .unwrap();
+            lock(&state).note_change(Some(cfg));
+        }
+        let job = Job::take(&mut lock(&state)).unwrap();
+        let fs = overlay(&job.roots, Vec::new());
+        let ws = Workspace::load(fs.as_ref(), &job.roots);
+        let mut results: Vec<Option<rules::WorkerResult>> = (0..ws.workers.len())
+            .map(|i| (i < 3).then(|| rules::check_one(&ws, fs.as_ref(), i, &job.overrides)))
+            .collect();
+        results.truncate(ws.workers.len());
+        *job.unfinished.lock().unwrap() = Some(super::super::analysis::Partial { ws, results });
+        job.cancel.store(true, Ordering::Relaxed);
+        {
+            let mut st = lock(&state);
+            st.running = None;
+            job.keep_unfinished(&mut st);
+            assert!(st.partial.is_some());
+        }
+        // the next full analysis keeps the three finished ones
+        assert!(analyse_now(&state));
+        let st = lock(&state);
+        assert_eq!(st.last.as_ref().unwrap().kept, 3);
+        assert!(st.partial.is_none());
+        drop(st);
         let _ = std::fs::remove_dir_all(&root);
     }
 

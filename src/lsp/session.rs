@@ -123,6 +123,10 @@ pub struct State {
     pub settings_awaited: u32,
     /// The committed analysis and the revision it covers.
     pub last: Option<Arc<Analysis>>,
+    /// What a cancelled full analysis finished since the last commit: the
+    /// next full analysis keeps those Workers' results whose inputs did not
+    /// change, so an interrupted analysis continues where it stopped.
+    pub partial: Option<Arc<super::analysis::Partial>>,
     pub committed: u64,
     /// What each file was last sent (push) or will be answered (pull).
     pub published: HashMap<PathBuf, Vec<Diagnostic>>,
