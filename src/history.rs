@@ -201,7 +201,7 @@ impl History {
     /// Gives every Worker of `ws` its config at REV.
     pub fn attach(&self, ws: &mut Workspace) {
         for w in &mut ws.workers {
-            w.base = None;
+            std::sync::Arc::make_mut(w).base = None;
         }
         self.attach_missing(ws);
     }
@@ -214,6 +214,7 @@ impl History {
             if w.base.as_ref().is_some_and(|b| b.rev == self.rev) {
                 continue;
             }
+            let w = std::sync::Arc::make_mut(w);
             let real = w
                 .config
                 .path

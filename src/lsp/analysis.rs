@@ -142,7 +142,7 @@ pub fn unchanged_results(
         })
         .collect();
     // The Workers that share a file with each Worker, by config path.
-    fn sharing(all: &[Worker]) -> Vec<Vec<&Path>> {
+    fn sharing(all: &[Arc<Worker>]) -> Vec<Vec<&Path>> {
         let mut owners: HashMap<&Path, Vec<usize>> = HashMap::new();
         for (k, w) in all.iter().enumerate() {
             for p in &w.graph {

@@ -108,7 +108,7 @@ pub struct Skipped {
 
 #[derive(Clone, Debug, Default)]
 pub struct Workspace {
-    pub workers: Vec<Worker>,
+    pub workers: Vec<Arc<Worker>>,
     pub files: HashMap<PathBuf, Arc<SourceFile>>,
     pub skipped: Vec<Skipped>,
     /// What rules read outside the graph once per load and share between
@@ -424,7 +424,7 @@ impl Workspace {
                     }
                 })
                 .collect();
-            ws.workers.push(Worker {
+            ws.workers.push(Arc::new(Worker {
                 lines: LineIndex::new(&text),
                 text,
                 config,
@@ -436,7 +436,7 @@ impl Workspace {
                 settings_file,
                 shadowed,
                 base: None,
-            });
+            }));
         }
         ws.build_graphs(fs, prior);
         ws
@@ -545,6 +545,7 @@ impl Workspace {
                 changed.push(false);
                 continue;
             }
+            let w = Arc::make_mut(w);
             let mut stack: Vec<PathBuf> = w
                 .entries
                 .iter()
@@ -1161,7 +1162,7 @@ impl Workspace {
             return None;
         }
         let mut ws = self.clone();
-        let w = &mut ws.workers[i];
+        let w = Arc::make_mut(&mut ws.workers[i]);
         w.config = Config::parse(path.to_path_buf(), text);
         w.text = Arc::from(text);
         w.lines = LineIndex::new(text);

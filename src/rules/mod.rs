@@ -215,10 +215,22 @@ impl SharedClasses {
     fn of(ws: &Workspace, per_worker: &[WorkerResult]) -> SharedClasses {
         let mut reach: BTreeMap<(PathBuf, usize), std::collections::BTreeSet<usize>> =
             BTreeMap::new();
-        for (wi, r) in per_worker.iter().enumerate().take(ws.workers.len()) {
-            for m in &r.classes {
-                for c in &m.classes {
-                    reach.entry((c.file.clone(), c.idx)).or_default().insert(wi);
+        // Only a file in more than one Worker's graph can hold a shared
+        // class (most workspaces have none: then nothing more is done).
+        let mut owners: std::collections::HashMap<&std::path::Path, u32> =
+            std::collections::HashMap::new();
+        for w in &ws.workers {
+            for p in &w.graph {
+                *owners.entry(p.as_path()).or_default() += 1;
+            }
+        }
+        owners.retain(|_, n| *n > 1);
+        if !owners.is_empty() {
+            for (wi, r) in per_worker.iter().enumerate().take(ws.workers.len()) {
+                for m in &r.classes {
+                    for c in m.classes.iter().filter(|c| owners.contains_key(c.file.as_path())) {
+                        reach.entry((c.file.clone(), c.idx)).or_default().insert(wi);
+                    }
                 }
             }
         }
