@@ -93,6 +93,8 @@ struct Job {
     /// same keep their facts (a config keystroke parses nothing again), and
     /// Workers whose inputs are the same keep their results.
     reuse: Option<Arc<Analysis>>,
+    /// The source size limit of the settings this job was taken with.
+    max_source: usize,
     /// For a full analysis, what a cancelled one finished since.
     partial: Option<Arc<super::analysis::Partial>>,
     /// What this job finished when it is cancelled (a full one).
@@ -153,6 +155,7 @@ impl Job {
             reuse: if full { st.last.clone() } else { None },
             full_paths: st.full.iter().map(|(_, p)| p.clone()).collect(),
             partial: if full { st.partial.clone() } else { None },
+            max_source: st.max_source(),
             unfinished: Mutex::new(None),
             overrides: st.overrides.clone(),
             encoding: st.encoding(),
@@ -247,7 +250,7 @@ impl Job {
         for (p, rope) in &self.docs {
             if !self.dirty.contains(p)
                 || trees.contains_key(p)
-                || rope.len_bytes() > crate::syntax::max_source_bytes()
+                || rope.len_bytes() > self.max_source
             {
                 continue;
             }
@@ -315,7 +318,8 @@ impl Job {
             .map(|(p, r)| (p.clone(), r.to_string()))
             .collect();
         let fs = overlay(&self.roots, texts);
-        let guarded = Cancellable::new(fs.clone(), self.cancel.clone());
+        let guarded =
+            Cancellable::new(fs.clone(), self.cancel.clone()).with_max_source(self.max_source);
         let ws = Workspace::load(&guarded, roots);
         let mut per_worker = Vec::with_capacity(ws.workers.len());
         let runs = rules::ClassRuns::default();
@@ -356,7 +360,8 @@ impl Job {
             })
             .collect();
         let fs = overlay(&self.roots, texts);
-        let guarded = Cancellable::new(fs.clone(), self.cancel.clone());
+        let guarded =
+            Cancellable::new(fs.clone(), self.cancel.clone()).with_max_source(self.max_source);
         let cancelled = || self.cancel.load(Ordering::Relaxed);
         // An entry that can no longer be read changes what the Worker's
         // entry is: that needs discovery again.
@@ -411,24 +416,41 @@ impl Job {
                 }
                 let mut per_worker = Vec::with_capacity(ws.workers.len());
                 let runs = rules::ClassRuns::default();
-                let mut kept = self.kept_results(&ws);
-                let reused = kept.iter().filter(|r| r.is_some()).count();
-                for i in 0..kept.len() {
+                let mut results = self.kept_results(&ws);
+                let reused = results.iter().filter(|r| r.is_some()).count();
+                // The Workers of the changed files and open documents first:
+                // if the analysis is cancelled, theirs are the results kept.
+                let touched = |w: &crate::project::workspace::Worker| {
+                    self.dirty.iter().any(|p| w.graph.contains(p))
+                        || self.docs.iter().any(|(p, _)| w.graph.contains(p))
+                        || self
+                            .full_paths
+                            .iter()
+                            .flatten()
+                            .any(|p| p.starts_with(w.dir()))
+                };
+                let (mut order, rest): (Vec<usize>, Vec<usize>) =
+                    (0..ws.workers.len()).partition(|i| touched(&ws.workers[*i]));
+                order.extend(rest);
+                for i in order {
+                    if results[i].is_some() {
+                        continue;
+                    }
                     if cancelled() {
                         // what is finished is kept for the next full analysis
-                        let mut results: Vec<Option<rules::WorkerResult>> =
-                            per_worker.into_iter().map(Some).collect();
-                        results.extend(kept.drain(i..));
                         *self.unfinished.lock().unwrap_or_else(|e| e.into_inner()) =
                             Some(super::analysis::Partial { ws, results });
                         return None;
                     }
-                    let kept = &mut kept[i];
-                    per_worker.push(match kept.take() {
-                        Some(r) => r,
-                        None => rules::check_one_in(&ws, &guarded, i, &self.overrides, &runs),
-                    });
+                    results[i] = Some(rules::check_one_in(
+                        &ws,
+                        &guarded,
+                        i,
+                        &self.overrides,
+                        &runs,
+                    ));
                 }
+                per_worker.extend(results.into_iter().map(Option::unwrap_or_default));
                 crate::log!(
                     Debug,
                     "full: {reused} of {} Workers' results kept (their inputs did not change)",
@@ -951,6 +973,49 @@ mod tests {
         assert_eq!(st.last.as_ref().unwrap().kept, 3);
         assert!(st.partial.is_none());
         drop(st);
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    /// An analysis reads with the source size limit its settings had
+    /// when it started: a settings change meanwhile (which brings the next
+    /// analysis) does not change what the running one skips.
+    #[test]
+    fn an_analysis_keeps_the_source_limit_it_started_with() {
+        let root = std::env::temp_dir().join(format!("durable-lsp-limit-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::write(
+            root.join("wrangler.toml"),
+            "name = \"w\"\nmain = \"index.ts\"\ncompatibility_date = \"2025-06-01\"\n",
+        )
+        .unwrap();
+        // a 1.5 MB entry: under the default limit, over a 1 MB one
+        let big = format!("export default {{}};\n{}", "// padding\n".repeat(150_000));
+        std::fs::write(root.join("index.ts"), &big).unwrap();
+        let root = root.canonicalize().unwrap();
+        let state = Mutex::new(State {
+            roots: vec![root.clone()],
+            max_source_default: 4 * 1024 * 1024,
+            ..Default::default()
+        });
+        lock(&state).note_change(None);
+        let job = Job::take(&mut lock(&state)).unwrap();
+        // the settings change while the job runs
+        let mut st = lock(&state);
+        st.set_overrides(Settings {
+            max_source_mb: Some(1),
+            ..Default::default()
+        });
+        assert_eq!(crate::syntax::max_source_bytes(), 1024 * 1024);
+        drop(st);
+        let a = job.run().unwrap();
+        lock(&state).set_overrides(Settings::default());
+        assert!(
+            a.ws.file(&root.join("index.ts")).is_some(),
+            "{:?}",
+            a.ws.skipped
+        );
+        assert!(a.ws.skipped.is_empty());
         let _ = std::fs::remove_dir_all(&root);
     }
 

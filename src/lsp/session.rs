@@ -152,17 +152,26 @@ pub struct Preview {
 impl State {
     /// Takes the editor's settings; `maxSourceMB` sets the process's source
     /// size limit (back to the start value when the setting goes).
+    /// The source size limit of the current settings.
+    pub fn max_source(&self) -> usize {
+        let limit = self
+            .overrides
+            .max_source_mb
+            .map_or(self.max_source_default, |mb| mb * 1024 * 1024);
+        if limit > 0 {
+            limit
+        } else {
+            crate::syntax::max_source_bytes()
+        }
+    }
+
     pub fn set_overrides(&mut self, s: Settings) {
         for p in &s.problems {
             crate::log!(Warn, "editor settings: {p}");
         }
-        let limit = s
-            .max_source_mb
-            .map_or(self.max_source_default, |mb| mb * 1024 * 1024);
-        if limit > 0 {
-            crate::syntax::set_max_source_bytes(limit);
-        }
         self.overrides = s;
+        // the message path's limit (analyses take theirs when they start)
+        crate::syntax::set_max_source_bytes(self.max_source());
     }
 
     /// Records a change. `path` is a source file whose text changed (an

@@ -35,6 +35,12 @@ pub trait FileSystem: Send + Sync {
     fn take_unreadable(&self) -> Vec<(PathBuf, String)> {
         Vec::new()
     }
+    /// Source files larger than this are not parsed. The process's limit,
+    /// unless a view fixes its own (the server's analysis reads the limit
+    /// its settings had when it started, whatever the settings do meanwhile).
+    fn max_source_bytes(&self) -> usize {
+        crate::syntax::max_source_bytes()
+    }
 }
 
 /// Why a file was not read as text.
@@ -545,6 +551,9 @@ impl<'a> Recording<'a> {
 }
 
 impl FileSystem for Recording<'_> {
+    fn max_source_bytes(&self) -> usize {
+        self.inner.max_source_bytes()
+    }
     fn read(&self, path: &Path) -> io::Result<Arc<[u8]>> {
         self.note(|s| {
             s.files.insert(path.to_path_buf());
@@ -586,11 +595,22 @@ impl FileSystem for Recording<'_> {
 pub struct Cancellable {
     inner: Arc<dyn FileSystem>,
     cancelled: Arc<std::sync::atomic::AtomicBool>,
+    max_source: Option<usize>,
 }
 
 impl Cancellable {
     pub fn new(inner: Arc<dyn FileSystem>, cancelled: Arc<std::sync::atomic::AtomicBool>) -> Self {
-        Cancellable { inner, cancelled }
+        Cancellable {
+            inner,
+            cancelled,
+            max_source: None,
+        }
+    }
+    /// This view with its own source size limit (see
+    /// [`FileSystem::max_source_bytes`]).
+    pub fn with_max_source(mut self, bytes: usize) -> Self {
+        self.max_source = Some(bytes);
+        self
     }
     fn is_cancelled(&self) -> bool {
         self.cancelled.load(std::sync::atomic::Ordering::Relaxed)
@@ -618,6 +638,10 @@ impl FileSystem for Cancellable {
             return Vec::new();
         }
         self.inner.find_files(root, pred)
+    }
+    fn max_source_bytes(&self) -> usize {
+        self.max_source
+            .unwrap_or_else(|| self.inner.max_source_bytes())
     }
     fn is_ignored(&self, path: &Path) -> bool {
         self.inner.is_ignored(path)

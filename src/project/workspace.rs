@@ -1036,7 +1036,7 @@ pub fn load_source_with(
     parsed: Option<&Trees>,
 ) -> Result<SourceFile, Skip> {
     let lang = Lang::from_path(path).ok_or(Skip::Binary)?;
-    let text = read_text(fs, path, syntax::max_source_bytes())?;
+    let text = read_text(fs, path, fs.max_source_bytes())?;
     parse_with(path, lang, text, parsed, None)
 }
 
@@ -1073,7 +1073,7 @@ fn load_source_reusing(
         return load_source_with(fs, path, parsed);
     };
     let lang = Lang::from_path(path).ok_or(Skip::Binary)?;
-    let text = read_text(fs, path, syntax::max_source_bytes())?;
+    let text = read_text(fs, path, fs.max_source_bytes())?;
     // facts cut short by the time budget are computed again
     if *old.text == *text && old.lang == lang && old.facts.cut.is_none() {
         return Ok(SourceFile {

@@ -228,7 +228,11 @@ impl SharedClasses {
         if !owners.is_empty() {
             for (wi, r) in per_worker.iter().enumerate().take(ws.workers.len()) {
                 for m in &r.classes {
-                    for c in m.classes.iter().filter(|c| owners.contains_key(c.file.as_path())) {
+                    for c in m
+                        .classes
+                        .iter()
+                        .filter(|c| owners.contains_key(c.file.as_path()))
+                    {
                         reach.entry((c.file.clone(), c.idx)).or_default().insert(wi);
                     }
                 }
