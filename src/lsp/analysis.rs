@@ -84,19 +84,14 @@ impl Analysis {
 /// Workers sharing its files, all unchanged too (DO110 and the shared-class
 /// naming look across them); and no binding into another Worker
 /// (`script_name`: DO119 reads that Worker's entry).
-pub fn unchanged_results(
+pub fn unchanged_results<'a>(
     prev: &Workspace,
-    results: &[Option<rules::WorkerResult>],
+    result_of: &dyn Fn(usize) -> Option<&'a rules::WorkerResult>,
     ws: &Workspace,
     changed: &[PathBuf],
 ) -> Vec<Option<rules::WorkerResult>> {
-    let prev = Earlier {
-        ws: prev,
-        per_worker: results,
-    };
     let n = ws.workers.len();
     let by_config: HashMap<&Path, usize> = prev
-        .ws
         .workers
         .iter()
         .enumerate()
@@ -107,7 +102,7 @@ pub fn unchanged_results(
         .iter()
         .map(|w| by_config.get(w.config.path.as_path()).copied())
         .collect();
-    let same_file = |p: &Path| match (prev.ws.files.get(p), ws.files.get(p)) {
+    let same_file = |p: &Path| match (prev.files.get(p), ws.files.get(p)) {
         (Some(a), Some(b)) => {
             (Arc::ptr_eq(&a.text, &b.text) || a.text == b.text)
                 && a.facts.cut.is_none()
@@ -119,8 +114,8 @@ pub fn unchanged_results(
     let unchanged: Vec<bool> = (0..n)
         .map(|i| {
             let Some(j) = matched[i] else { return false };
-            let (a, b) = (&prev.ws.workers[j], &ws.workers[i]);
-            let Some(Some(result)) = prev.per_worker.get(j) else {
+            let (a, b) = (&prev.workers[j], &ws.workers[i]);
+            let Some(result) = result_of(j) else {
                 return false;
             };
             a.text == b.text
@@ -166,7 +161,7 @@ pub fn unchanged_results(
             .collect()
     }
     let now = sharing(&ws.workers);
-    let before = sharing(&prev.ws.workers);
+    let before = sharing(&prev.workers);
     let position: HashMap<&Path, usize> = ws
         .workers
         .iter()
@@ -183,18 +178,12 @@ pub fn unchanged_results(
                 .iter()
                 .all(|c| position.get(c).is_some_and(|k| unchanged[*k]));
             if now[i] == before[j] && all_unchanged {
-                prev.per_worker[j].clone()
+                result_of(j).cloned()
             } else {
                 None
             }
         })
         .collect()
-}
-
-/// A workspace and the results known for its Workers.
-struct Earlier<'a> {
-    ws: &'a Workspace,
-    per_worker: &'a [Option<rules::WorkerResult>],
 }
 
 /// The Workers a cancelled full analysis finished, with the workspace it

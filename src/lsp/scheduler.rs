@@ -224,15 +224,21 @@ impl Job {
         // cancelled analysis's load
         let changed: Vec<PathBuf> = paths.iter().chain(self.dirty.iter()).cloned().collect();
         let mut kept = match &self.reuse {
-            Some(prev) => {
-                let results: Vec<Option<rules::WorkerResult>> =
-                    prev.per_worker.iter().cloned().map(Some).collect();
-                super::analysis::unchanged_results(&prev.ws, &results, ws, &changed)
-            }
+            Some(prev) => super::analysis::unchanged_results(
+                &prev.ws,
+                &|j| prev.per_worker.get(j),
+                ws,
+                &changed,
+            ),
             None => none(),
         };
         if let Some(p) = &self.partial {
-            let more = super::analysis::unchanged_results(&p.ws, &p.results, ws, &changed);
+            let more = super::analysis::unchanged_results(
+                &p.ws,
+                &|j| p.results.get(j).and_then(Option::as_ref),
+                ws,
+                &changed,
+            );
             for (k, m) in kept.iter_mut().zip(more) {
                 if k.is_none() {
                     *k = m;
@@ -838,6 +844,17 @@ mod tests {
     use super::*;
     use crate::lsp::session::Doc;
 
+    /// A server state for `root` with its first analysis committed.
+    fn analysed(root: &std::path::Path) -> Mutex<State> {
+        let state = Mutex::new(State {
+            roots: vec![root.to_path_buf()],
+            ..Default::default()
+        });
+        lock(&state).note_change(None);
+        assert!(analyse_now(&state));
+        state
+    }
+
     /// A full analysis keeps the results of the Workers whose inputs did
     /// not change: a config edit in one Worker re-checks that Worker and
     /// those sharing files with it, and the findings equal `--check`'s.
@@ -865,12 +882,7 @@ mod tests {
         std::fs::write(root.join("shared/room.ts"), room).unwrap();
         std::fs::write(root.join("c/room.ts"), room).unwrap();
         let root = root.canonicalize().unwrap();
-        let state = Mutex::new(State {
-            roots: vec![root.clone()],
-            ..Default::default()
-        });
-        lock(&state).note_change(None);
-        assert!(analyse_now(&state));
+        let state = analysed(&root);
         let check = || {
             let fs = OsFs::new(std::slice::from_ref(&root));
             let ws = Workspace::load(&fs, std::slice::from_ref(&root));
@@ -933,12 +945,7 @@ mod tests {
             std::fs::write(dir.join("index.ts"), "export default {};\n").unwrap();
         }
         let root = root.canonicalize().unwrap();
-        let state = Mutex::new(State {
-            roots: vec![root.clone()],
-            ..Default::default()
-        });
-        lock(&state).note_change(None);
-        assert!(analyse_now(&state));
+        let state = analysed(&root);
         // every config changes (the committed results are all stale); a
         // full analysis is cancelled once three Workers are done
         for w in 0..6 {
@@ -1039,12 +1046,7 @@ mod tests {
         std::fs::write(&other, "export const x = 1;\n").unwrap();
         let root = root.canonicalize().unwrap();
         let (index, other) = (root.join("src/index.ts"), root.join("src/other.ts"));
-        let state = Mutex::new(State {
-            roots: vec![root.clone()],
-            ..Default::default()
-        });
-        lock(&state).note_change(None);
-        assert!(analyse_now(&state));
+        let state = analysed(&root);
         for p in [&index, &other] {
             let mut doc = Doc::new(p, "export default { x: 1 };\n".into(), 1);
             doc.tree = None;

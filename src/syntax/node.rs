@@ -51,8 +51,7 @@ fn tables() -> &'static [Table; 3] {
 }
 
 fn table_of(n: Node) -> Option<&'static Table> {
-    let lang = n.language();
-    tables().iter().find(|t| t.language == *lang)
+    grammar_of(n).map(|g| &tables()[g])
 }
 
 /// Which of the grammars (an index into [`grammar_kinds`]) `n` is of.
