@@ -1,178 +1,15 @@
 //! The language server end to end: the real binary over framed stdio.
 
+#[path = "support/client.rs"]
+mod client;
 #[path = "support/stdio.rs"]
 mod stdio;
 
+use client::*;
+
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin};
-use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
-
-struct Client {
-    child: Child,
-    stdin: ChildStdin,
-    rx: Receiver<Value>,
-    next_id: i64,
-    /// notifications seen while waiting for something else
-    seen: Vec<Value>,
-    /// what `workspace/configuration` answers
-    config: Value,
-}
-
-impl Client {
-    fn start() -> Client {
-        let stdio::Spawned { child, stdin, rx } = stdio::spawn(env!("CARGO_BIN_EXE_durable-lsp"));
-        Client {
-            child,
-            stdin,
-            rx,
-            next_id: 1,
-            seen: Vec::new(),
-            config: Value::Null,
-        }
-    }
-
-    fn send(&mut self, v: Value) {
-        stdio::send(&mut self.stdin, &v);
-    }
-
-    fn notify(&mut self, method: &str, params: Value) {
-        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}));
-    }
-
-    fn request(&mut self, method: &str, params: Value) -> Value {
-        let id = self.next_id;
-        self.next_id += 1;
-        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let v = self
-                .rx
-                .recv_timeout(deadline - Instant::now())
-                .expect("response");
-            if v.get("id") == Some(&json!(id)) && v.get("method").is_none() {
-                return v;
-            }
-            self.handle(v);
-        }
-    }
-
-    /// Answers server requests (registerCapability) and keeps notifications.
-    /// Fails on any message a client does not expect from this server: an
-    /// unknown method, an error logged, a response to no request.
-    fn handle(&mut self, v: Value) {
-        let method = v.get("method").and_then(|m| m.as_str()).unwrap_or("");
-        let expected = match (v.get("id").is_some(), method) {
-            (
-                true,
-                "client/registerCapability"
-                | "workspace/configuration"
-                | "window/workDoneProgress/create"
-                | "workspace/diagnostic/refresh",
-            ) => true,
-            (false, "textDocument/publishDiagnostics" | "$/progress") => true,
-            (false, "window/logMessage") => v["params"]["type"] != 1,
-            _ => false,
-        };
-        assert!(expected, "unexpected message from the server: {v}");
-        if v.get("id").is_some() && v.get("method").is_some() {
-            let id = v["id"].clone();
-            let result = if v["method"] == "workspace/configuration" {
-                json!([self.config.clone()])
-            } else {
-                Value::Null
-            };
-            self.send(json!({"jsonrpc": "2.0", "id": id, "result": result}));
-            self.seen.push(v);
-        } else {
-            self.seen.push(v);
-        }
-    }
-
-    /// `shutdown`, `exit`, and the process ended.
-    fn stop(mut self) {
-        self.request("shutdown", json!(null));
-        self.notify("exit", json!(null));
-        let _ = self.child.wait();
-    }
-
-    /// Waits for a publishDiagnostics for `file` whose list passes `pred`.
-    fn diagnostics(&mut self, file: &Path, pred: impl Fn(&[Value]) -> bool) -> Vec<Value> {
-        let uri = uri(file);
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let pos = self.seen.iter().rposition(|v| {
-                v["method"] == "textDocument/publishDiagnostics" && v["params"]["uri"] == uri
-            });
-            if let Some(i) = pos {
-                let d = self.seen[i]["params"]["diagnostics"]
-                    .as_array()
-                    .unwrap()
-                    .clone();
-                self.seen.drain(..=i);
-                if pred(&d) {
-                    return d;
-                }
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            assert!(!left.is_zero(), "no matching diagnostics for {uri}");
-            if let Ok(v) = self.rx.recv_timeout(left) {
-                self.handle(v);
-            }
-        }
-    }
-}
-
-fn uri(p: &Path) -> String {
-    format!("file://{}", p.display())
-}
-
-fn temp_project(name: &str, from: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("durable-lsp-e2e-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(from);
-    copy_dir(&src, &dir);
-    dir.canonicalize().unwrap()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            copy_dir(&p, &to.join(e.file_name()));
-        } else {
-            std::fs::copy(&p, to.join(e.file_name())).unwrap();
-        }
-    }
-}
-
-fn initialize(c: &mut Client, root: &Path, encodings: &[&str]) -> Value {
-    let r = c.request(
-        "initialize",
-        json!({
-            "processId": null,
-            "rootUri": uri(root),
-            "workspaceFolders": [{"uri": uri(root), "name": "root"}],
-            "capabilities": {
-                "general": {"positionEncodings": encodings},
-                "workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}},
-                "textDocument": {"publishDiagnostics": {"relatedInformation": true}}
-            }
-        }),
-    );
-    c.notify("initialized", json!({}));
-    r
-}
-
-fn codes(d: &[Value]) -> Vec<String> {
-    d.iter()
-        .map(|x| x["code"].as_str().unwrap_or("").to_string())
-        .collect()
-}
 
 #[test]
 fn cross_file_diagnostics_hover_watch_and_exit() {
@@ -625,12 +462,6 @@ fn progress_for_the_first_analysis() {
     }
     c.stop();
     std::fs::remove_dir_all(&root).ok();
-}
-
-fn write(root: &Path, rel: &str, text: &str) {
-    let p = root.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, text).unwrap();
 }
 
 /// The LSP ordering rule: a request answers against the documents as of the

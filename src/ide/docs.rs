@@ -9,6 +9,9 @@ pub struct ApiMember {
     pub owner: String,
     pub name: String,
     pub kind: String,
+    /// The API type the property holds or the call gives (`WebSocket[]`
+    /// for an array), when completion and hover follow it along a chain.
+    pub returns: String,
     pub signature: String,
     pub summary: String,
     pub details: String,
@@ -62,6 +65,7 @@ pub fn api() -> &'static [ApiMember] {
                 owner: field(t, "owner"),
                 name: field(t, "name"),
                 kind: field(t, "kind"),
+                returns: field(t, "returns"),
                 signature: field(t, "signature"),
                 summary: field(t, "summary"),
                 details: field(t, "details"),

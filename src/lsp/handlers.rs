@@ -244,3 +244,134 @@ fn standalone_hover(path: &Path, text: &str, pos: Position, enc: Encoding) -> Op
         )),
     })
 }
+
+impl Backend {
+    /// Completion never waits for an analysis: the context at the cursor is
+    /// read from the document's live text and tree, and the cross-file facts
+    /// (bindings, classes, backends) from the last committed analysis.
+    pub(super) async fn handle_completion(
+        &self,
+        params: CompletionParams,
+    ) -> Result<Option<CompletionResponse>> {
+        let tdp = params.text_document_position;
+        let Some(path) = path_of(&tdp.text_document.uri) else {
+            return Ok(None);
+        };
+        let (last, live, enc, snippets) = {
+            let st = lock(&self.state);
+            let live = st
+                .docs
+                .get(&path)
+                .map(|d| (d.text.to_string(), d.tree.clone()));
+            (st.last.clone(), live, st.encoding(), st.features.snippets)
+        };
+        let items = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            completion_at(last.as_deref(), &path, live, tdp.position, enc, snippets)
+        }))
+        .map_err(|_| {
+            crate::log!(Error, "completion panicked on {}", path.display());
+            tower_lsp_server::jsonrpc::Error::internal_error()
+        })?;
+        Ok(Some(CompletionResponse::List(CompletionList {
+            is_incomplete: false,
+            items,
+        })))
+    }
+}
+
+/// Completion at `pos` of `path`, whose editor text is `live` (else the
+/// analysed text).
+fn completion_at(
+    a: Option<&Analysis>,
+    path: &Path,
+    live: Option<(String, Option<tree_sitter::Tree>)>,
+    pos: Position,
+    enc: Encoding,
+    snippets: bool,
+) -> Vec<CompletionItem> {
+    use crate::ide::complete;
+    let (text, tree) = match live {
+        Some(l) => l,
+        None => match a.and_then(|a| convert::text_of(&a.ws, path)) {
+            Some((t, _)) => (t.to_string(), None),
+            None => return Vec::new(),
+        },
+    };
+    let idx = LineIndex::new(&text);
+    let at = convert::offset(&text, &idx, pos, enc);
+    let scope = a.map(|a| complete::Scope {
+        ws: &a.ws,
+        fs: &*a.fs,
+        models: a
+            .per_worker
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (i, r.classes.as_slice()))
+            .collect(),
+    });
+    let found = if let Some(lang) = crate::syntax::Lang::from_path(path) {
+        if text.len() > crate::syntax::max_source_bytes() {
+            return Vec::new();
+        }
+        let tree = match tree {
+            Some(t) => t,
+            None => match crate::syntax::parse(lang, &text, None) {
+                Some(t) => t,
+                None => return Vec::new(),
+            },
+        };
+        complete::source(scope.as_ref(), path, lang, &text, &tree, at)
+    } else {
+        let (Some(a), Some(scope)) = (a, scope.as_ref()) else {
+            return Vec::new();
+        };
+        let Some(w) = a.ws.workers.iter().position(|w| w.config.path == path) else {
+            return Vec::new();
+        };
+        complete::config(scope, w, &text, at)
+    };
+    let range = |s: crate::text::Span| {
+        let a = idx.position(&text, s.start, enc);
+        let b = idx.position(&text, s.end, enc);
+        Range::new(
+            Position::new(a.line, a.column),
+            Position::new(b.line, b.column),
+        )
+    };
+    found
+        .into_iter()
+        .map(|c| {
+            let (new_text, format) = match &c.snippet {
+                Some((snippet, _)) if snippets => (snippet.clone(), InsertTextFormat::SNIPPET),
+                Some((_, plain)) => (plain.clone(), InsertTextFormat::PLAIN_TEXT),
+                None => (c.label.clone(), InsertTextFormat::PLAIN_TEXT),
+            };
+            CompletionItem {
+                kind: Some(match c.kind {
+                    complete::Kind::Method => CompletionItemKind::METHOD,
+                    complete::Kind::Property => CompletionItemKind::PROPERTY,
+                    complete::Kind::Binding => CompletionItemKind::FIELD,
+                    complete::Kind::Class => CompletionItemKind::CLASS,
+                    complete::Kind::Snippet => CompletionItemKind::SNIPPET,
+                    complete::Kind::Value => CompletionItemKind::VALUE,
+                }),
+                detail: Some(c.detail),
+                documentation: (!c.doc.is_empty()).then_some({
+                    Documentation::MarkupContent(MarkupContent {
+                        kind: MarkupKind::Markdown,
+                        value: c.doc,
+                    })
+                }),
+                sort_text: Some(format!("{}{}", c.sort, c.label)),
+                filter_text: Some(c.label.clone()),
+                insert_text_format: Some(format),
+                text_edit: Some(CompletionTextEdit::Edit(TextEdit {
+                    range: range(c.replace),
+                    new_text,
+                })),
+                label: c.label,
+                ..Default::default()
+            }
+        })
+        .collect()
+}

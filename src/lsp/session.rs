@@ -311,6 +311,8 @@ pub struct ClientFeatures {
     pub pull: bool,
     /// It shows `$/progress`.
     pub work_done_progress: bool,
+    /// It takes snippets in completion items.
+    pub snippets: bool,
 }
 
 impl ClientFeatures {
@@ -335,6 +337,13 @@ impl ClientFeatures {
                 .window
                 .as_ref()
                 .and_then(|w| w.work_done_progress)
+                .unwrap_or(false),
+            snippets: c
+                .text_document
+                .as_ref()
+                .and_then(|t| t.completion.as_ref())
+                .and_then(|c| c.completion_item.as_ref())
+                .and_then(|i| i.snippet_support)
                 .unwrap_or(false),
         }
     }

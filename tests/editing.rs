@@ -1,0 +1,404 @@
+//! Editing features end to end over stdio: completion in each context.
+
+#[path = "support/client.rs"]
+mod client;
+#[path = "support/stdio.rs"]
+mod stdio;
+
+use client::*;
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+
+const CONFIG: &str = r#"{
+  "name": "app",
+  "main": "src/index.ts",
+  "compatibility_date": "2025-04-01",
+  "durable_objects": {
+    "bindings": [
+      { "name": "ROOMS", "class_name": "Room" },
+      { "name": "LEGACY", "class_name": "Legacy" }
+    ]
+  },
+  "kv_namespaces": [{ "binding": "CACHE", "id": "0123" }],
+  "migrations": [
+    { "tag": "v1", "new_classes": ["Legacy"] },
+    { "tag": "v2", "new_sqlite_classes": ["Room"] }
+  ]
+}
+"#;
+
+const INDEX: &str = r#"import { DurableObject } from "cloudflare:workers";
+export { Room, History } from "./room";
+
+export class Legacy extends DurableObject {
+  async go() {
+    return 1;
+  }
+}
+
+export default {
+  async fetch(request: Request, env: Env): Promise<Response> {
+    return new Response("ok");
+  },
+};
+"#;
+
+const ROOM: &str = r#"import { DurableObject } from "cloudflare:workers";
+
+export class Room extends DurableObject {
+  async join(name: string): Promise<string> {
+    return name;
+  }
+  async fetch(request: Request): Promise<Response> {
+    return new Response("");
+  }
+}
+
+export class History extends DurableObject {}
+"#;
+
+fn project(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("durable-lsp-edit-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    write(&dir, "wrangler.jsonc", CONFIG);
+    write(&dir, "src/index.ts", INDEX);
+    write(&dir, "src/room.ts", ROOM);
+    dir.canonicalize().unwrap()
+}
+
+fn start(root: &Path) -> Client {
+    let mut c = Client::start();
+    c.request(
+        "initialize",
+        json!({
+            "processId": null,
+            "rootUri": uri(root),
+            "workspaceFolders": [{"uri": uri(root), "name": "root"}],
+            "capabilities": {
+                "general": {"positionEncodings": ["utf-16"]},
+                "textDocument": {"completion": {"completionItem": {"snippetSupport": true}}}
+            }
+        }),
+    );
+    c.notify("initialized", json!({}));
+    c
+}
+
+/// An open document the test edits, whole text per change.
+struct Doc {
+    uri: String,
+    version: i64,
+}
+
+impl Doc {
+    fn open(c: &mut Client, path: &Path, text: &str) -> Doc {
+        let lang = if path.extension().is_some_and(|e| e == "ts") {
+            "typescript"
+        } else {
+            "jsonc"
+        };
+        c.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri(path), "languageId": lang, "version": 1, "text": text}}),
+        );
+        Doc {
+            uri: uri(path),
+            version: 1,
+        }
+    }
+
+    /// Changes the text to `text` with `‸` marking the cursor, and asks for
+    /// completion there at once (no wait for any analysis): the labels, and
+    /// the items.
+    fn complete(&mut self, c: &mut Client, marked: &str) -> (Vec<String>, Vec<Value>) {
+        let at = marked.find('‸').expect("a cursor mark");
+        let text = marked.replace('‸', "");
+        let before = &text[..at];
+        let line = before.matches('\n').count();
+        let col: usize = before[before.rfind('\n').map_or(0, |i| i + 1)..]
+            .encode_utf16()
+            .count();
+        self.version += 1;
+        c.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": self.uri, "version": self.version},
+                   "contentChanges": [{"text": text}]}),
+        );
+        let r = c.request(
+            "textDocument/completion",
+            json!({"textDocument": {"uri": self.uri}, "position": {"line": line, "character": col}}),
+        );
+        let items = r["result"]["items"].as_array().cloned().unwrap_or_default();
+        let labels = items
+            .iter()
+            .map(|i| i["label"].as_str().unwrap_or("").to_string())
+            .collect();
+        (labels, items)
+    }
+}
+
+fn has(labels: &[String], want: &[&str]) -> bool {
+    want.iter().all(|w| labels.iter().any(|l| l == w))
+}
+
+fn none_of(labels: &[String], not: &[&str]) -> bool {
+    not.iter().all(|w| !labels.iter().any(|l| l == w))
+}
+
+/// Replaces the first `from` of `base` with `to`.
+fn with(base: &str, from: &str, to: &str) -> String {
+    assert!(base.contains(from), "{from}");
+    base.replacen(from, to, 1)
+}
+
+#[test]
+fn completion_in_every_source_context() {
+    let root = project("source");
+    let mut c = start(&root);
+    // The first analysis: the class models know Room's backend.
+    c.diagnostics(&root.join("wrangler.jsonc"), |_| true);
+    let room = root.join("src/room.ts");
+    let mut d = Doc::open(&mut c, &room, ROOM);
+    let body = "    return new Response(\"\");";
+
+    // Typed and asked for at once: the items are the new text's.
+    let (l, items) = d.complete(&mut c, &with(ROOM, body, "    this.ctx.storage.‸"));
+    assert!(
+        has(
+            &l,
+            &[
+                "sql",
+                "kv",
+                "transactionSync",
+                "setAlarm",
+                "get",
+                "deleteAll"
+            ]
+        ),
+        "{l:?}"
+    );
+    let sql = items.iter().find(|i| i["label"] == "sql").unwrap();
+    assert!(sql["documentation"]["value"]
+        .as_str()
+        .unwrap()
+        .contains("developers.cloudflare.com"));
+    let edit = &sql["textEdit"]["range"];
+    assert_eq!(edit["start"], edit["end"], "nothing typed yet: an insert");
+
+    // A prefix typed: the edit replaces it.
+    let (l, items) = d.complete(&mut c, &with(ROOM, body, "    this.ctx.storage.setA‸"));
+    assert!(has(&l, &["setAlarm"]));
+    let set = items.iter().find(|i| i["label"] == "setAlarm").unwrap();
+    assert_eq!(
+        set["textEdit"]["range"]["end"]["character"]
+            .as_i64()
+            .unwrap()
+            - set["textEdit"]["range"]["start"]["character"]
+                .as_i64()
+                .unwrap(),
+        4
+    );
+
+    let (l, _) = d.complete(&mut c, &with(ROOM, body, "    this.ctx.‸"));
+    assert!(
+        has(
+            &l,
+            &[
+                "storage",
+                "acceptWebSocket",
+                "getWebSockets",
+                "blockConcurrencyWhile",
+                "id"
+            ]
+        ),
+        "{l:?}"
+    );
+    assert!(none_of(&l, &["setAlarm"]));
+
+    let (l, _) = d.complete(
+        &mut c,
+        &with(ROOM, body, "    this.ctx.storage.sql.exec(\"select 1\").‸"),
+    );
+    assert!(
+        has(
+            &l,
+            &[
+                "toArray",
+                "one",
+                "raw",
+                "columnNames",
+                "rowsRead",
+                "rowsWritten"
+            ]
+        ),
+        "{l:?}"
+    );
+
+    let (l, _) = d.complete(
+        &mut c,
+        &with(
+            ROOM,
+            body,
+            "    const sql = this.ctx.storage.sql;\n    sql.‸",
+        ),
+    );
+    assert!(has(&l, &["exec", "databaseSize"]), "{l:?}");
+
+    let (l, _) = d.complete(
+        &mut c,
+        &with(
+            ROOM,
+            body,
+            "    for (const ws of this.ctx.getWebSockets()) {\n      ws.‸\n    }",
+        ),
+    );
+    assert!(
+        has(
+            &l,
+            &[
+                "send",
+                "close",
+                "serializeAttachment",
+                "deserializeAttachment"
+            ]
+        ),
+        "{l:?}"
+    );
+
+    // `env.`: the Worker's bindings, Durable Object namespaces first.
+    let (l, items) = d.complete(&mut c, &with(ROOM, body, "    this.env.‸"));
+    assert!(has(&l, &["ROOMS", "LEGACY", "CACHE"]), "{l:?}");
+    let rooms = items.iter().find(|i| i["label"] == "ROOMS").unwrap();
+    let detail = rooms["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("Room") && detail.contains("SQLite"),
+        "{detail}"
+    );
+    let cache = items.iter().find(|i| i["label"] == "CACHE").unwrap();
+    assert!(rooms["sortText"].as_str() < cache["sortText"].as_str());
+
+    let (l, _) = d.complete(&mut c, &with(ROOM, body, "    this.env.ROOMS.‸"));
+    assert!(
+        has(
+            &l,
+            &[
+                "getByName",
+                "idFromName",
+                "newUniqueId",
+                "idFromString",
+                "get",
+                "jurisdiction"
+            ]
+        ),
+        "{l:?}"
+    );
+
+    // A stub: the stub API and the bound class's RPC methods.
+    let (l, _) = d.complete(
+        &mut c,
+        &with(
+            ROOM,
+            body,
+            "    const stub = this.env.ROOMS.getByName(\"a\");\n    stub.‸",
+        ),
+    );
+    assert!(has(&l, &["join", "fetch", "id"]), "{l:?}");
+
+    // A value inside a string.
+    let (l, items) = d.complete(
+        &mut c,
+        &with(
+            ROOM,
+            body,
+            "    this.env.ROOMS.get(id, { locationHint: \"w‸\" });",
+        ),
+    );
+    assert!(has(&l, &["wnam", "weur", "apac"]), "{l:?}");
+    let w = items.iter().find(|i| i["label"] == "wnam").unwrap();
+    assert_eq!(w["textEdit"]["newText"], "wnam");
+
+    // A class body: the handlers Room does not define yet (it has fetch).
+    let (l, items) = d.complete(
+        &mut c,
+        &with(ROOM, "  async join(", "  ala‸\n  async join("),
+    );
+    assert!(
+        has(&l, &["alarm", "webSocketMessage", "constructor"]),
+        "{l:?}"
+    );
+    assert!(none_of(&l, &["fetch"]), "Room has fetch: {l:?}");
+    let alarm = items.iter().find(|i| i["label"] == "alarm").unwrap();
+    assert_eq!(alarm["insertTextFormat"], 2, "a snippet");
+    assert!(alarm["textEdit"]["newText"]
+        .as_str()
+        .unwrap()
+        .starts_with("async alarm(alarmInfo?: AlarmInvocationInfo)"));
+
+    // Nothing where no context applies.
+    let (l, _) = d.complete(&mut c, &with(ROOM, body, "    const x = 1 + ‸"));
+    assert!(l.is_empty(), "{l:?}");
+
+    // The KV-backed class: no SQL API.
+    let index = root.join("src/index.ts");
+    let mut d = Doc::open(&mut c, &index, INDEX);
+    let (l, _) = d.complete(
+        &mut c,
+        &with(INDEX, "    return 1;", "    this.ctx.storage.‸"),
+    );
+    assert!(has(&l, &["get", "put", "setAlarm", "deleteAll"]), "{l:?}");
+    assert!(none_of(&l, &["sql", "kv", "transactionSync"]), "{l:?}");
+
+    // `env` as a parameter of the default export's fetch.
+    let (l, _) = d.complete(
+        &mut c,
+        &with(INDEX, "    return new Response(\"ok\");", "    env.‸"),
+    );
+    assert!(has(&l, &["ROOMS", "LEGACY", "CACHE"]), "{l:?}");
+    c.stop();
+}
+
+#[test]
+fn completion_in_configs() {
+    let root = project("config");
+    let mut c = start(&root);
+    let cfg = root.join("wrangler.jsonc");
+    c.diagnostics(&cfg, |_| true);
+    let mut d = Doc::open(&mut c, &cfg, CONFIG);
+
+    let binding = "      { \"name\": \"LEGACY\", \"class_name\": \"Legacy\" }";
+    let (l, items) = d.complete(
+        &mut c,
+        &with(
+            CONFIG,
+            binding,
+            &format!("{binding},\n      {{ \"name\": \"H\", \"class_name\": \"‸"),
+        ),
+    );
+    assert!(has(&l, &["Room", "History", "Legacy"]), "{l:?}");
+    let h = items.iter().find(|i| i["label"] == "History").unwrap();
+    assert!(h["detail"].as_str().unwrap().contains("room.ts"), "{h}");
+
+    let last = "    { \"tag\": \"v2\", \"new_sqlite_classes\": [\"Room\"] }";
+    let (l, _) = d.complete(
+        &mut c,
+        &with(
+            CONFIG,
+            last,
+            &format!("{last},\n    {{ \"tag\": \"v3\", \"new_sqlite_classes\": [\"‸"),
+        ),
+    );
+    assert_eq!(l, ["History"], "only the class not created yet");
+
+    let (l, _) = d.complete(
+        &mut c,
+        &with(
+            CONFIG,
+            last,
+            &format!("{last},\n    {{ \"tag\": \"v3\", \"deleted_classes\": [\n      \"‸"),
+        ),
+    );
+    let mut l = l;
+    l.sort();
+    assert_eq!(l, ["Legacy", "Room"], "the live classes");
+    c.stop();
+}
