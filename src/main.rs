@@ -34,6 +34,12 @@ struct Args {
     /// git revision (a branch, tag or commit), the deployed state (DO130–DO133).
     #[arg(long, value_name = "REV")]
     base: Option<String>,
+    /// With --check: apply every fix marked safe (export a class, add a
+    /// migration or `exports` entry, add an environment's
+    /// `durable_objects`, remove an unused suppression), say what changed on
+    /// stderr, and report what remains.
+    #[arg(long)]
+    fix: bool,
     /// With --check: exit 0 when no wrangler config is found under the
     /// paths (by default that is exit 2: a wrong path must not pass).
     #[arg(long)]
@@ -163,6 +169,7 @@ fn main() -> ExitCode {
             color,
             base: args.base.clone(),
             allow_empty: args.no_error_on_empty,
+            fix: args.fix,
         })
     } else if args.paths.is_empty() || (args.paths.len() == 1 && args.paths[0].as_os_str() == "lsp")
     {

@@ -402,3 +402,168 @@ fn completion_in_configs() {
     assert_eq!(l, ["Legacy", "Room"], "the live classes");
     c.stop();
 }
+
+/// Applies a `WorkspaceEdit`'s `changes` to the files on disk (ASCII text:
+/// a UTF-16 column is a byte column).
+fn apply_edit(edit: &Value) {
+    let changes = edit["changes"].as_object().expect("changes");
+    for (uri, edits) in changes {
+        let path = PathBuf::from(uri.strip_prefix("file://").unwrap());
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        let offset = |text: &str, p: &Value| -> usize {
+            let line = p["line"].as_u64().unwrap() as usize;
+            let col = p["character"].as_u64().unwrap() as usize;
+            let start: usize = text.split_inclusive('\n').take(line).map(str::len).sum();
+            start + col
+        };
+        let mut list: Vec<(usize, usize, String)> = edits
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    offset(&text, &e["range"]["start"]),
+                    offset(&text, &e["range"]["end"]),
+                    e["newText"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        list.sort_by_key(|(s, _, _)| std::cmp::Reverse(*s));
+        for (s, e, t) in list {
+            text.replace_range(s..e, &t);
+        }
+        std::fs::write(&path, text).unwrap();
+    }
+}
+
+fn actions(c: &mut Client, file: &Path, diags: Vec<Value>, only: Option<&str>) -> Vec<Value> {
+    let range = diags.first().map(|d| d["range"].clone()).unwrap_or(
+        json!({"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}),
+    );
+    let mut context = json!({"diagnostics": diags});
+    if let Some(o) = only {
+        context["only"] = json!([o]);
+    }
+    let r = c.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri(file)}, "range": range, "context": context}),
+    );
+    r["result"].as_array().cloned().unwrap_or_default()
+}
+
+fn check_passes(root: &Path) -> (bool, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_durable-lsp"))
+        .args(["--check", "--color", "never"])
+        .arg(root)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+fn example_copy(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("durable-lsp-edit-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/chat");
+    for rel in [
+        "wrangler.jsonc",
+        "src/index.ts",
+        "src/history.ts",
+        "src/rooms/index.ts",
+        "src/rooms/chat-room.ts",
+        "src/rooms/presence.ts",
+    ] {
+        write(&dir, rel, &std::fs::read_to_string(from.join(rel)).unwrap());
+    }
+    dir.canonicalize().unwrap()
+}
+
+/// Each finding of the example has a quick fix with the exact edits; the
+/// preferred ones applied, the project passes `--check`.
+#[test]
+fn quick_fixes_fix_the_example() {
+    let root = example_copy("quickfix");
+    let (ok, _) = check_passes(&root);
+    assert!(!ok, "the example has findings");
+    let mut c = start(&root);
+    let cfg = root.join("wrangler.jsonc");
+    let index = root.join("src/index.ts");
+    let cfg_d = c.diagnostics(&cfg, |d| codes(d).contains(&"DO102".to_string()));
+    let src_d = c.diagnostics(&index, |d| codes(d).contains(&"DO110".to_string()));
+
+    let of = |ds: &[Value], code: &str| ds.iter().find(|d| d["code"] == code).unwrap().clone();
+    let do101 = actions(&mut c, &cfg, vec![of(&cfg_d, "DO101")], None);
+    assert_eq!(
+        do101[0]["title"],
+        "Export `Presence` from the entry (re-exported from \"./rooms/presence\")"
+    );
+    assert_eq!(do101[0]["isPreferred"], true);
+    let e = &do101[0]["edit"]["changes"][uri(&index)][0];
+    assert_eq!(
+        e["newText"],
+        "export { Presence } from \"./rooms/presence\";\n"
+    );
+    assert!(
+        do101
+            .iter()
+            .any(|a| a["title"] == "Suppress DO101 on this line"),
+        "{do101:?}"
+    );
+
+    let do102 = actions(&mut c, &cfg, vec![of(&cfg_d, "DO102")], None);
+    assert_eq!(
+        do102[0]["title"],
+        "Add migration \"v2\" creating `History` with SQLite storage"
+    );
+    let e = &do102[0]["edit"]["changes"][uri(&cfg)][0];
+    assert_eq!(
+        e["newText"],
+        ",\n    { \"tag\": \"v2\", \"new_sqlite_classes\": [\"History\"] }"
+    );
+
+    let do110 = actions(&mut c, &index, vec![of(&src_d, "DO110")], None);
+    assert_eq!(do110[0]["title"], "Use `ROOMS` (the closest binding)");
+    assert_eq!(do110[0]["isPreferred"], false, "a guess is not preferred");
+    assert_eq!(
+        do110[0]["edit"]["changes"][uri(&index)][0]["newText"],
+        "ROOMS"
+    );
+
+    // Fix-all: the safe fixes of the config's findings (not the guess).
+    let all = actions(&mut c, &cfg, Vec::new(), Some("source.fixAll.durable-lsp"));
+    assert_eq!(all.len(), 1, "{all:?}");
+    let changes = all[0]["edit"]["changes"].as_object().unwrap();
+    assert_eq!(changes.len(), 2, "the entry and the config: {changes:?}");
+    c.stop();
+
+    for a in [&do101[0], &do102[0], &do110[0]] {
+        apply_edit(&a["edit"]);
+    }
+    let (ok, out) = check_passes(&root);
+    assert!(ok, "after the quick fixes:\n{out}");
+}
+
+/// A suppression added by its quick fix silences the finding.
+#[test]
+fn the_suppression_quick_fix_silences_the_finding() {
+    let root = example_copy("suppress");
+    let mut c = start(&root);
+    let index = root.join("src/index.ts");
+    let d = c.diagnostics(&index, |d| codes(d).contains(&"DO110".to_string()));
+    let list = actions(&mut c, &index, d.clone(), None);
+    let s = list
+        .iter()
+        .find(|a| a["title"] == "Suppress DO110 on this line")
+        .unwrap();
+    let e = &s["edit"]["changes"][uri(&index)][0];
+    assert_eq!(
+        e["newText"],
+        "    // durable-lsp-ignore DO110: why this is safe here\n"
+    );
+    c.stop();
+    apply_edit(&s["edit"]);
+    let (_, out) = check_passes(&root);
+    assert!(!out.contains("DO110"), "{out}");
+}

@@ -145,7 +145,7 @@ fn full_report(root: &Path) -> String {
                 r.message
             ));
         }
-        if let Some(f) = &d.fix {
+        for f in &d.fixes {
             out.push_str(&format!(
                 "  fix ({}): {}\n",
                 if f.safe { "safe" } else { "review" },

@@ -578,7 +578,7 @@ fn fixes_ride_in_diagnostic_data() {
     let cfg = root.join("wrangler.toml");
     let d = c.diagnostics(&cfg, |d| codes(d).contains(&"DO002".to_string()));
     let unused = d.iter().find(|x| x["code"] == "DO002").unwrap();
-    let fix = &unused["data"]["fix"];
+    let fix = &unused["data"]["fixes"][0];
     assert_eq!(fix["title"], "Remove the unused suppression");
     assert_eq!(fix["edits"][0]["uri"], uri(&cfg));
     assert_eq!(fix["edits"][0]["newText"], "");

@@ -1,5 +1,6 @@
 //! `durable-lsp --check`: walk, analyse, report, exit.
 
+pub mod fix;
 pub mod github;
 pub mod human;
 pub mod json;
@@ -134,6 +135,8 @@ pub struct CheckOptions {
     /// `--no-error-on-empty`: paths with no config under them are a clean
     /// run, not a failure.
     pub allow_empty: bool,
+    /// `--fix`: apply the safe fixes before reporting.
+    pub fix: bool,
 }
 
 /// A workspace analysed for reporting.
@@ -269,6 +272,12 @@ pub fn analyse_against(paths: &[PathBuf], base: Option<&str>) -> Result<Checked,
 }
 
 pub fn run_check(opts: &CheckOptions) -> Outcome {
+    if opts.fix {
+        if let Err(e) = fix::run(&opts.paths, opts.base.as_deref()) {
+            eprintln!("error: {e}");
+            return Outcome::Failure;
+        }
+    }
     let checked = match analyse_against(&opts.paths, opts.base.as_deref()) {
         Ok(c) => c,
         Err(e) => {

@@ -2,6 +2,7 @@
 //! Durable Object lifecycle.
 
 pub mod classes;
+pub mod edit;
 pub mod lifecycle;
 pub mod model;
 pub mod tree;

@@ -94,26 +94,32 @@ pub fn diagnostic(
         message: d.message.clone(),
         related_information: (!related.is_empty()).then_some(related),
         tags: None,
-        data: d.fix.as_ref().map(|f| fix_data(ws, f, enc)),
+        data: (!d.fixes.is_empty()).then(|| fix_data(ws, &d.fixes, enc)),
     }
 }
 
-/// A finding's fix as `Diagnostic.data`, in the client's positions, so that
-/// a code action needs no new analysis:
-/// `{"fix": {"title", "safe", "edits": [{"uri", "range", "newText"}]}}`.
-pub fn fix_data(ws: &Workspace, f: &rules::Fix, enc: Encoding) -> serde_json::Value {
-    let edits: Vec<serde_json::Value> = f
-        .edits
+/// A finding's fixes as `Diagnostic.data`, in the client's positions, so
+/// that a code action needs no new analysis:
+/// `{"fixes": [{"title", "safe", "edits": [{"uri", "range", "newText"}]}]}`.
+pub fn fix_data(ws: &Workspace, fixes: &[rules::Fix], enc: Encoding) -> serde_json::Value {
+    let fixes: Vec<serde_json::Value> = fixes
         .iter()
-        .filter_map(|e| {
-            Some(serde_json::json!({
-                "uri": uri(&e.file)?.as_str(),
-                "range": range(ws, &e.file, e.span, enc),
-                "newText": e.text,
-            }))
+        .map(|f| {
+            let edits: Vec<serde_json::Value> = f
+                .edits
+                .iter()
+                .filter_map(|e| {
+                    Some(serde_json::json!({
+                        "uri": uri(&e.file)?.as_str(),
+                        "range": range(ws, &e.file, e.span, enc),
+                        "newText": e.text,
+                    }))
+                })
+                .collect();
+            serde_json::json!({"title": f.title, "safe": f.safe, "edits": edits})
         })
         .collect();
-    serde_json::json!({"fix": {"title": f.title, "safe": f.safe, "edits": edits}})
+    serde_json::json!({ "fixes": fixes })
 }
 
 /// Converts a client position to a byte offset (clamped, never a panic).

@@ -375,3 +375,182 @@ fn completion_at(
         })
         .collect()
 }
+
+/// The kind of the code action that applies every safe fix of a file.
+pub const FIX_ALL: &str = "source.fixAll.durable-lsp";
+
+impl Backend {
+    /// Quick fixes from the fixes each finding carries in its `data` (no
+    /// analysis needed), a suppression for each finding, and the fix-all
+    /// source action.
+    pub(super) async fn handle_code_action(
+        &self,
+        params: CodeActionParams,
+    ) -> Result<Option<CodeActionResponse>> {
+        let Some(path) = path_of(&params.text_document.uri) else {
+            return Ok(None);
+        };
+        let (published, text) = {
+            let st = lock(&self.state);
+            let text = st.docs.get(&path).map(|d| d.text.to_string()).or_else(|| {
+                st.last
+                    .as_ref()
+                    .and_then(|a| convert::text_of(&a.ws, &path).map(|(t, _)| t.to_string()))
+            });
+            (st.published.get(&path).cloned().unwrap_or_default(), text)
+        };
+        let wants = |kind: &CodeActionKind| {
+            params.context.only.as_ref().is_none_or(|only| {
+                only.iter().any(|o| {
+                    kind.as_str() == o.as_str()
+                        || kind.as_str().starts_with(&format!("{}.", o.as_str()))
+                })
+            })
+        };
+        let mut out: Vec<CodeActionOrCommand> = Vec::new();
+        if wants(&CodeActionKind::QUICKFIX) {
+            for d in &params.context.diagnostics {
+                if d.source.as_deref() != Some("durable-lsp") {
+                    continue;
+                }
+                // Clients that do not keep `data` get it from what was published.
+                let data = d.data.clone().or_else(|| {
+                    published
+                        .iter()
+                        .find(|p| p.range == d.range && p.code == d.code)
+                        .and_then(|p| p.data.clone())
+                });
+                for (i, fix) in fixes_of(data.as_ref()).into_iter().enumerate() {
+                    out.push(CodeActionOrCommand::CodeAction(CodeAction {
+                        title: fix.title,
+                        kind: Some(CodeActionKind::QUICKFIX),
+                        diagnostics: Some(vec![d.clone()]),
+                        edit: Some(workspace_edit(fix.edits)),
+                        is_preferred: Some(i == 0 && fix.safe),
+                        ..Default::default()
+                    }));
+                }
+                if let (Some(text), Some(NumberOrString::String(code))) = (&text, &d.code) {
+                    if let Some(edit) = suppression(&path, text, d.range.start.line, code) {
+                        out.push(CodeActionOrCommand::CodeAction(CodeAction {
+                            title: format!("Suppress {code} on this line"),
+                            kind: Some(CodeActionKind::QUICKFIX),
+                            diagnostics: Some(vec![d.clone()]),
+                            edit: Some(WorkspaceEdit {
+                                changes: Some(
+                                    [(params.text_document.uri.clone(), vec![edit])].into(),
+                                ),
+                                ..Default::default()
+                            }),
+                            ..Default::default()
+                        }));
+                    }
+                }
+            }
+        }
+        let fix_all = CodeActionKind::from(FIX_ALL);
+        if params.context.only.is_some() && wants(&fix_all) {
+            let mut edits: Vec<(String, TextEdit)> = Vec::new();
+            for d in &published {
+                for fix in fixes_of(d.data.as_ref()) {
+                    if !fix.safe || fix.edits.iter().any(|e| overlaps(&edits, e)) {
+                        continue;
+                    }
+                    for e in fix.edits {
+                        if !edits.contains(&e) {
+                            edits.push(e);
+                        }
+                    }
+                }
+            }
+            if !edits.is_empty() {
+                out.push(CodeActionOrCommand::CodeAction(CodeAction {
+                    title: "Apply every safe durable-lsp fix".into(),
+                    kind: Some(fix_all),
+                    edit: Some(workspace_edit(edits)),
+                    ..Default::default()
+                }));
+            }
+        }
+        Ok(Some(out))
+    }
+}
+
+/// One fix read back from a diagnostic's `data`.
+struct DataFix {
+    title: String,
+    safe: bool,
+    edits: Vec<(String, TextEdit)>,
+}
+
+fn fixes_of(data: Option<&serde_json::Value>) -> Vec<DataFix> {
+    let Some(list) = data.and_then(|d| d.get("fixes")).and_then(|f| f.as_array()) else {
+        return Vec::new();
+    };
+    list.iter()
+        .filter_map(|f| {
+            let edits = f
+                .get("edits")?
+                .as_array()?
+                .iter()
+                .filter_map(|e| {
+                    let uri = e.get("uri")?.as_str()?.to_string();
+                    let edit: TextEdit = serde_json::from_value(serde_json::json!({
+                        "range": e.get("range")?, "newText": e.get("newText")?
+                    }))
+                    .ok()?;
+                    Some((uri, edit))
+                })
+                .collect();
+            Some(DataFix {
+                title: f.get("title")?.as_str()?.to_string(),
+                safe: f.get("safe").and_then(|s| s.as_bool()).unwrap_or(false),
+                edits,
+            })
+        })
+        .collect()
+}
+
+/// Whether `e` touches the range of an edit already taken (in its file),
+/// other than being the same edit.
+fn overlaps(taken: &[(String, TextEdit)], e: &(String, TextEdit)) -> bool {
+    let key = |p: Position| (p.line, p.character);
+    taken.iter().any(|t| {
+        t != e
+            && t.0 == e.0
+            && key(t.1.range.start) <= key(e.1.range.end)
+            && key(e.1.range.start) <= key(t.1.range.end)
+    })
+}
+
+fn workspace_edit(edits: Vec<(String, TextEdit)>) -> WorkspaceEdit {
+    let mut changes: HashMap<Uri, Vec<TextEdit>> = HashMap::new();
+    for (uri, e) in edits {
+        if let Ok(u) = uri.parse::<Uri>() {
+            changes.entry(u).or_default().push(e);
+        }
+    }
+    WorkspaceEdit {
+        changes: Some(changes),
+        ..Default::default()
+    }
+}
+
+/// A `durable-lsp-ignore` comment on its own line above `line`, indented
+/// like it, in the file's comment syntax.
+fn suppression(path: &Path, text: &str, line: u32, code: &str) -> Option<TextEdit> {
+    let style = crate::suppress::CommentStyle::of(path)?;
+    let marker = match style {
+        crate::suppress::CommentStyle::Slash => "//",
+        crate::suppress::CommentStyle::Hash => "#",
+    };
+    let l = text.lines().nth(line as usize)?;
+    let indent = &l[..l.len() - l.trim_start().len()];
+    Some(TextEdit {
+        range: Range::new(Position::new(line, 0), Position::new(line, 0)),
+        new_text: format!(
+            "{indent}{marker} {} {code}: why this is safe here\n",
+            crate::suppress::MARKER
+        ),
+    })
+}

@@ -2,7 +2,7 @@
 //! DO111), RPC on stubs (DO118) and bindings to other Workers (DO119).
 
 use super::context::{closest, in_node_modules, rel, VariantCx, WorkerCx};
-use super::diagnostic::Diagnostic;
+use super::diagnostic::{Diagnostic, Edit, Fix};
 use super::model::entry_export;
 use super::registry::{Code, Severity};
 use crate::config::model::{DoBinding, OtherBinding};
@@ -82,18 +82,62 @@ fn env_bindings(cx: &mut WorkerCx, vc: &VariantCx) {
     }
     let e = &env.value;
     match &v.section.durable_objects {
-        None => cx.emit(Diagnostic::new(Code::DO113, cx.cfg_path(), env.span, format!(
-            "\"durable_objects\" exists at the top level, but not on \"env.{e}\".\nThis is not what you probably want, since \"durable_objects\" is not inherited by environments.\nPlease add \"durable_objects\" to \"env.{e}\"."
-        ))),
+        None => {
+            let mut d = Diagnostic::new(Code::DO113, cx.cfg_path(), env.span, format!(
+                "\"durable_objects\" exists at the top level, but not on \"env.{e}\".\nThis is not what you probably want, since \"durable_objects\" is not inherited by environments.\nPlease add \"durable_objects\" to \"env.{e}\"."
+            ));
+            if let Some(edit) =
+                crate::config::edit::copy_durable_objects(&cx.worker.config, &cx.worker.text, e)
+            {
+                d = d.fix(Fix {
+                    title: format!("Add the top level's `durable_objects` to `env.{e}`"),
+                    edits: vec![Edit {
+                        file: cx.cfg_path(),
+                        span: edit.span,
+                        text: edit.text,
+                    }],
+                    safe: true,
+                });
+            }
+            cx.emit(d)
+        }
         Some(d) => {
-            let here: BTreeSet<&str> = d.items.iter().filter_map(|b| b.name.as_ref().map(|n| n.value.as_str())).collect();
+            let here: BTreeSet<&str> = d
+                .items
+                .iter()
+                .filter_map(|b| b.name.as_ref().map(|n| n.value.as_str()))
+                .collect();
             let missing: Vec<&str> = top.iter().copied().filter(|n| !here.contains(n)).collect();
             if !missing.is_empty() {
                 let list: Vec<String> = missing.iter().map(|m| format!("- {m}")).collect();
-                cx.emit(Diagnostic::new(Code::DO113, cx.cfg_path(), d.key_span, format!(
+                let mut diag = Diagnostic::new(Code::DO113, cx.cfg_path(), d.key_span, format!(
                     "The following bindings are at the top level, but not on \"env.{e}\".\nThis is not what you probably want, since \"durable_objects\" configuration is not inherited by environments.\nPlease add a binding for each to \"env.{e}.durable_objects.bindings\":\n{}",
                     list.join("\n")
-                )));
+                ));
+                if let Some(edit) = crate::config::edit::add_env_bindings(
+                    &cx.worker.config,
+                    &cx.worker.text,
+                    e,
+                    &missing,
+                ) {
+                    diag = diag.fix(Fix {
+                        title: format!(
+                            "Add {} to `env.{e}`",
+                            missing
+                                .iter()
+                                .map(|m| format!("`{m}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                        edits: vec![Edit {
+                            file: cx.cfg_path(),
+                            span: edit.span,
+                            text: edit.text,
+                        }],
+                        safe: true,
+                    });
+                }
+                cx.emit(diag);
             }
         }
     }
@@ -374,15 +418,23 @@ pub fn unknown_uses(cx: &mut WorkerCx) {
             } else {
                 Severity::Error
             };
-            out.push(
-                Diagnostic::new(Code::DO110, file.clone(), span, msg)
-                    .severity(severity)
-                    .related(
-                        cfg.path.clone(),
-                        span_cfg,
-                        format!("the Durable Object bindings of {}", rel(&dir, &cfg.path)),
-                    ),
-            );
+            let mut d = Diagnostic::new(Code::DO110, file.clone(), span, msg);
+            if let Some(s) = closest(&name, bound.iter().copied()) {
+                d = d.fix(Fix {
+                    title: format!("Use `{s}` (the closest binding)"),
+                    edits: vec![Edit {
+                        file: file.clone(),
+                        span,
+                        text: s.to_string(),
+                    }],
+                    safe: false,
+                });
+            }
+            out.push(d.severity(severity).related(
+                cfg.path.clone(),
+                span_cfg,
+                format!("the Durable Object bindings of {}", rel(&dir, &cfg.path)),
+            ));
         }
     }
     for d in out {

@@ -40,7 +40,8 @@ pub struct Diagnostic {
     pub related: Vec<Related>,
     /// The environments this applies to, when not the top level.
     pub envs: Vec<String>,
-    pub fix: Option<Fix>,
+    /// Its quick fixes, the preferred first.
+    pub fixes: Vec<Fix>,
 }
 
 impl Diagnostic {
@@ -59,7 +60,7 @@ impl Diagnostic {
             message: message.into(),
             related: Vec::new(),
             envs: Vec::new(),
-            fix: None,
+            fixes: Vec::new(),
         }
     }
     /// One of the other severities the registry declares for the rule.
@@ -87,7 +88,7 @@ impl Diagnostic {
         self
     }
     pub fn fix(mut self, fix: Fix) -> Self {
-        self.fix = Some(fix);
+        self.fixes.push(fix);
         self
     }
     pub fn name(&self) -> &'static str {

@@ -2,7 +2,7 @@
 //! (DO120), and the classes it exports (DO101, DO103, DO117).
 
 use super::context::{closest, rel, VariantCx, WorkerCx};
-use super::diagnostic::Diagnostic;
+use super::diagnostic::{Diagnostic, Edit, Fix};
 use super::model::entry_export;
 use super::registry::{Code, Severity};
 use crate::project::symbols::{ClassBase, Fact, Symbol, SymbolKind};
@@ -233,10 +233,15 @@ fn not_exported(cx: &WorkerCx, code: Code, entry: &Entry, name: &str, span: Span
         msg.push_str(&format!(
             " `export default class {name}` exports `default`, not `{name}`: use a named export."
         ));
-    } else if let Some(s) = closest(name, exported_names(cx.ws, &e).iter().map(String::as_str)) {
+    }
+    let names = exported_names(cx.ws, &e);
+    let guess = (!default_is_it)
+        .then(|| closest(name, names.iter().map(String::as_str)))
+        .flatten();
+    if let Some(s) = guess {
         msg.push_str(&format!(" Did you mean `{s}`?"));
     }
-    let d = Diagnostic::new(code, cx.cfg_path(), span, msg);
+    let mut d = Diagnostic::new(code, cx.cfg_path(), span, msg);
     // Point at the class if it is declared somewhere in the graph.
     let decl = cx.worker.graph.iter().find_map(|p| {
         let f = cx.ws.file(p)?;
@@ -246,6 +251,22 @@ fn not_exported(cx: &WorkerCx, code: Code, entry: &Entry, name: &str, span: Span
             .find(|c| c.name.as_deref() == Some(name))
             .map(|c| (p.clone(), c.name_span))
     });
+    if reexported_from.is_none() {
+        if let Some(fix) = export_fix(cx, &e, name) {
+            d = d.fix(fix);
+        }
+    }
+    if let (None, Some(s)) = (&decl, guess) {
+        d = d.fix(Fix {
+            title: format!("Bind `{s}` (a class the entry exports)"),
+            edits: vec![Edit {
+                file: cx.cfg_path(),
+                span,
+                text: format!("\"{s}\""),
+            }],
+            safe: false,
+        });
+    }
     match decl {
         Some((p, s)) => d.related(
             p,
@@ -254,6 +275,134 @@ fn not_exported(cx: &WorkerCx, code: Code, entry: &Entry, name: &str, span: Span
         ),
         None => d.related(e, Span::default(), format!("the entry {entry_rel}")),
     }
+}
+
+/// Exports class `name` from `entry`: `export ` before its declaration in
+/// the entry, or a re-export from the module that declares it (exporting
+/// it there too when it is not). `None` when no module of the graph
+/// declares it.
+fn export_fix(cx: &WorkerCx, entry: &Path, name: &str) -> Option<Fix> {
+    // Only a module of the Worker's own source: not a declaration file (no
+    // class at run time) and not another package's (imported by its name).
+    let (file, class) = cx.worker.graph.iter().find_map(|p| {
+        let own = p.starts_with(cx.dir())
+            && !super::context::in_node_modules(p)
+            && !p.to_string_lossy().ends_with(".d.ts");
+        if !own {
+            return None;
+        }
+        let f = cx.ws.file(p)?;
+        let c = f
+            .facts
+            .classes
+            .iter()
+            .find(|c| c.name.as_deref() == Some(name))?;
+        Some((p.clone(), c))
+    })?;
+    let facts = &cx.ws.file(&file)?.facts;
+    let exported_as = |want: &str| {
+        facts.exports.iter().any(|x| match x {
+            ExportItem::Local {
+                exported, local, ..
+            } => local == name && exported == want,
+            ExportItem::Default { local: Some(l), .. } => want == "default" && l == name,
+            _ => false,
+        })
+    };
+    let default = exported_as("default");
+    // `export ` before `class`, unless `export default class` starts there.
+    let keyword = |f: &Path| Edit {
+        file: f.to_path_buf(),
+        span: Span::new(class.span.start, class.span.start),
+        text: "export ".into(),
+    };
+    let entry_text = &cx.ws.file(entry)?.text;
+    if file == entry {
+        let edit = if default {
+            let end = entry_text.trim_end().len();
+            Edit {
+                file: file.clone(),
+                span: Span::new(end, end),
+                text: format!("\nexport {{ {name} }};"),
+            }
+        } else {
+            keyword(&file)
+        };
+        return Some(Fix {
+            title: format!("Export `{name}` from the entry"),
+            edits: vec![edit],
+            safe: true,
+        });
+    }
+    let mut edits = Vec::new();
+    let imported = if exported_as(name) {
+        name.to_string()
+    } else if default {
+        format!("default as {name}")
+    } else {
+        edits.push(keyword(&file));
+        name.to_string()
+    };
+    let entry_facts = &cx.ws.file(entry)?.facts;
+    let spec = module_spec(entry, &file, entry_facts)?;
+    // After the line of the last import, else at the top.
+    let after = entry_facts
+        .imports
+        .iter()
+        .map(|i| i.source_span.end)
+        .max()
+        .map(|end| {
+            entry_text[end..]
+                .find('\n')
+                .map_or(entry_text.len(), |i| end + i + 1)
+        })
+        .unwrap_or(0);
+    let nl = if after > 0 && !entry_text[..after].ends_with('\n') {
+        "\n"
+    } else {
+        ""
+    };
+    edits.push(Edit {
+        file: entry.to_path_buf(),
+        span: Span::new(after, after),
+        text: format!("{nl}export {{ {imported} }} from \"{spec}\";\n"),
+    });
+    Some(Fix {
+        title: format!("Export `{name}` from the entry (re-exported from \"{spec}\")"),
+        edits,
+        safe: true,
+    })
+}
+
+/// How `from` names `to` in an import: a relative path without the
+/// extension, or with `.js` when the file's other relative imports say so.
+fn module_spec(from: &Path, to: &Path, facts: &crate::syntax::facts::FileFacts) -> Option<String> {
+    let dir = from.parent()?;
+    let fc: Vec<_> = dir.components().collect();
+    let tc: Vec<_> = to.components().collect();
+    let common = fc.iter().zip(&tc).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<String> = vec!["..".into(); fc.len() - common];
+    for c in &tc[common..] {
+        parts.push(c.as_os_str().to_string_lossy().into_owned());
+    }
+    let mut spec = parts.join("/");
+    if !spec.starts_with("..") {
+        spec = format!("./{spec}");
+    }
+    let ext = to.extension().and_then(|e| e.to_str()).unwrap_or("");
+    let stem = spec
+        .strip_suffix(&format!(".{ext}"))
+        .unwrap_or(&spec)
+        .to_string();
+    let js_style = facts
+        .imports
+        .iter()
+        .any(|i| i.source.starts_with('.') && i.source.ends_with(".js"));
+    Some(match ext {
+        "ts" | "tsx" | "mts" | "js" | "jsx" | "mjs" if js_style => format!("{stem}.js"),
+        "ts" | "tsx" | "js" | "jsx" => stem,
+        _ => spec,
+    })
 }
 
 /// The names an entry exports directly (for suggestions).

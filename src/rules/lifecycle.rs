@@ -2,9 +2,10 @@
 //! DO114), and what the bindings name (DO102, DO108, DO109).
 
 use super::context::{VariantCx, WorkerCx};
-use super::diagnostic::Diagnostic;
+use super::diagnostic::{Diagnostic, Edit, Fix};
 use super::model::entry_export;
 use super::registry::{Code, Severity};
+use crate::config::edit;
 use crate::config::lifecycle::{ReplayKind, Status};
 use crate::config::model::Variant;
 use crate::project::symbols::{ClassBase, Fact, SymbolKind};
@@ -65,6 +66,19 @@ pub fn bound_classes(cx: &mut WorkerCx, vc: &VariantCx) {
     if vc.service_worker {
         return; // DO120 stands for these
     }
+    // The classes no step creates: one fix creates them all, so that the
+    // fixes of their findings are one edit, not competing ones.
+    let mut uncreated: Vec<&str> = Vec::new();
+    for b in &vc.local {
+        if let Some(c) = &b.class_name {
+            if vc.classes.get(&c.value).and_then(|c| c.record).is_none()
+                && !uncreated.contains(&c.value.as_str())
+            {
+                uncreated.push(&c.value);
+            }
+        }
+    }
+    let create = (!uncreated.is_empty()).then(|| create_fixes(cx, vc, &uncreated));
     for b in &vc.local {
         let Some(class) = &b.class_name else { continue };
         let name = class.value.as_str();
@@ -80,10 +94,13 @@ pub fn bound_classes(cx: &mut WorkerCx, vc: &VariantCx) {
                         " (wrangler only warns about this when there are no migrations at all)",
                     )
                 };
-                let tag = next_tag(&vc.v);
-                let d = Diagnostic::new(Code::DO102, cx.cfg_path(), class.span, format!(
-                    "Class `{name}` is bound but no migration or `exports` entry creates it{note}; the deploy fails with \"Cannot create binding for class '{name}' because it is not currently configured to implement Durable Objects\" (API error 10061). Add a migration {tag} with new_sqlite_classes = [\"{name}\"]."
+                let (how, fixes) = create.clone().unwrap_or_default();
+                let mut d = Diagnostic::new(Code::DO102, cx.cfg_path(), class.span, format!(
+                    "Class `{name}` is bound but no migration or `exports` entry creates it{note}; the deploy fails with \"Cannot create binding for class '{name}' because it is not currently configured to implement Durable Objects\" (API error 10061). {how}"
                 ));
+                for f in fixes {
+                    d = d.fix(f);
+                }
                 cx.emit(if sev == Severity::Error {
                     d
                 } else {
@@ -188,30 +205,161 @@ fn loopback_classes(cx: &mut WorkerCx, vc: &VariantCx) {
             if !is_do {
                 continue;
             }
-            let tag = next_tag(&vc.v);
-            cx.emit(Diagnostic::new(Code::DO102, path.clone(), *span, format!(
-                "`ctx.exports.{name}` is used as a Durable Object namespace, but no migration or `exports` entry creates `{name}`: it is not a Durable Object until one does, and the call fails. Add a migration {tag} with new_sqlite_classes = [\"{name}\"]."
-            )));
+            let (how, fixes) = create_fixes(cx, vc, &[name.as_str()]);
+            let mut d = Diagnostic::new(Code::DO102, path.clone(), *span, format!(
+                "`ctx.exports.{name}` is used as a Durable Object namespace, but no migration or `exports` entry creates `{name}`: it is not a Durable Object until one does, and the call fails. {how}"
+            ));
+            for f in fixes {
+                d = d.fix(f);
+            }
+            cx.emit(d);
         }
     }
 }
 
-/// The next migration tag, following the style of the last one (`v3` → `v4`).
+/// The next migration tag, following the style of the last one (`v3` →
+/// `v4`); a tag with no number gets the next free `v<n>`.
 pub fn next_tag(v: &Variant<'_>) -> String {
-    let Some(last) = v
+    let tags: Vec<&str> = v
         .migrations()
-        .and_then(|m| m.items.iter().rev().find_map(|x| x.tag.as_ref()))
-    else {
-        return "tag = \"v1\"".into();
-    };
-    let t = &last.value;
-    let digits = t.chars().rev().take_while(|c| c.is_ascii_digit()).count();
-    if digits == 0 {
-        return format!("after tag \"{t}\"");
+        .map(|m| {
+            m.items
+                .iter()
+                .filter_map(|x| x.tag.as_ref())
+                .map(|t| t.value.as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    if let Some(t) = tags.last() {
+        let digits = t.chars().rev().take_while(|c| c.is_ascii_digit()).count();
+        let (head, num) = t.split_at(t.len() - digits);
+        if let Some(n) = num.parse::<u64>().ok().and_then(|n| n.checked_add(1)) {
+            let next = format!("{head}{n}");
+            if !tags.contains(&next.as_str()) {
+                return next;
+            }
+        }
     }
-    let (head, num) = t.split_at(t.len() - digits);
-    match num.parse::<u64>().ok().and_then(|n| n.checked_add(1)) {
-        Some(n) => format!("tag = \"{head}{n}\""),
-        None => format!("after tag \"{t}\""),
+    (tags.len() + 1..)
+        .map(|n| format!("v{n}"))
+        .find(|t| !tags.contains(&t.as_str()))
+        .unwrap_or_default()
+}
+
+/// How to create `classes` in this variant, in the config's own syntax:
+/// the sentence for the message, and the fixes (safe: they only add a
+/// lifecycle step). A Worker that uses `exports` gets an `exports` entry;
+/// one with migrations, the next migration; one with neither, both, the
+/// `exports` entry first when its wrangler (installed or locked) is 4.107
+/// or newer, which reads `exports`.
+fn create_fixes(cx: &WorkerCx, vc: &VariantCx, classes: &[&str]) -> (String, Vec<Fix>) {
+    let cfg = &cx.worker.config;
+    let text = &*cx.worker.text;
+    let env = vc.v.env_name();
+    let json = cfg.format != crate::config::Format::Toml;
+    let list = |q: &str| {
+        classes
+            .iter()
+            .map(|c| format!("{q}{c}{q}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let tag = next_tag(&vc.v);
+    let migration = (
+        if json {
+            format!(
+                "Add a migration {{ \"tag\": \"{tag}\", \"new_sqlite_classes\": [{}] }}.",
+                list("\"")
+            )
+        } else {
+            format!(
+                "Add a migration: [[migrations]] tag = \"{tag}\", new_sqlite_classes = [{}].",
+                list("\"")
+            )
+        },
+        edit::add_migration(cfg, text, env, &tag, classes).map(|e| Fix {
+            title: format!(
+                "Add migration \"{tag}\" creating {} with SQLite storage",
+                list("`")
+            ),
+            edits: vec![config_edit(cfg, e)],
+            safe: true,
+        }),
+    );
+    let exports = || {
+        let sentence = if json {
+            format!(
+                "Add an `exports` entry {}.",
+                classes
+                    .iter()
+                    .map(|c| format!(
+                        "\"{c}\": {{ \"type\": \"durable-object\", \"storage\": \"sqlite\" }}"
+                    ))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        } else {
+            format!(
+                "Add an `exports` entry: {}.",
+                classes
+                    .iter()
+                    .map(|c| format!(
+                        "[exports.{c}] type = \"durable-object\", storage = \"sqlite\""
+                    ))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )
+        };
+        // One class per entry: each its own insertion, applied one after
+        // the other (a second is offered after the first is applied).
+        let fix = classes.first().and_then(|c| {
+            let e = edit::add_export(cfg, text, env, c)?;
+            Some(Fix {
+                title: format!("Add an `exports` entry creating `{c}` with SQLite storage"),
+                edits: vec![config_edit(cfg, e)],
+                safe: true,
+            })
+        });
+        (sentence, fix)
+    };
+    let uses_exports =
+        vc.v.exports()
+            .is_some_and(|e| e.items.iter().any(|x| x.is_durable_object()));
+    let has_migrations = vc.v.migrations().is_some_and(|m| !m.items.is_empty());
+    let (first, second) = if uses_exports {
+        (exports(), None)
+    } else if has_migrations {
+        (migration, None)
+    } else {
+        let new_wrangler = super::toolchain::installed(cx.fs, &cx.ws.memo, cx.dir(), "wrangler")
+            .is_some_and(|f| f.version >= [4, 107, 0]);
+        if new_wrangler {
+            (exports(), Some(migration))
+        } else {
+            (migration, Some(exports()))
+        }
+    };
+    // A test harness's config needs no lifecycle to run its tests: offered,
+    // never applied unattended.
+    let safe = !cx.worker.harness;
+    let (first, second) = (
+        (first.0, first.1.map(|f| Fix { safe, ..f })),
+        second.map(|(s, f)| (s, f.map(|f| Fix { safe, ..f }))),
+    );
+    let mut sentence = first.0;
+    let mut fixes: Vec<Fix> = first.1.into_iter().collect();
+    if let Some((s, f)) = second {
+        sentence = format!("{sentence} Or: {s}");
+        fixes.extend(f);
+    }
+    (sentence, fixes)
+}
+
+/// A config edit as a fix's edit.
+fn config_edit(cfg: &crate::config::Config, e: edit::TextEdit) -> Edit {
+    Edit {
+        file: cfg.path.clone(),
+        span: e.span,
+        text: e.text,
     }
 }
