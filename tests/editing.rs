@@ -490,8 +490,8 @@ fn quick_fixes_fix_the_example() {
     let mut c = start(&root);
     let cfg = root.join("wrangler.jsonc");
     let index = root.join("src/index.ts");
-    let cfg_d = c.diagnostics(&cfg, |d| codes(d).contains(&"DO102".to_string()));
-    let src_d = c.diagnostics(&index, |d| codes(d).contains(&"DO110".to_string()));
+    let cfg_d = c.diagnostics_of(&cfg, |d| codes(d).contains(&"DO102".to_string()));
+    let src_d = c.diagnostics_of(&index, |d| codes(d).contains(&"DO110".to_string()));
 
     let of = |ds: &[Value], code: &str| ds.iter().find(|d| d["code"] == code).unwrap().clone();
     let do101 = actions(&mut c, &cfg, vec![of(&cfg_d, "DO101")], None);

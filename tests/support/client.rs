@@ -97,8 +97,24 @@ impl Client {
         let _ = self.child.wait();
     }
 
-    /// Waits for a publishDiagnostics for `file` whose list passes `pred`.
+    /// Waits for a publishDiagnostics for `file` whose list passes `pred`;
+    /// what was seen before it, for any file, is dropped.
     pub fn diagnostics(&mut self, file: &Path, pred: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+        self.diagnostics_with(file, pred, true)
+    }
+
+    /// [`Client::diagnostics`], dropping only `file`'s earlier ones: to
+    /// wait for several files' in turn, whatever order they come in.
+    pub fn diagnostics_of(&mut self, file: &Path, pred: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+        self.diagnostics_with(file, pred, false)
+    }
+
+    fn diagnostics_with(
+        &mut self,
+        file: &Path,
+        pred: impl Fn(&[Value]) -> bool,
+        drop_all: bool,
+    ) -> Vec<Value> {
         let uri = uri(file);
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
@@ -110,7 +126,15 @@ impl Client {
                     .as_array()
                     .unwrap()
                     .clone();
-                self.seen.drain(..=i);
+                if drop_all {
+                    self.seen.drain(..=i);
+                } else {
+                    let mut k = 0;
+                    self.seen.retain(|v| {
+                        k += 1;
+                        k > i + 1 || v["params"]["uri"] != uri
+                    });
+                }
                 if pred(&d) {
                     return d;
                 }
