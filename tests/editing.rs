@@ -567,3 +567,273 @@ fn the_suppression_quick_fix_silences_the_finding() {
     let (_, out) = check_passes(&root);
     assert!(!out.contains("DO110"), "{out}");
 }
+
+const NAV_INDEX: &str = r#"import { DurableObject } from "cloudflare:workers";
+export { Room, History } from "./room";
+
+export class Legacy extends DurableObject {
+  async go() {
+    return 1;
+  }
+}
+
+export default {
+  async fetch(request: Request, env: Env): Promise<Response> {
+    const stub = env.ROOMS.getByName("lobby");
+    await stub.join("ann");
+    const ns = env.ROOMS;
+    return env.LEGACY.getByName("x").fetch(request) ?? ns;
+  },
+};
+"#;
+
+fn nav_project(name: &str) -> PathBuf {
+    let dir = project(name);
+    write(&dir, "src/index.ts", NAV_INDEX);
+    dir
+}
+
+/// (line, UTF-16 column) of the first `needle` in `text`, plus `delta`.
+fn pos_of(text: &str, needle: &str, delta: usize) -> Value {
+    let at = text.find(needle).unwrap_or_else(|| panic!("{needle}")) + delta;
+    let before = &text[..at];
+    let line = before.matches('\n').count();
+    let col = before[before.rfind('\n').map_or(0, |i| i + 1)..]
+        .encode_utf16()
+        .count();
+    json!({"line": line, "character": col})
+}
+
+fn request_at(c: &mut Client, method: &str, file: &Path, pos: Value, extra: Value) -> Value {
+    let mut params = json!({"textDocument": {"uri": uri(file)}, "position": pos});
+    if let Some(o) = extra.as_object() {
+        for (k, v) in o {
+            params[k] = v.clone();
+        }
+    }
+    c.request(method, params)["result"].clone()
+}
+
+/// (file name, line) of each location.
+fn places(locs: &Value) -> Vec<(String, u64)> {
+    let mut v: Vec<(String, u64)> = locs
+        .as_array()
+        .unwrap_or(&Vec::new())
+        .iter()
+        .map(|l| {
+            let u = l["uri"].as_str().unwrap();
+            (
+                u.rsplit('/').next().unwrap().to_string(),
+                l["range"]["start"]["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn definition_references_and_highlights_across_config_and_code() {
+    let root = nav_project("nav");
+    let mut c = start(&root);
+    let cfg = root.join("wrangler.jsonc");
+    let index = root.join("src/index.ts");
+    let room = root.join("src/room.ts");
+    c.diagnostics(&cfg, |_| true);
+
+    // class_name → the class; a migration entry → the class.
+    let d = request_at(
+        &mut c,
+        "textDocument/definition",
+        &cfg,
+        pos_of(CONFIG, "\"Room\" }", 2),
+        json!({}),
+    );
+    assert_eq!(places(&d), [("room.ts".to_string(), 2)], "{d}");
+    assert_eq!(d[0]["range"]["start"]["character"], 13);
+    let d = request_at(
+        &mut c,
+        "textDocument/definition",
+        &cfg,
+        pos_of(CONFIG, "[\"Room\"]", 3),
+        json!({}),
+    );
+    assert_eq!(places(&d), [("room.ts".to_string(), 2)], "{d}");
+
+    // env.X → the binding; the class → the bindings that name it.
+    let d = request_at(
+        &mut c,
+        "textDocument/definition",
+        &index,
+        pos_of(NAV_INDEX, "ROOMS.getByName", 1),
+        json!({}),
+    );
+    assert_eq!(places(&d), [("wrangler.jsonc".to_string(), 6)], "{d}");
+    assert_eq!(d[0]["range"]["start"]["character"], 17, "inside the quotes");
+    let d = request_at(
+        &mut c,
+        "textDocument/definition",
+        &room,
+        pos_of(ROOM, "class Room", 7),
+        json!({}),
+    );
+    assert_eq!(places(&d), [("wrangler.jsonc".to_string(), 6)], "{d}");
+
+    // An RPC call on a stub → the method.
+    let d = request_at(
+        &mut c,
+        "textDocument/definition",
+        &index,
+        pos_of(NAV_INDEX, "join(", 1),
+        json!({}),
+    );
+    assert_eq!(places(&d), [("room.ts".to_string(), 3)], "{d}");
+
+    // References of a binding: the config and each use, once.
+    let r = request_at(
+        &mut c,
+        "textDocument/references",
+        &index,
+        pos_of(NAV_INDEX, "ROOMS.getByName", 1),
+        json!({"context": {"includeDeclaration": true}}),
+    );
+    assert_eq!(
+        places(&r),
+        [
+            ("index.ts".to_string(), 11),
+            ("index.ts".to_string(), 13),
+            ("wrangler.jsonc".to_string(), 6)
+        ],
+        "{r}"
+    );
+    let r = request_at(
+        &mut c,
+        "textDocument/references",
+        &index,
+        pos_of(NAV_INDEX, "ROOMS.getByName", 1),
+        json!({"context": {"includeDeclaration": false}}),
+    );
+    assert_eq!(places(&r).len(), 2);
+
+    // References of a class: its declaration, the re-export, class_name and
+    // the migration.
+    let r = request_at(
+        &mut c,
+        "textDocument/references",
+        &cfg,
+        pos_of(CONFIG, "\"Room\" }", 2),
+        json!({"context": {"includeDeclaration": true}}),
+    );
+    assert_eq!(
+        places(&r),
+        [
+            ("index.ts".to_string(), 1),
+            ("room.ts".to_string(), 2),
+            ("wrangler.jsonc".to_string(), 6),
+            ("wrangler.jsonc".to_string(), 13)
+        ],
+        "{r}"
+    );
+
+    let h = request_at(
+        &mut c,
+        "textDocument/documentHighlight",
+        &index,
+        pos_of(NAV_INDEX, "ROOMS;", 1),
+        json!({}),
+    );
+    assert_eq!(h.as_array().unwrap().len(), 2, "{h}");
+    c.stop();
+}
+
+#[test]
+fn rename_a_binding_and_a_class_across_config_and_code() {
+    let root = nav_project("rename");
+    let mut c = start(&root);
+    let cfg = root.join("wrangler.jsonc");
+    let index = root.join("src/index.ts");
+    c.diagnostics(&cfg, |_| true);
+
+    let p = request_at(
+        &mut c,
+        "textDocument/prepareRename",
+        &index,
+        pos_of(NAV_INDEX, "ROOMS;", 2),
+        json!({}),
+    );
+    assert_eq!(p["placeholder"], "ROOMS", "{p}");
+
+    let e = request_at(
+        &mut c,
+        "textDocument/rename",
+        &index,
+        pos_of(NAV_INDEX, "ROOMS;", 2),
+        json!({"newName": "CHAMBERS"}),
+    );
+    let changes = e["changes"].as_object().unwrap();
+    assert_eq!(changes[&uri(&cfg)].as_array().unwrap().len(), 1, "{e}");
+    assert_eq!(changes[&uri(&index)].as_array().unwrap().len(), 2, "{e}");
+    assert!(changes
+        .values()
+        .flat_map(|v| v.as_array().unwrap())
+        .all(|x| x["newText"] == "CHAMBERS"));
+
+    // A class created by a migration: a renamed_classes step, history kept.
+    let r = request_at(
+        &mut c,
+        "textDocument/rename",
+        &cfg,
+        pos_of(CONFIG, "\"Room\" }", 2),
+        json!({"newName": "Lobby"}),
+    );
+    let cfg_edits = r["changes"][uri(&cfg)].as_array().unwrap().clone();
+    assert!(
+        cfg_edits.iter().any(|x| x["newText"]
+            == ",\n    { \"tag\": \"v3\", \"renamed_classes\": [{ \"from\": \"Room\", \"to\": \"Lobby\" }] }"),
+        "{r}"
+    );
+    assert_eq!(
+        cfg_edits.iter().filter(|x| x["newText"] == "Lobby").count(),
+        1,
+        "class_name only, not the migration that created it: {r}"
+    );
+    c.stop();
+
+    // Both were computed on the same text: the class rename's edits on the
+    // binding's line come after the binding rename's.
+    apply_edit(&r);
+    apply_edit(&e);
+    let (ok, out) = check_passes(&root);
+    assert!(ok, "after both renames:\n{out}");
+    let cfg_text = std::fs::read_to_string(&cfg).unwrap();
+    assert!(
+        cfg_text.contains("\"new_sqlite_classes\": [\"Room\"]"),
+        "{cfg_text}"
+    );
+    assert!(std::fs::read_to_string(root.join("src/room.ts"))
+        .unwrap()
+        .contains("export class Lobby"));
+    assert!(std::fs::read_to_string(&index)
+        .unwrap()
+        .contains("export { Lobby, History }"));
+}
+
+#[test]
+fn a_rename_to_a_bad_name_is_refused() {
+    let root = nav_project("badrename");
+    let mut c = start(&root);
+    let cfg = root.join("wrangler.jsonc");
+    c.diagnostics(&cfg, |_| true);
+    let r = c.request(
+        "textDocument/rename",
+        json!({"textDocument": {"uri": uri(&cfg)}, "position": pos_of(CONFIG, "\"ROOMS\"", 2), "newName": "NOT VALID"}),
+    );
+    assert!(
+        r["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not a valid identifier"),
+        "{r}"
+    );
+    c.stop();
+}

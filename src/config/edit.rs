@@ -179,6 +179,41 @@ pub fn add_migration(
     tag: &str,
     classes: &[&str],
 ) -> Option<TextEdit> {
+    let body = match cfg.format {
+        Format::Toml => format!(
+            "new_sqlite_classes = [{}]",
+            classes
+                .iter()
+                .map(|c| toml_str(c))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        _ => format!(
+            "\"new_sqlite_classes\": [{}]",
+            classes
+                .iter()
+                .map(|c| json_str(c))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    add_step_in(cfg, text, env, tag, &body)
+}
+
+/// A migration step with `tag` and `body` (the step's keys after `tag`, in
+/// the config's syntax, on one line: `renamed_classes = [...]`) after the
+/// top level's last migration.
+pub fn add_step(cfg: &Config, text: &str, tag: &str, body: &str) -> Option<TextEdit> {
+    add_step_in(cfg, text, None, tag, body)
+}
+
+fn add_step_in(
+    cfg: &Config,
+    text: &str,
+    env: Option<&str>,
+    tag: &str,
+    body: &str,
+) -> Option<TextEdit> {
     // An env without its own array inherits the top level's.
     let section = env.filter(|e| {
         cfg.envs
@@ -196,55 +231,28 @@ pub fn add_migration(
     };
     match cfg.format {
         Format::Toml => {
-            let list = classes
-                .iter()
-                .map(|c| toml_str(c))
-                .collect::<Vec<_>>()
-                .join(", ");
             let path = match section {
                 Some(e) => format!("env.{e}.migrations"),
                 None => "migrations".into(),
             };
+            let table = format!("[[{path}]]\ntag = {}\n{body}", toml_str(tag));
             match listed.and_then(|l| l.items.last()) {
                 Some(last) if text[last.span.start..].starts_with('{') => Some(insert(
                     last.span.end,
-                    format!(
-                        ", {{ tag = {}, new_sqlite_classes = [{list}] }}",
-                        toml_str(tag)
-                    ),
+                    format!(", {{ tag = {}, {body} }}", toml_str(tag)),
                 )),
                 Some(last) => {
                     let end = toml_table_end(text, last.span.start);
-                    Some(insert(
-                        end,
-                        format!(
-                            "\n\n[[{path}]]\ntag = {}\nnew_sqlite_classes = [{list}]",
-                            toml_str(tag)
-                        ),
-                    ))
+                    Some(insert(end, format!("\n\n{table}")))
                 }
                 None if listed.is_some() => None,
-                None => Some(toml_append(
-                    text,
-                    &format!(
-                        "[[{path}]]\ntag = {}\nnew_sqlite_classes = [{list}]\n",
-                        toml_str(tag)
-                    ),
-                )),
+                None => Some(toml_append(text, &table)),
             }
         }
         Format::Json | Format::Jsonc => {
             let root = parse_jsonc(text).ok()?;
             let obj = json_section(&root, section)?;
-            let list = classes
-                .iter()
-                .map(|c| json_str(c))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let item = format!(
-                "{{ \"tag\": {}, \"new_sqlite_classes\": [{list}] }}",
-                json_str(tag)
-            );
+            let item = format!("{{ \"tag\": {}, {body} }}", json_str(tag));
             match obj.get("migrations") {
                 Some(arr) => json_add_item(text, arr, &item),
                 None => {

@@ -4,3 +4,4 @@
 pub mod complete;
 pub mod docs;
 pub mod hover;
+pub mod navigate;

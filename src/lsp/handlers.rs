@@ -12,6 +12,7 @@ use crate::rules;
 use crate::text::{Encoding, LineIndex};
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::*;
@@ -552,5 +553,218 @@ fn suppression(path: &Path, text: &str, line: u32, code: &str) -> Option<TextEdi
             "{indent}{marker} {} {code}: why this is safe here\n",
             crate::suppress::MARKER
         ),
+    })
+}
+
+/// What navigation reads: the committed analysis with the document's live
+/// text over it (its own facts recomputed when it changed).
+struct NavView {
+    a: Arc<Analysis>,
+    view: Option<crate::project::Workspace>,
+}
+
+impl NavView {
+    fn ws(&self) -> &crate::project::Workspace {
+        self.view.as_ref().unwrap_or(&self.a.ws)
+    }
+}
+
+impl Backend {
+    /// The analysis for a navigation request on `path`, once the facts it
+    /// needs are analysed, with the document's live text over it.
+    async fn nav_view(&self, path: &Path) -> Option<NavView> {
+        self.facts_for(path).await;
+        let (a, live) = {
+            let st = lock(&self.state);
+            let live = st
+                .docs
+                .get(path)
+                .map(|d| (d.text.to_string(), d.tree.clone()));
+            (st.last.clone()?, live)
+        };
+        let view = live.and_then(|(text, tree)| a.ws.with_document(path, &text, tree));
+        Some(NavView { a, view })
+    }
+
+    fn location(&self, nv: &NavView, l: &crate::ide::navigate::Loc) -> Option<Location> {
+        Some(Location {
+            uri: convert::uri(&l.file)?,
+            range: convert::range(nv.ws(), &l.file, l.span, self.encoding()),
+        })
+    }
+
+    pub(super) async fn handle_definition(
+        &self,
+        params: GotoDefinitionParams,
+    ) -> Result<Option<GotoDefinitionResponse>> {
+        let tdp = params.text_document_position_params;
+        let Some(path) = path_of(&tdp.text_document.uri) else {
+            return Ok(None);
+        };
+        let Some(nv) = self.nav_view(&path).await else {
+            return Ok(None);
+        };
+        let enc = self.encoding();
+        let locs = guarded("definition", &path, || {
+            let ws = nv.ws();
+            let (text, idx) = convert::text_of(ws, &path)?;
+            let at = convert::offset(text, idx, tdp.position, enc);
+            Some(crate::ide::navigate::definition(ws, &*nv.a.fs, &path, at))
+        })?
+        .unwrap_or_default();
+        let out: Vec<Location> = locs.iter().filter_map(|l| self.location(&nv, l)).collect();
+        Ok((!out.is_empty()).then_some(GotoDefinitionResponse::Array(out)))
+    }
+
+    pub(super) async fn handle_references(
+        &self,
+        params: ReferenceParams,
+    ) -> Result<Option<Vec<Location>>> {
+        let tdp = params.text_document_position;
+        let Some(path) = path_of(&tdp.text_document.uri) else {
+            return Ok(None);
+        };
+        let Some(nv) = self.nav_view(&path).await else {
+            return Ok(None);
+        };
+        let enc = self.encoding();
+        let with_decl = params.context.include_declaration;
+        let locs = guarded("references", &path, || {
+            let ws = nv.ws();
+            let (text, idx) = convert::text_of(ws, &path)?;
+            let at = convert::offset(text, idx, tdp.position, enc);
+            let (sym, _) = crate::ide::navigate::symbol_at(ws, &path, at)?;
+            Some(crate::ide::navigate::references(ws, &*nv.a.fs, &sym))
+        })?;
+        let Some(locs) = locs else { return Ok(None) };
+        Ok(Some(
+            locs.iter()
+                .filter(|l| with_decl || l.role != crate::ide::navigate::Role::Declaration)
+                .filter_map(|l| self.location(&nv, l))
+                .collect(),
+        ))
+    }
+
+    pub(super) async fn handle_highlight(
+        &self,
+        params: DocumentHighlightParams,
+    ) -> Result<Option<Vec<DocumentHighlight>>> {
+        let tdp = params.text_document_position_params;
+        let Some(path) = path_of(&tdp.text_document.uri) else {
+            return Ok(None);
+        };
+        let Some(nv) = self.nav_view(&path).await else {
+            return Ok(None);
+        };
+        let enc = self.encoding();
+        let locs = guarded("highlight", &path, || {
+            let ws = nv.ws();
+            let (text, idx) = convert::text_of(ws, &path)?;
+            let at = convert::offset(text, idx, tdp.position, enc);
+            let (sym, _) = crate::ide::navigate::symbol_at(ws, &path, at)?;
+            Some(crate::ide::navigate::references(ws, &*nv.a.fs, &sym))
+        })?;
+        let Some(locs) = locs else { return Ok(None) };
+        Ok(Some(
+            locs.iter()
+                .filter(|l| l.file == path)
+                .map(|l| DocumentHighlight {
+                    range: convert::range(nv.ws(), &l.file, l.span, enc),
+                    kind: Some(if l.role == crate::ide::navigate::Role::Declaration {
+                        DocumentHighlightKind::WRITE
+                    } else {
+                        DocumentHighlightKind::READ
+                    }),
+                })
+                .collect(),
+        ))
+    }
+
+    pub(super) async fn handle_prepare_rename(
+        &self,
+        params: TextDocumentPositionParams,
+    ) -> Result<Option<PrepareRenameResponse>> {
+        let Some(path) = path_of(&params.text_document.uri) else {
+            return Ok(None);
+        };
+        let Some(nv) = self.nav_view(&path).await else {
+            return Ok(None);
+        };
+        let enc = self.encoding();
+        let found = guarded("prepareRename", &path, || {
+            let ws = nv.ws();
+            let (text, idx) = convert::text_of(ws, &path)?;
+            let at = convert::offset(text, idx, params.position, enc);
+            let (sym, span) = crate::ide::navigate::symbol_at(ws, &path, at)?;
+            if matches!(sym, crate::ide::navigate::Sym::Method { .. }) {
+                return None;
+            }
+            Some((span, text.get(span.start..span.end)?.to_string()))
+        })?;
+        Ok(found.map(
+            |(span, placeholder)| PrepareRenameResponse::RangeWithPlaceholder {
+                range: convert::range(nv.ws(), &path, span, enc),
+                placeholder,
+            },
+        ))
+    }
+
+    pub(super) async fn handle_rename(
+        &self,
+        params: RenameParams,
+    ) -> Result<Option<WorkspaceEdit>> {
+        let tdp = params.text_document_position;
+        let Some(path) = path_of(&tdp.text_document.uri) else {
+            return Ok(None);
+        };
+        let Some(nv) = self.nav_view(&path).await else {
+            return Ok(None);
+        };
+        let enc = self.encoding();
+        let r = guarded("rename", &path, || {
+            let ws = nv.ws();
+            let (text, idx) = convert::text_of(ws, &path)?;
+            let at = convert::offset(text, idx, tdp.position, enc);
+            Some(crate::ide::navigate::rename(
+                ws,
+                &*nv.a.fs,
+                &path,
+                at,
+                &params.new_name,
+            ))
+        })?;
+        let r = match r {
+            None => return Ok(None),
+            Some(Err(why)) => {
+                return Err(tower_lsp_server::jsonrpc::Error::invalid_params(why));
+            }
+            Some(Ok(r)) => r,
+        };
+        let mut changes: HashMap<Uri, Vec<TextEdit>> = HashMap::new();
+        for e in &r.edits {
+            let Some(uri) = convert::uri(&e.file) else {
+                continue;
+            };
+            changes.entry(uri).or_default().push(TextEdit {
+                range: convert::range(nv.ws(), &e.file, e.span, enc),
+                new_text: e.text.clone(),
+            });
+        }
+        // The label says when a migration step is added (clients that show
+        // change annotations put it in the preview).
+        crate::log!(Info, "{}", r.label);
+        Ok(Some(WorkspaceEdit {
+            changes: Some(changes),
+            ..Default::default()
+        }))
+    }
+}
+
+/// Runs a feature, turning a panic into a JSON-RPC error (the server keeps
+/// serving).
+fn guarded<T>(what: &str, path: &Path, f: impl FnOnce() -> T) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|_| {
+        crate::log!(Error, "{what} panicked on {}", path.display());
+        tower_lsp_server::jsonrpc::Error::internal_error()
     })
 }

@@ -28,7 +28,9 @@ use std::path::PathBuf;
 pub use context::{closest, ClassRuns, VariantCx, WorkerCx};
 pub use diagnostic::{Diagnostic, Edit, Fix, Related};
 pub use framework::{apply_levels, Family, Run, FAMILIES};
+pub use lifecycle::next_tag;
 pub use registry::{rule, Code, Kind, Needs, Rule, Severity, RULES};
+pub use util::in_node_modules;
 
 /// The base of every rule's documentation link: the `docs/rules/` pages of
 /// the repository (Cargo.toml's `repository`, the one place the address is

@@ -1,0 +1,725 @@
+//! Navigation across config and code: what names a binding or a Durable
+//! Object class at a position, where it is defined, every place that names
+//! it, and the edits that rename it.
+//!
+//! Occurrences are found on demand from the facts the analysis keeps (each
+//! file's classes, exports and `Env` members, each config's spanned model)
+//! plus a scan of the Worker's own source for `env.NAME`: a Worker's module
+//! graph is tens of files, so a request reads only those, whatever the size
+//! of the workspace.
+
+use crate::config::lifecycle::Lifecycle;
+use crate::config::{Config, Format, Str};
+use crate::project::symbols::{Fact, Resolver, SymbolKind};
+use crate::project::{fs::FileSystem, Workspace};
+use crate::rules::in_node_modules;
+use crate::text::Span;
+use std::path::{Path, PathBuf};
+
+/// What a position names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Sym {
+    /// A Durable Object binding of the Workers `workers`.
+    Binding { name: String, workers: Vec<usize> },
+    /// A class as the configs of `workers` know it (its exported name).
+    Class { name: String, workers: Vec<usize> },
+    /// Method `method` of the class a binding names, called on a stub.
+    Method {
+        binding: String,
+        method: String,
+        workers: Vec<usize>,
+    },
+}
+
+/// One place that names a symbol.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Loc {
+    pub file: PathBuf,
+    /// The name itself (inside the quotes of a config string).
+    pub span: Span,
+    pub role: Role,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Role {
+    /// Where it is declared: the binding in a config, the class in source.
+    Declaration,
+    /// A config entry that names it (`class_name`, a migration, `exports`).
+    Config,
+    /// A migration step already applied: renaming leaves these alone.
+    History,
+    /// A use in source.
+    Use,
+}
+
+fn is_ident(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'$'
+}
+
+/// A config string's span without its quotes.
+fn inner(text: &str, s: &Str) -> Span {
+    let t = text.get(s.span.start..s.span.end).unwrap_or("");
+    if t.len() >= 2 && (t.starts_with('"') || t.starts_with('\'')) {
+        Span::new(s.span.start + 1, s.span.end - 1)
+    } else {
+        s.span
+    }
+}
+
+fn within(s: Span, at: usize) -> bool {
+    s.start <= at && at <= s.end
+}
+
+/// The Workers whose module graph holds `path`, or whose config it is.
+pub fn workers_of(ws: &Workspace, path: &Path) -> Vec<usize> {
+    (0..ws.workers.len())
+        .filter(|&i| ws.workers[i].config.path == path || ws.workers[i].graph.contains(path))
+        .collect()
+}
+
+/// Every `env.NAME` (also `env?.NAME`, `this.env.NAME`, `c.env.NAME`) in
+/// `text`: the spans of the names.
+fn env_names(text: &str) -> impl Iterator<Item = (&str, Span)> + '_ {
+    let b = text.as_bytes();
+    text.match_indices("env")
+        .filter(move |(i, _)| *i == 0 || !is_ident(b[i - 1]) || b[i - 1] == b'.')
+        .filter_map(move |(i, _)| {
+            let mut j = i + 3;
+            if b.get(j) == Some(&b'?') {
+                j += 1;
+            }
+            if b.get(j) != Some(&b'.') {
+                return None;
+            }
+            j += 1;
+            let start = j;
+            while j < b.len() && is_ident(b[j]) {
+                j += 1;
+            }
+            // `env.` itself preceded by an identifier char other than `.`
+            // (`myenv.X`) is not `env`.
+            if i > 0 && is_ident(b[i - 1]) {
+                return None;
+            }
+            (j > start && !b[start].is_ascii_digit())
+                .then(|| (&text[start..j], Span::new(start, j)))
+        })
+}
+
+/// Every whole-word `word` in the code of `text` (not in its comments or
+/// string literals; a template literal's text counts as a string).
+fn words(text: &str, word: &str) -> Vec<Span> {
+    let b = text.as_bytes();
+    let quiet = non_code(text);
+    text.match_indices(word)
+        .filter_map(|(i, _)| {
+            let end = i + word.len();
+            let before = i > 0 && is_ident(b[i - 1]);
+            let after = end < b.len() && is_ident(b[end]);
+            let hidden = quiet.iter().any(|(s, e)| *s <= i && i < *e);
+            (!before && !after && !hidden).then(|| Span::new(i, end))
+        })
+        .collect()
+}
+
+/// The comments and string literals of a JavaScript or TypeScript text, as
+/// byte ranges (a lexer's view: regular expression literals are not told
+/// apart from division, which only matters for a quote inside one).
+fn non_code(text: &str) -> Vec<(usize, usize)> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let start = i;
+        match b[i] {
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+                out.push((start, i));
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i = text[i + 2..].find("*/").map_or(b.len(), |j| i + 2 + j + 2);
+                out.push((start, i));
+            }
+            q @ (b'"' | b'\'' | b'`') => {
+                i += 1;
+                while i < b.len() && b[i] != q {
+                    if b[i] == b'\\' {
+                        i += 1;
+                    } else if b[i] == b'\n' && q != b'`' {
+                        break;
+                    }
+                    i += 1;
+                }
+                i += 1;
+                out.push((start, i.min(b.len())));
+            }
+            _ => i += 1,
+        }
+    }
+    out
+}
+
+/// The symbol at `offset` of `path`, and the span of its name there.
+pub fn symbol_at(ws: &Workspace, path: &Path, offset: usize) -> Option<(Sym, Span)> {
+    let workers = workers_of(ws, path);
+    if workers.is_empty() {
+        return None;
+    }
+    if let Some(f) = ws.file(path) {
+        for c in &f.facts.stub_calls {
+            if within(c.span, offset) {
+                return Some((
+                    Sym::Method {
+                        binding: c.binding.clone(),
+                        method: c.method.clone(),
+                        workers,
+                    },
+                    c.span,
+                ));
+            }
+        }
+        if let Some((name, span)) = env_names(&f.text).find(|(_, s)| within(*s, offset)) {
+            return Some((binding(name, workers), span));
+        }
+        if let Some(m) = f.facts.env_members.iter().find(|m| within(m.span, offset)) {
+            return Some((binding(&m.name, workers), m.span));
+        }
+        let c = f
+            .facts
+            .classes
+            .iter()
+            .find(|c| within(c.name_span, offset))?;
+        let name = c.name.clone()?;
+        return Some((Sym::Class { name, workers }, c.name_span));
+    }
+    let w = ws.workers.iter().position(|w| w.config.path == path)?;
+    let worker = &ws.workers[w];
+    let text = &*worker.text;
+    let cfg = &worker.config;
+    for v in cfg.variants() {
+        for b in v.durable_objects() {
+            if let Some(n) = b.name.as_ref().filter(|n| within(n.span, offset)) {
+                return Some((binding(&n.value, vec![w]), inner(text, n)));
+            }
+            if let Some(c) = b.class_name.as_ref().filter(|c| within(c.span, offset)) {
+                // A binding to another Worker's class names that Worker's.
+                let owners = match &b.script_name {
+                    Some(s) => owners_named(ws, &s.value),
+                    None => vec![w],
+                };
+                return Some((class(&c.value, owners), inner(text, c)));
+            }
+        }
+    }
+    let (name, _) = config_class_names(cfg).find(|(s, _)| within(s.span, offset))?;
+    Some((class(&name.value, vec![w]), inner(text, name)))
+}
+
+fn binding(name: &str, workers: Vec<usize>) -> Sym {
+    Sym::Binding {
+        name: name.to_string(),
+        workers,
+    }
+}
+
+fn class(name: &str, workers: Vec<usize>) -> Sym {
+    Sym::Class {
+        name: name.to_string(),
+        workers,
+    }
+}
+
+/// The Workers deployed under `name`.
+fn owners_named(ws: &Workspace, name: &str) -> Vec<usize> {
+    (0..ws.workers.len())
+        .filter(|&i| {
+            ws.workers[i]
+                .config
+                .variants()
+                .iter()
+                .any(|v| v.worker_name().as_deref() == Some(name))
+        })
+        .collect()
+}
+
+/// Class names in a config's lifecycle: migration lists (with whether the
+/// entry is history a rename must not edit) and `exports` keys.
+fn config_class_names(cfg: &Config) -> impl Iterator<Item = (&Str, Role)> {
+    let mut out: Vec<(&Str, Role)> = Vec::new();
+    let mut sections = vec![&cfg.top];
+    sections.extend(cfg.envs.iter());
+    for s in sections {
+        if let Some(m) = &s.migrations {
+            for m in &m.items {
+                for c in m
+                    .new_classes
+                    .iter()
+                    .chain(&m.new_sqlite_classes)
+                    .chain(&m.deleted_classes)
+                {
+                    out.push((c, Role::History));
+                }
+                for r in &m.renamed_classes {
+                    out.push((&r.from, Role::History));
+                    out.push((&r.to, Role::History));
+                }
+                for t in &m.transferred_classes {
+                    out.push((&t.from, Role::History));
+                    out.push((&t.to, Role::History));
+                }
+            }
+        }
+        if let Some(e) = &s.exports {
+            for x in &e.items {
+                out.push((&x.key, Role::Config));
+                if let Some(r) = &x.renamed_to {
+                    out.push((r, Role::Config));
+                }
+            }
+        }
+    }
+    out.into_iter()
+}
+
+/// Where the symbol is defined: a binding's entries in the config; a
+/// class's declaration (from a config), or the bindings that name it (from
+/// the class itself); a stub method's declaration in the bound class.
+pub fn definition(ws: &Workspace, fs: &dyn FileSystem, path: &Path, offset: usize) -> Vec<Loc> {
+    let Some((sym, _)) = symbol_at(ws, path, offset) else {
+        return Vec::new();
+    };
+    match &sym {
+        Sym::Binding { .. } => references(ws, fs, &sym)
+            .into_iter()
+            .filter(|l| l.role == Role::Declaration)
+            .collect(),
+        Sym::Class { name, workers } => {
+            let decls = class_declarations(ws, fs, name, workers);
+            let on_declaration = decls
+                .iter()
+                .any(|l| l.file == path && within(l.span, offset));
+            if on_declaration {
+                // From the class to the bindings that name it.
+                references(ws, fs, &sym)
+                    .into_iter()
+                    .filter(|l| l.role == Role::Config && ws.file(&l.file).is_none())
+                    .collect()
+            } else {
+                decls
+            }
+        }
+        Sym::Method {
+            binding,
+            method,
+            workers,
+        } => {
+            let mut out = Vec::new();
+            for class in bound_classes(ws, binding, workers) {
+                for d in class_declarations(ws, fs, &class, workers) {
+                    let Some(f) = ws.file(&d.file) else { continue };
+                    let Some(c) = f.facts.classes.iter().find(|c| c.name_span == d.span) else {
+                        continue;
+                    };
+                    for m in c.body.members.iter().filter(|m| m.name == *method) {
+                        out.push(Loc {
+                            file: d.file.clone(),
+                            span: m.name_span,
+                            role: Role::Declaration,
+                        });
+                    }
+                }
+            }
+            out.sort();
+            out.dedup();
+            out
+        }
+    }
+}
+
+/// The classes the local bindings `binding` of `workers` name.
+fn bound_classes(ws: &Workspace, binding: &str, workers: &[usize]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for &w in workers {
+        for v in ws.workers[w].config.variants() {
+            for b in v.durable_objects() {
+                if b.name.as_ref().is_some_and(|n| n.value == binding) && b.script_name.is_none() {
+                    if let Some(c) = &b.class_name {
+                        if !out.contains(&c.value) {
+                            out.push(c.value.clone());
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Where class `name` (as the entry exports it) is declared, for each of
+/// `workers`.
+fn class_declarations(
+    ws: &Workspace,
+    fs: &dyn FileSystem,
+    name: &str,
+    workers: &[usize],
+) -> Vec<Loc> {
+    let res = Resolver::new(ws, fs);
+    let mut out = Vec::new();
+    for &w in workers {
+        for entry in ws.workers[w].entries.iter().filter_map(|e| e.source()) {
+            if let Fact::Known(sym) = res.export(entry, name) {
+                let span = match sym.kind {
+                    SymbolKind::Class(idx) => ws
+                        .file(&sym.file)
+                        .and_then(|f| f.facts.classes.get(idx))
+                        .map(|c| c.name_span)
+                        .unwrap_or(sym.span),
+                    _ => sym.span,
+                };
+                out.push(Loc {
+                    file: sym.file.clone(),
+                    span,
+                    role: Role::Declaration,
+                });
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Every place that names the symbol, across configs and code.
+pub fn references(ws: &Workspace, fs: &dyn FileSystem, sym: &Sym) -> Vec<Loc> {
+    let mut out = Vec::new();
+    match sym {
+        Sym::Binding { name, workers } => {
+            for &w in workers {
+                let worker = &ws.workers[w];
+                for v in worker.config.variants() {
+                    for b in v.durable_objects() {
+                        if let Some(n) = b.name.as_ref().filter(|n| n.value == *name) {
+                            out.push(Loc {
+                                file: worker.config.path.clone(),
+                                span: inner(&worker.text, n),
+                                role: Role::Declaration,
+                            });
+                        }
+                    }
+                }
+                for p in worker.graph.iter().filter(|p| !in_node_modules(p)) {
+                    let Some(f) = ws.file(p) else { continue };
+                    for (n, span) in env_names(&f.text) {
+                        if n == name {
+                            out.push(Loc {
+                                file: p.clone(),
+                                span,
+                                role: Role::Use,
+                            });
+                        }
+                    }
+                    for m in f.facts.env_members.iter().filter(|m| m.name == *name) {
+                        out.push(Loc {
+                            file: p.clone(),
+                            span: m.span,
+                            role: Role::Use,
+                        });
+                    }
+                }
+            }
+        }
+        Sym::Class { name, workers } => {
+            let decls = class_declarations(ws, fs, name, workers);
+            let declared_as = |l: &Loc| {
+                ws.file(&l.file)
+                    .and_then(|f| f.facts.classes.iter().find(|c| c.name_span == l.span))
+                    .and_then(|c| c.name.clone())
+            };
+            // Source: in each module that declares, imports or re-exports
+            // the class, every whole word of its name.
+            let mut source_names: Vec<String> = vec![name.clone()];
+            for d in &decls {
+                if let Some(n) = declared_as(d) {
+                    if !source_names.contains(&n) {
+                        source_names.push(n);
+                    }
+                }
+            }
+            for &w in workers {
+                let worker = &ws.workers[w];
+                for p in worker.graph.iter().filter(|p| !in_node_modules(p)) {
+                    let Some(f) = ws.file(p) else { continue };
+                    for n in &source_names {
+                        let mentions = f.facts.decls.contains_key(n.as_str())
+                            || f.facts.exports.iter().any(|e| match e {
+                                crate::syntax::facts::ExportItem::Local {
+                                    exported, local, ..
+                                } => exported == n || local == n,
+                                crate::syntax::facts::ExportItem::ReExport {
+                                    exported,
+                                    imported,
+                                    ..
+                                } => exported == n || imported == n,
+                                _ => false,
+                            });
+                        if !mentions {
+                            continue;
+                        }
+                        for span in words(&f.text, n) {
+                            let role = if decls.iter().any(|d| d.file == *p && d.span == span) {
+                                Role::Declaration
+                            } else {
+                                Role::Use
+                            };
+                            out.push(Loc {
+                                file: p.clone(),
+                                span,
+                                role,
+                            });
+                        }
+                    }
+                }
+            }
+            // Configs: the owners' own entries, and every binding that
+            // names the class in another Worker by `script_name`.
+            let owner_names: Vec<String> = workers
+                .iter()
+                .flat_map(|&w| {
+                    ws.workers[w]
+                        .config
+                        .variants()
+                        .iter()
+                        .filter_map(|v| v.worker_name())
+                        .collect::<Vec<_>>()
+                })
+                .collect();
+            for (i, worker) in ws.workers.iter().enumerate() {
+                let own = workers.contains(&i);
+                let text = &*worker.text;
+                for v in worker.config.variants() {
+                    for b in v.durable_objects() {
+                        let Some(c) = b.class_name.as_ref().filter(|c| c.value == *name) else {
+                            continue;
+                        };
+                        let names_it = match &b.script_name {
+                            Some(s) => owner_names.contains(&s.value),
+                            None => own,
+                        };
+                        if names_it {
+                            out.push(Loc {
+                                file: worker.config.path.clone(),
+                                span: inner(text, c),
+                                role: Role::Config,
+                            });
+                        }
+                    }
+                }
+                if own {
+                    for (s, role) in config_class_names(&worker.config) {
+                        if s.value == *name {
+                            out.push(Loc {
+                                file: worker.config.path.clone(),
+                                span: inner(text, s),
+                                role,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        Sym::Method {
+            binding,
+            method,
+            workers,
+        } => {
+            for &w in workers {
+                for p in ws.workers[w].graph.iter() {
+                    let Some(f) = ws.file(p) else { continue };
+                    for c in f
+                        .facts
+                        .stub_calls
+                        .iter()
+                        .filter(|c| c.binding == *binding && c.method == *method)
+                    {
+                        out.push(Loc {
+                            file: p.clone(),
+                            span: c.span,
+                            role: Role::Use,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// One edit of a rename.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RenameEdit {
+    pub file: PathBuf,
+    pub span: Span,
+    pub text: String,
+}
+
+/// A rename: its edits and what it says it does (a class that migrations
+/// already created is renamed by a new migration step, not by editing
+/// history).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rename {
+    pub edits: Vec<RenameEdit>,
+    pub label: String,
+}
+
+fn valid_identifier(s: &str) -> bool {
+    let mut c = s.chars();
+    c.next()
+        .is_some_and(|f| f.is_ascii_alphabetic() || f == '_' || f == '$')
+        && c.all(|x| x.is_ascii_alphanumeric() || x == '_' || x == '$')
+}
+
+/// The edits that rename the symbol at `offset` to `new_name`.
+pub fn rename(
+    ws: &Workspace,
+    fs: &dyn FileSystem,
+    path: &Path,
+    offset: usize,
+    new_name: &str,
+) -> Result<Rename, String> {
+    if !valid_identifier(new_name) {
+        return Err(format!("`{new_name}` is not a valid identifier"));
+    }
+    let Some((sym, _)) = symbol_at(ws, path, offset) else {
+        return Err("nothing to rename here: not a Durable Object binding or class".into());
+    };
+    let refs = references(ws, fs, &sym);
+    let edit = |l: &Loc| RenameEdit {
+        file: l.file.clone(),
+        span: l.span,
+        text: new_name.to_string(),
+    };
+    match &sym {
+        Sym::Binding { name, .. } => {
+            if name == new_name {
+                return Err("the binding already has this name".into());
+            }
+            Ok(Rename {
+                edits: refs.iter().map(edit).collect(),
+                label: format!("Rename binding `{name}` to `{new_name}`"),
+            })
+        }
+        Sym::Method { .. } => Err("rename methods with the TypeScript language server".into()),
+        Sym::Class { name, workers } => {
+            if name == new_name {
+                return Err("the class already has this name".into());
+            }
+            let mut edits: Vec<RenameEdit> = refs
+                .iter()
+                .filter(|l| l.role != Role::History)
+                .map(edit)
+                .collect();
+            let mut label = format!("Rename class `{name}` to `{new_name}`");
+            // A class some lifecycle already created keeps its objects only
+            // through a rename step.
+            for &w in workers {
+                let worker = &ws.workers[w];
+                let cfg = &worker.config;
+                let lc = Lifecycle::of(&cfg.variants()[0]);
+                let Some(r) = lc.classes.get(name) else {
+                    continue;
+                };
+                let uses_exports = cfg.top.exports.as_ref().is_some_and(|e| {
+                    e.items
+                        .iter()
+                        .any(|x| x.key.value == *name && x.is_durable_object())
+                });
+                if uses_exports {
+                    let e = cfg
+                        .top
+                        .exports
+                        .as_ref()
+                        .and_then(|e| e.items.iter().find(|x| x.key.value == *name));
+                    let (Some(e), Some(step)) = (
+                        e,
+                        e.and_then(|e| renamed_export(cfg, &worker.text, e, new_name)),
+                    ) else {
+                        return Err(format!(
+                            "`{name}` is created by an `exports` table in {}: mark it renamed there by hand (state = \"renamed\", renamed_to = \"{new_name}\")",
+                            cfg.file_name()
+                        ));
+                    };
+                    // The key keeps the old name: its value says where it went.
+                    let key = inner(&worker.text, &e.key);
+                    edits.retain(|x| !(x.file == cfg.path && x.span == key));
+                    edits.push(step);
+                    label.push_str(&format!(
+                        " (marks `exports.{name}` renamed to `{new_name}` in {})",
+                        cfg.file_name()
+                    ));
+                } else if r.status == crate::config::lifecycle::Status::Live {
+                    let tag = crate::rules::next_tag(&cfg.variants()[0]);
+                    if let Some(step) = renamed_migration(cfg, &worker.text, &tag, name, new_name) {
+                        edits.push(step);
+                        label.push_str(&format!(
+                            " (adds migration \"{tag}\" with renamed_classes to {})",
+                            cfg.file_name()
+                        ));
+                    }
+                }
+            }
+            edits.sort();
+            edits.dedup();
+            Ok(Rename { edits, label })
+        }
+    }
+}
+
+/// A migration `{ tag, renamed_classes: [{ from, to }] }` after the last.
+fn renamed_migration(
+    cfg: &Config,
+    text: &str,
+    tag: &str,
+    from: &str,
+    to: &str,
+) -> Option<RenameEdit> {
+    let e = crate::config::edit::add_step(
+        cfg,
+        text,
+        tag,
+        &match cfg.format {
+            Format::Toml => format!("renamed_classes = [{{ from = \"{from}\", to = \"{to}\" }}]"),
+            _ => format!("\"renamed_classes\": [{{ \"from\": \"{from}\", \"to\": \"{to}\" }}]"),
+        },
+    )?;
+    Some(RenameEdit {
+        file: cfg.path.clone(),
+        span: e.span,
+        text: e.text,
+    })
+}
+
+/// `exports.<Old>` becomes `{ type: "durable-object", state: "renamed",
+/// renamed_to: <New> }` (JSON configs: its value is replaced).
+fn renamed_export(
+    cfg: &Config,
+    text: &str,
+    e: &crate::config::model::ExportEntry,
+    to: &str,
+) -> Option<RenameEdit> {
+    if cfg.format == Format::Toml {
+        return None;
+    }
+    let root = crate::config::tree::parse_jsonc(text).ok()?;
+    let value = root.get("exports")?.get(&e.key.value)?;
+    Some(RenameEdit {
+        file: cfg.path.clone(),
+        span: value.span,
+        text: format!(
+            "{{ \"type\": \"durable-object\", \"state\": \"renamed\", \"renamed_to\": \"{to}\" }}"
+        ),
+    })
+}
