@@ -120,6 +120,35 @@ pub fn source(
     cx.class_body(replace).unwrap_or_default()
 }
 
+/// The API type of the object whose member starts at `member_start`
+/// (`DurableObjectStorage` for `this.ctx.storage.get`), typed along its
+/// chain as completion types it.
+pub fn owner_of_member(
+    scope: Option<&Scope>,
+    path: &Path,
+    lang: Lang,
+    text: &str,
+    tree: &Tree,
+    member_start: usize,
+) -> Option<String> {
+    let obj_end = member_access(text.as_bytes(), member_start)?;
+    let chain = chain_before(text, obj_end)?;
+    let cx = Cx {
+        scope,
+        path,
+        text,
+        tree,
+        offset: member_start,
+        typed: lang.is_typescript(),
+    };
+    match cx.resolve(&chain, 0) {
+        Ty::Api(o) => Some(o),
+        Ty::Namespace(_) => Some("DurableObjectNamespace".into()),
+        Ty::Stub(_) => Some("DurableObjectStub".into()),
+        _ => None,
+    }
+}
+
 /// The end of the object expression when `start` follows `.` or `?.`.
 fn member_access(bytes: &[u8], start: usize) -> Option<usize> {
     let mut i = start;

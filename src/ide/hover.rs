@@ -106,6 +106,17 @@ pub fn hover(
     offset: usize,
 ) -> Option<HoverResult> {
     if let Some(f) = ws.file(path) {
+        // `env.X`: the binding, from the configs of the Workers that reach
+        // the file.
+        if let Some((super::navigate::Sym::Binding { name, workers }, span)) =
+            super::navigate::symbol_at(ws, path, offset)
+        {
+            if let Some(w) = workers.first().and_then(|&w| ws.workers.get(w)) {
+                if let Some(markdown) = binding_markdown(ws, fs, w, &name, &workers) {
+                    return Some(HoverResult { markdown, span });
+                }
+            }
+        }
         return source_hover(f.lang, &f.text, offset);
     }
     let worker = ws.workers.iter().find(|w| w.config.path == path)?;
@@ -154,7 +165,19 @@ pub fn source_hover(lang: syntax::Lang, text: &str, offset: usize) -> Option<Hov
     if candidates.is_empty() {
         return None;
     }
-    let owner = owner_of(object, text);
+    // The chain's type first (`const s = this.ctx.storage; s.get`), then
+    // the shape of the object's name.
+    let owner =
+        super::complete::owner_of_member(None, Path::new(""), lang, text, &tree, node.start_byte())
+            .filter(|o| candidates.iter().any(|m| m.owner == *o))
+            .map(|o| -> &'static str {
+                api()
+                    .iter()
+                    .find(|m| m.owner == o)
+                    .map(|m| m.owner.as_str())
+                    .unwrap_or("")
+            })
+            .or_else(|| owner_of(object, text));
     let chosen = match owner {
         Some(o) => candidates.iter().find(|m| m.owner == o).copied(),
         None if candidates.len() == 1 && !COMMON.contains(&name) => Some(candidates[0]),
@@ -250,7 +273,7 @@ fn config_hover(
                     span,
                 }),
                 "name" if path.iter().any(|p| p == "durable_objects") => Some(HoverResult {
-                    markdown: binding_info(ws, worker, &value),
+                    markdown: binding_info(ws, fs, worker, &value),
                     span,
                 }),
                 _ => None,
@@ -366,49 +389,99 @@ fn class_info(
     s
 }
 
-fn binding_info(ws: &Workspace, worker: &crate::project::Worker, binding: &str) -> String {
-    let cfg = &worker.config;
-    let class = cfg
-        .variants()
+fn binding_info(
+    ws: &Workspace,
+    fs: &dyn FileSystem,
+    worker: &crate::project::Worker,
+    binding: &str,
+) -> String {
+    let w = ws
+        .workers
         .iter()
-        .flat_map(|v| v.durable_objects().iter())
-        .find(|b| b.name.as_ref().is_some_and(|n| n.value == binding))
-        .and_then(|b| b.class_name.as_ref().map(|c| c.value.clone()))
-        .unwrap_or_default();
-    let mut uses = 0;
-    let mut files = Vec::new();
-    for p in &worker.graph {
-        if let Some(f) = ws.file(p) {
-            let n = f
-                .facts
-                .env_uses
-                .iter()
-                .filter(|u| u.binding == binding)
-                .count()
-                + f.facts
-                    .stub_calls
-                    .iter()
-                    .filter(|u| u.binding == binding)
-                    .count();
-            if n > 0 {
-                uses += n;
-                files.push(
-                    p.file_name()
-                        .map(|x| x.to_string_lossy().into_owned())
-                        .unwrap_or_default(),
-                );
+        .position(|x| std::ptr::eq(&**x, worker))
+        .unwrap_or(0);
+    binding_markdown(ws, fs, worker, binding, &[w]).unwrap_or_default()
+}
+
+/// A binding: its class in each variant that binds it, and each use in
+/// the code of `workers` (`env.NAME` exactly, once per place).
+fn binding_markdown(
+    ws: &Workspace,
+    fs: &dyn FileSystem,
+    worker: &crate::project::Worker,
+    binding: &str,
+    workers: &[usize],
+) -> Option<String> {
+    let mut classes: Vec<String> = Vec::new();
+    for v in worker.config.variants() {
+        for b in v.durable_objects() {
+            if b.name.as_ref().is_some_and(|n| n.value == binding) {
+                let class = b
+                    .class_name
+                    .as_ref()
+                    .map(|c| c.value.as_str())
+                    .unwrap_or("?");
+                let script = b
+                    .script_name
+                    .as_ref()
+                    .map(|s| format!(" of Worker `{}`", s.value))
+                    .unwrap_or_default();
+                let env = v
+                    .env_name()
+                    .map(|e| format!(" [env.{e}]"))
+                    .unwrap_or_default();
+                let line = format!("class `{class}`{script}{env}");
+                if !classes.contains(&line) {
+                    classes.push(line);
+                }
             }
         }
     }
-    let mut s = format!("**binding `{binding}`** → class `{class}`\n\nIn code: `env.{binding}`");
-    if uses > 0 {
-        s.push_str(&format!(
-            " — used {uses} time{} in {}",
-            if uses == 1 { "" } else { "s" },
-            files.join(", ")
-        ));
+    if classes.is_empty() {
+        return None;
     }
-    s
+    let sym = super::navigate::Sym::Binding {
+        name: binding.to_string(),
+        workers: workers.to_vec(),
+    };
+    let uses: Vec<String> = super::navigate::references(ws, fs, &sym)
+        .into_iter()
+        .filter(|l| l.role == super::navigate::Role::Use)
+        .filter_map(|l| {
+            let f = ws.file(&l.file)?;
+            let line = f
+                .lines
+                .position(&f.text, l.span.start, crate::text::Encoding::Utf32)
+                .line
+                + 1;
+            let name = l
+                .file
+                .strip_prefix(worker.dir())
+                .unwrap_or(&l.file)
+                .display()
+                .to_string();
+            Some(format!("{name}:{line}"))
+        })
+        .collect();
+    let mut s = format!(
+        "**Durable Object binding `{binding}`** → {}",
+        classes.join(", ")
+    );
+    match uses.len() {
+        0 => s.push_str(&format!(
+            "\n\nNo code of this Worker reads `env.{binding}`."
+        )),
+        n => s.push_str(&format!(
+            "\n\n`env.{binding}` is used {} in {}",
+            if n == 1 {
+                "once".to_string()
+            } else {
+                format!("{n} times")
+            },
+            uses.join(", ")
+        )),
+    }
+    Some(s)
 }
 
 #[cfg(test)]
@@ -444,6 +517,17 @@ mod tests {
             h("get('x')").is_none(),
             "a Map's get is not the storage API"
         );
+        // A variable typed along its chain, whatever its name.
+        let t2 = "class C extends DurableObject {\n  async f() {\n    const box = this.ctx.storage;\n    await box.get('k');\n    const rows = box.sql.exec('select 1');\n    rows.one();\n  }\n}\n";
+        let h2 = |needle: &str| source_hover(syntax::Lang::TypeScript, t2, at(t2, needle));
+        assert!(h2("get('k')")
+            .unwrap()
+            .markdown
+            .contains("DurableObjectStorage.get"));
+        assert!(h2("one()")
+            .unwrap()
+            .markdown
+            .contains("SqlStorageCursor.one"));
         let link = h("setAlarm").unwrap().markdown;
         assert!(
             link.contains("https://developers.cloudflare.com/"),
@@ -474,8 +558,43 @@ mod tests {
         );
         let b = h("\"ROOMS\"").unwrap();
         assert!(
-            b.contains("class `Room`") && b.contains("used 2 times"),
+            b.contains("class `Room`") && b.contains("used once in src/index.ts:3"),
             "{b}"
         );
+    }
+
+    /// A binding's hover lists only uses of its own name, each once; hover
+    /// on `env.X` in source answers with the binding.
+    #[test]
+    fn binding_uses_are_its_own_and_counted_once() {
+        let fs = MemFs::from_fixture(
+            Path::new("/p"),
+            "//- /wrangler.toml\nname = \"w\"\nmain = \"src/index.ts\"\n[[durable_objects.bindings]]\nname = \"ROOMS\"\nclass_name = \"Room\"\n[[durable_objects.bindings]]\nname = \"ROOM\"\nclass_name = \"Room\"\n[[migrations]]\ntag = \"v1\"\nnew_sqlite_classes = [\"Room\"]\n//- /src/index.ts\nimport { DurableObject } from \"cloudflare:workers\";\nexport class Room extends DurableObject {}\nexport default { fetch(r: Request, env: Env) {\n  const s = env.ROOM.getByName(\"a\");\n  return s.fetch(r);\n} };\n",
+        );
+        let ws = Workspace::load(&fs, &[PathBuf::from("/p")]);
+        let cfg = Path::new("/p/wrangler.toml");
+        let text = ws.workers[0].text.to_string();
+        let rooms = hover(&ws, &fs, cfg, at(&text, "\"ROOMS\""))
+            .unwrap()
+            .markdown;
+        assert!(
+            rooms.contains("No code of this Worker reads `env.ROOMS`"),
+            "{rooms}"
+        );
+        assert!(!rooms.contains("index.ts"), "{rooms}");
+        let room = hover(&ws, &fs, cfg, at(&text, "\"ROOM\""))
+            .unwrap()
+            .markdown;
+        assert!(room.contains("used once in src/index.ts:4"), "{room}");
+        let src = Path::new("/p/src/index.ts");
+        let code = ws.file(src).unwrap().text.to_string();
+        let h = hover(&ws, &fs, src, at(&code, "ROOM.getByName")).unwrap();
+        assert!(
+            h.markdown.contains("Durable Object binding `ROOM`")
+                && h.markdown.contains("class `Room`"),
+            "{}",
+            h.markdown
+        );
+        assert_eq!(&code[h.span.start..h.span.end], "ROOM");
     }
 }

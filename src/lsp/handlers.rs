@@ -186,11 +186,12 @@ fn hover_at(
     let mut parts: Vec<String> = hits
         .iter()
         .map(|d| {
+            // The client shows the message with the diagnostic: the hover
+            // adds why it matters, the error it prevents and the page.
             format!(
-                "{} ({})\n\n{}\n\n{}\n\n[Rule page]({})",
+                "{} ({})\n\n{}\n\n[Rule page]({})",
                 d.code,
                 d.severity.as_str(),
-                d.message,
                 crate::ide::docs::rule_markdown(d.code.as_str()).unwrap_or_default(),
                 rules::doc_url(&a.docs_base, d.code)
             )
