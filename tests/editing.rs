@@ -837,3 +837,90 @@ fn a_rename_to_a_bad_name_is_refused() {
     );
     c.stop();
 }
+
+#[test]
+fn outlines_workspace_symbols_and_class_lenses() {
+    let root = nav_project("symbols");
+    let mut c = start(&root);
+    let cfg = root.join("wrangler.jsonc");
+    let room = root.join("src/room.ts");
+    c.diagnostics(&cfg, |_| true);
+
+    let s = c.request(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": uri(&cfg)}}),
+    )["result"]
+        .clone();
+    assert_eq!(s[0]["name"], "app", "{s}");
+    let kids: Vec<(String, String)> = s[0]["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| {
+            (
+                k["name"].as_str().unwrap().to_string(),
+                k["detail"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kids,
+        [
+            ("ROOMS".to_string(), "→ Room".to_string()),
+            ("LEGACY".to_string(), "→ Legacy".to_string()),
+            ("migration v1".to_string(), "new KV Legacy".to_string()),
+            ("migration v2".to_string(), "new SQLite Room".to_string()),
+        ]
+    );
+
+    let s = c.request(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": uri(&room)}}),
+    )["result"]
+        .clone();
+    let classes: Vec<&str> = s
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(classes, ["Room", "History"], "{s}");
+    let members: Vec<(&str, &str)> = s[0]["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| (k["name"].as_str().unwrap(), k["detail"].as_str().unwrap()))
+        .collect();
+    assert_eq!(members, [("join", "RPC method"), ("fetch", "handler")]);
+
+    let w = c.request("workspace/symbol", json!({"query": "room"}))["result"].clone();
+    let mut names: Vec<&str> = w
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["name"].as_str().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["ROOMS", "Room"], "{w}");
+
+    let l = c.request(
+        "textDocument/codeLens",
+        json!({"textDocument": {"uri": uri(&room)}}),
+    )["result"]
+        .clone();
+    let titles: Vec<&str> = l
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["command"]["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "app: ROOMS · SQLite (migration \"v2\")",
+            "app: not bound · not created"
+        ],
+        "{l}"
+    );
+    c.stop();
+}

@@ -5,3 +5,4 @@ pub mod complete;
 pub mod docs;
 pub mod hover;
 pub mod navigate;
+pub mod symbols;

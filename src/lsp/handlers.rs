@@ -769,3 +769,144 @@ fn guarded<T>(what: &str, path: &Path, f: impl FnOnce() -> T) -> Result<T> {
         tower_lsp_server::jsonrpc::Error::internal_error()
     })
 }
+
+fn symbol_kind(k: crate::ide::symbols::SymKind) -> SymbolKind {
+    use crate::ide::symbols::SymKind as K;
+    match k {
+        K::Worker => SymbolKind::MODULE,
+        K::Binding => SymbolKind::FIELD,
+        K::Migration => SymbolKind::EVENT,
+        K::Environment => SymbolKind::NAMESPACE,
+        K::Class => SymbolKind::CLASS,
+        K::Handler => SymbolKind::METHOD,
+        K::Method => SymbolKind::METHOD,
+    }
+}
+
+#[allow(deprecated)] // `DocumentSymbol::deprecated` must be written
+fn document_symbol(
+    ws: &crate::project::Workspace,
+    path: &Path,
+    s: crate::ide::symbols::Symbol,
+    enc: Encoding,
+) -> DocumentSymbol {
+    DocumentSymbol {
+        name: s.name,
+        detail: (!s.detail.is_empty()).then_some(s.detail),
+        kind: symbol_kind(s.kind),
+        tags: None,
+        deprecated: None,
+        range: convert::range(ws, path, s.range, enc),
+        selection_range: convert::range(ws, path, s.selection, enc),
+        children: (!s.children.is_empty()).then(|| {
+            s.children
+                .into_iter()
+                .map(|c| document_symbol(ws, path, c, enc))
+                .collect()
+        }),
+    }
+}
+
+impl Backend {
+    pub(super) async fn handle_document_symbol(
+        &self,
+        params: DocumentSymbolParams,
+    ) -> Result<Option<DocumentSymbolResponse>> {
+        let Some(path) = path_of(&params.text_document.uri) else {
+            return Ok(None);
+        };
+        let Some(nv) = self.nav_view(&path).await else {
+            return Ok(None);
+        };
+        let enc = self.encoding();
+        let syms = guarded("documentSymbol", &path, || {
+            let ws = nv.ws();
+            if ws.file(&path).is_some() {
+                let models = models_of(&nv.a);
+                crate::ide::symbols::source_symbols(ws, &models, &path)
+            } else {
+                crate::ide::symbols::config_symbols(ws, &path)
+            }
+        })?;
+        Ok(Some(DocumentSymbolResponse::Nested(
+            syms.into_iter()
+                .map(|s| document_symbol(nv.ws(), &path, s, enc))
+                .collect(),
+        )))
+    }
+
+    pub(super) async fn handle_workspace_symbol(
+        &self,
+        params: WorkspaceSymbolParams,
+    ) -> Result<Option<WorkspaceSymbolResponse>> {
+        let Some(a) = lock(&self.state).last.clone() else {
+            return Ok(None);
+        };
+        let enc = self.encoding();
+        let found = guarded("workspace/symbol", Path::new(""), || {
+            crate::ide::symbols::workspace_symbols(&a.ws, &models_of(&a), &params.query)
+        })?;
+        #[allow(deprecated)] // `SymbolInformation::deprecated` must be written
+        let out: Vec<SymbolInformation> = found
+            .into_iter()
+            .filter_map(|(file, s)| {
+                Some(SymbolInformation {
+                    location: Location {
+                        uri: convert::uri(&file)?,
+                        range: convert::range(&a.ws, &file, s.selection, enc),
+                    },
+                    name: s.name,
+                    kind: symbol_kind(s.kind),
+                    tags: None,
+                    deprecated: None,
+                    container_name: Some(s.detail),
+                })
+            })
+            .collect();
+        Ok(Some(WorkspaceSymbolResponse::Flat(out)))
+    }
+
+    pub(super) async fn handle_code_lens(
+        &self,
+        params: CodeLensParams,
+    ) -> Result<Option<Vec<CodeLens>>> {
+        let Some(path) = path_of(&params.text_document.uri) else {
+            return Ok(None);
+        };
+        let Some(nv) = self.nav_view(&path).await else {
+            return Ok(None);
+        };
+        // The class models are the analysed text's.
+        if nv.view.is_some() {
+            return Ok(Some(Vec::new()));
+        }
+        let enc = self.encoding();
+        let lenses = guarded("codeLens", &path, || {
+            crate::ide::symbols::lenses(&nv.a.ws, &models_of(&nv.a), &path)
+        })?;
+        Ok(Some(
+            lenses
+                .into_iter()
+                .map(|(span, title)| CodeLens {
+                    range: convert::range(&nv.a.ws, &path, span, enc),
+                    // A label: no command runs on a click.
+                    command: Some(Command {
+                        title,
+                        command: String::new(),
+                        arguments: None,
+                    }),
+                    data: None,
+                })
+                .collect(),
+        ))
+    }
+}
+
+/// Each Worker's class models, by Worker index.
+fn models_of(a: &Analysis) -> Vec<(usize, &[crate::rules::model::ClassModel])> {
+    a.per_worker
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (i, r.classes.as_slice()))
+        .collect()
+}
