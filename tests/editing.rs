@@ -743,6 +743,46 @@ fn definition_references_and_highlights_across_config_and_code() {
         json!({}),
     );
     assert_eq!(h.as_array().unwrap().len(), 2, "{h}");
+
+    // The document edited and not analysed yet: positions are the new
+    // text's, read from its own tree (two lines added above).
+    let edited = format!("// one\n// two\n{NAV_INDEX}");
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri(&index), "languageId": "typescript", "version": 1, "text": edited}}),
+    );
+    let r = request_at(
+        &mut c,
+        "textDocument/references",
+        &index,
+        pos_of(&edited, "ROOMS.getByName", 1),
+        json!({"context": {"includeDeclaration": true}}),
+    );
+    assert_eq!(
+        places(&r),
+        [
+            ("index.ts".to_string(), 13),
+            ("index.ts".to_string(), 15),
+            ("wrangler.jsonc".to_string(), 6)
+        ],
+        "{r}"
+    );
+    let d = request_at(
+        &mut c,
+        "textDocument/definition",
+        &index,
+        pos_of(&edited, "join(", 1),
+        json!({}),
+    );
+    assert_eq!(places(&d), [("room.ts".to_string(), 3)], "{d}");
+    let r = request_at(
+        &mut c,
+        "textDocument/references",
+        &index,
+        pos_of(&edited, "join(", 1),
+        json!({"context": {"includeDeclaration": true}}),
+    );
+    assert_eq!(places(&r), [("index.ts".to_string(), 14)], "{r}");
     c.stop();
 }
 

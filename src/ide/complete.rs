@@ -149,6 +149,32 @@ pub fn owner_of_member(
     }
 }
 
+/// The binding whose stub the object of the member at `member_start` is
+/// (`env.ROOMS.getByName(n).join` → `ROOMS`).
+pub fn stub_of_member(
+    scope: Option<&Scope>,
+    path: &Path,
+    lang: Lang,
+    text: &str,
+    tree: &Tree,
+    member_start: usize,
+) -> Option<String> {
+    let obj_end = member_access(text.as_bytes(), member_start)?;
+    let chain = chain_before(text, obj_end)?;
+    let cx = Cx {
+        scope,
+        path,
+        text,
+        tree,
+        offset: member_start,
+        typed: lang.is_typescript(),
+    };
+    match cx.resolve(&chain, 0) {
+        Ty::Stub(b) => Some(b),
+        _ => None,
+    }
+}
+
 /// The end of the object expression when `start` follows `.` or `?.`.
 fn member_access(bytes: &[u8], start: usize) -> Option<usize> {
     let mut i = start;

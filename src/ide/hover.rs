@@ -109,7 +109,7 @@ pub fn hover(
         // `env.X`: the binding, from the configs of the Workers that reach
         // the file.
         if let Some((super::navigate::Sym::Binding { name, workers }, span)) =
-            super::navigate::symbol_at(ws, path, offset)
+            super::navigate::symbol_at(ws, path, offset, None)
         {
             if let Some(w) = workers.first().and_then(|&w| ws.workers.get(w)) {
                 if let Some(markdown) = binding_markdown(ws, fs, w, &name, &workers) {
@@ -444,7 +444,7 @@ fn binding_markdown(
         name: binding.to_string(),
         workers: workers.to_vec(),
     };
-    let uses: Vec<String> = super::navigate::references(ws, fs, &sym)
+    let uses: Vec<String> = super::navigate::references(ws, fs, &sym, None)
         .into_iter()
         .filter(|l| l.role == super::navigate::Role::Use)
         .filter_map(|l| {

@@ -16,6 +16,24 @@ use crate::rules::in_node_modules;
 use crate::text::Span;
 use std::path::{Path, PathBuf};
 
+/// A document as the editor has it now, when it differs from the analysed
+/// text: positions in it are read from this text and its tree, and its
+/// occurrences are found in this text.
+#[derive(Clone, Copy)]
+pub struct Live<'a> {
+    pub path: &'a Path,
+    pub text: &'a str,
+    pub tree: &'a tree_sitter::Tree,
+}
+
+/// The text of `p`: the live one for the live document.
+fn text_of<'a>(ws: &'a Workspace, live: Option<&Live<'a>>, p: &Path) -> Option<&'a str> {
+    match live {
+        Some(l) if l.path == p => Some(l.text),
+        _ => ws.file(p).map(|f| &*f.text),
+    }
+}
+
 /// What a position names.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Sym {
@@ -162,10 +180,18 @@ fn non_code(text: &str) -> Vec<(usize, usize)> {
 }
 
 /// The symbol at `offset` of `path`, and the span of its name there.
-pub fn symbol_at(ws: &Workspace, path: &Path, offset: usize) -> Option<(Sym, Span)> {
+pub fn symbol_at(
+    ws: &Workspace,
+    path: &Path,
+    offset: usize,
+    live: Option<&Live>,
+) -> Option<(Sym, Span)> {
     let workers = workers_of(ws, path);
     if workers.is_empty() {
         return None;
+    }
+    if let Some(l) = live.filter(|l| l.path == path && ws.file(path).is_some()) {
+        return live_symbol(ws, l, offset, workers);
     }
     if let Some(f) = ws.file(path) {
         for c in &f.facts.stub_calls {
@@ -215,6 +241,79 @@ pub fn symbol_at(ws: &Workspace, path: &Path, offset: usize) -> Option<(Sym, Spa
     }
     let (name, _) = config_class_names(cfg).find(|(s, _)| within(s.span, offset))?;
     Some((class(&name.value, vec![w]), inner(text, name)))
+}
+
+/// [`symbol_at`] in a source document's live text and tree.
+fn live_symbol(
+    ws: &Workspace,
+    l: &Live,
+    offset: usize,
+    workers: Vec<usize>,
+) -> Option<(Sym, Span)> {
+    if let Some((name, span)) = env_names(l.text).find(|(_, s)| within(*s, offset)) {
+        return Some((binding(name, workers), span));
+    }
+    let root = l.tree.root_node();
+    let node = [offset, offset.saturating_sub(1)]
+        .into_iter()
+        .find_map(|at| {
+            root.named_descendant_for_byte_range(at, at).filter(|n| {
+                matches!(
+                    n.kind(),
+                    "identifier" | "property_identifier" | "type_identifier"
+                )
+            })
+        })?;
+    let name = l.text.get(node.byte_range())?;
+    let span = Span::new(node.start_byte(), node.end_byte());
+    let parent = node.parent()?;
+    match parent.kind() {
+        "class_declaration" | "class" | "abstract_class_declaration"
+            if parent.child_by_field_name("name") == Some(node) =>
+        {
+            Some((class(name, workers), span))
+        }
+        "member_expression" if parent.child_by_field_name("property") == Some(node) => {
+            let lang = crate::syntax::Lang::from_path(l.path)?;
+            let scope = super::complete::Scope {
+                ws,
+                fs: &crate::project::fs::MemFs::default(),
+                models: Vec::new(),
+            };
+            let b = super::complete::stub_of_member(
+                Some(&scope),
+                l.path,
+                lang,
+                l.text,
+                l.tree,
+                node.start_byte(),
+            )?;
+            Some((
+                Sym::Method {
+                    binding: b,
+                    method: name.to_string(),
+                    workers,
+                },
+                span,
+            ))
+        }
+        "property_signature" => {
+            // a member of `interface Env { ROOMS: DurableObjectNamespace }`
+            let mut up = parent.parent();
+            while let Some(n) = up {
+                if n.kind() == "interface_declaration" {
+                    let is_env = n
+                        .child_by_field_name("name")
+                        .and_then(|x| l.text.get(x.byte_range()))
+                        == Some("Env");
+                    return is_env.then(|| (binding(name, workers), span));
+                }
+                up = n.parent();
+            }
+            None
+        }
+        _ => None,
+    }
 }
 
 fn binding(name: &str, workers: Vec<usize>) -> Sym {
@@ -286,23 +385,31 @@ fn config_class_names(cfg: &Config) -> impl Iterator<Item = (&Str, Role)> {
 /// Where the symbol is defined: a binding's entries in the config; a
 /// class's declaration (from a config), or the bindings that name it (from
 /// the class itself); a stub method's declaration in the bound class.
-pub fn definition(ws: &Workspace, fs: &dyn FileSystem, path: &Path, offset: usize) -> Vec<Loc> {
-    let Some((sym, _)) = symbol_at(ws, path, offset) else {
+pub fn definition(
+    ws: &Workspace,
+    fs: &dyn FileSystem,
+    path: &Path,
+    offset: usize,
+    live: Option<&Live>,
+) -> Vec<Loc> {
+    let Some((sym, here)) = symbol_at(ws, path, offset, live) else {
         return Vec::new();
     };
     match &sym {
-        Sym::Binding { .. } => references(ws, fs, &sym)
+        Sym::Binding { .. } => references(ws, fs, &sym, live)
             .into_iter()
             .filter(|l| l.role == Role::Declaration)
             .collect(),
         Sym::Class { name, workers } => {
             let decls = class_declarations(ws, fs, name, workers);
-            let on_declaration = decls
-                .iter()
-                .any(|l| l.file == path && within(l.span, offset));
+            let on_declaration = match live.filter(|l| l.path == path) {
+                // The live tree said it is a class's name.
+                Some(_) => ws.file(path).is_some(),
+                None => decls.iter().any(|l| l.file == path && l.span == here),
+            };
             if on_declaration {
                 // From the class to the bindings that name it.
-                references(ws, fs, &sym)
+                references(ws, fs, &sym, live)
                     .into_iter()
                     .filter(|l| l.role == Role::Config && ws.file(&l.file).is_none())
                     .collect()
@@ -392,7 +499,7 @@ fn class_declarations(
 }
 
 /// Every place that names the symbol, across configs and code.
-pub fn references(ws: &Workspace, fs: &dyn FileSystem, sym: &Sym) -> Vec<Loc> {
+pub fn references(ws: &Workspace, fs: &dyn FileSystem, sym: &Sym, live: Option<&Live>) -> Vec<Loc> {
     let mut out = Vec::new();
     match sym {
         Sym::Binding { name, workers } => {
@@ -411,7 +518,8 @@ pub fn references(ws: &Workspace, fs: &dyn FileSystem, sym: &Sym) -> Vec<Loc> {
                 }
                 for p in worker.graph.iter().filter(|p| !in_node_modules(p)) {
                     let Some(f) = ws.file(p) else { continue };
-                    for (n, span) in env_names(&f.text) {
+                    let text = text_of(ws, live, p).unwrap_or(&f.text);
+                    for (n, span) in env_names(text) {
                         if n == name {
                             out.push(Loc {
                                 file: p.clone(),
@@ -420,7 +528,14 @@ pub fn references(ws: &Workspace, fs: &dyn FileSystem, sym: &Sym) -> Vec<Loc> {
                             });
                         }
                     }
-                    for m in f.facts.env_members.iter().filter(|m| m.name == *name) {
+                    // Spans of the analysed text: not for a document edited since.
+                    let edited = live.is_some_and(|l| l.path == p);
+                    for m in f
+                        .facts
+                        .env_members
+                        .iter()
+                        .filter(|m| m.name == *name && !edited)
+                    {
                         out.push(Loc {
                             file: p.clone(),
                             span: m.span,
@@ -467,7 +582,8 @@ pub fn references(ws: &Workspace, fs: &dyn FileSystem, sym: &Sym) -> Vec<Loc> {
                         if !mentions {
                             continue;
                         }
-                        for span in words(&f.text, n) {
+                        let text = text_of(ws, live, p).unwrap_or(&f.text);
+                        for span in words(text, n) {
                             let role = if decls.iter().any(|d| d.file == *p && d.span == span) {
                                 Role::Declaration
                             } else {
@@ -537,6 +653,40 @@ pub fn references(ws: &Workspace, fs: &dyn FileSystem, sym: &Sym) -> Vec<Loc> {
             for &w in workers {
                 for p in ws.workers[w].graph.iter() {
                     let Some(f) = ws.file(p) else { continue };
+                    if let Some(l) = live.filter(|l| l.path == p) {
+                        // The edited document: its calls of `.method(` on a
+                        // stub of the binding, typed along their chains.
+                        let Some(lang) = crate::syntax::Lang::from_path(p) else {
+                            continue;
+                        };
+                        let scope = super::complete::Scope {
+                            ws,
+                            fs,
+                            models: Vec::new(),
+                        };
+                        for span in words(l.text, method) {
+                            let dotted = l.text[..span.start].trim_end().ends_with('.');
+                            if dotted
+                                && super::complete::stub_of_member(
+                                    Some(&scope),
+                                    p,
+                                    lang,
+                                    l.text,
+                                    l.tree,
+                                    span.start,
+                                )
+                                .as_deref()
+                                    == Some(binding.as_str())
+                            {
+                                out.push(Loc {
+                                    file: p.clone(),
+                                    span,
+                                    role: Role::Use,
+                                });
+                            }
+                        }
+                        continue;
+                    }
                     for c in f
                         .facts
                         .stub_calls
@@ -589,14 +739,15 @@ pub fn rename(
     path: &Path,
     offset: usize,
     new_name: &str,
+    live: Option<&Live>,
 ) -> Result<Rename, String> {
     if !valid_identifier(new_name) {
         return Err(format!("`{new_name}` is not a valid identifier"));
     }
-    let Some((sym, _)) = symbol_at(ws, path, offset) else {
+    let Some((sym, _)) = symbol_at(ws, path, offset, live) else {
         return Err("nothing to rename here: not a Durable Object binding or class".into());
     };
-    let refs = references(ws, fs, &sym);
+    let refs = references(ws, fs, &sym, live);
     let edit = |l: &Loc| RenameEdit {
         file: l.file.clone(),
         span: l.span,

@@ -557,16 +557,50 @@ fn suppression(path: &Path, text: &str, line: u32, code: &str) -> Option<TextEdi
     })
 }
 
-/// What navigation reads: the committed analysis with the document's live
-/// text over it (its own facts recomputed when it changed).
+/// What navigation reads: the committed analysis, and the document as the
+/// editor has it now when it changed since: a config reparsed over the
+/// workspace (`view`), a source file read from its own text and tree
+/// (`live`; recomputing its facts would cost more than the answer).
 struct NavView {
     a: Arc<Analysis>,
     view: Option<crate::project::Workspace>,
+    live: Option<(PathBuf, String, tree_sitter::Tree, LineIndex)>,
 }
 
 impl NavView {
     fn ws(&self) -> &crate::project::Workspace {
         self.view.as_ref().unwrap_or(&self.a.ws)
+    }
+
+    fn live(&self) -> Option<crate::ide::navigate::Live<'_>> {
+        self.live
+            .as_ref()
+            .map(|(path, text, tree, _)| crate::ide::navigate::Live { path, text, tree })
+    }
+
+    /// The byte offset of `pos` in `path` as the editor has it.
+    fn offset(&self, path: &Path, pos: Position, enc: Encoding) -> Option<usize> {
+        match &self.live {
+            Some((p, text, _, idx)) if p == path => Some(convert::offset(text, idx, pos, enc)),
+            _ => {
+                let (text, idx) = convert::text_of(self.ws(), path)?;
+                Some(convert::offset(text, idx, pos, enc))
+            }
+        }
+    }
+
+    fn range(&self, path: &Path, span: crate::text::Span, enc: Encoding) -> Range {
+        match &self.live {
+            Some((p, text, _, idx)) if p == path => {
+                let a = idx.position(text, span.start, enc);
+                let b = idx.position(text, span.end, enc);
+                Range::new(
+                    Position::new(a.line, a.column),
+                    Position::new(b.line, b.column),
+                )
+            }
+            _ => convert::range(self.ws(), path, span, enc),
+        }
     }
 }
 
@@ -583,14 +617,32 @@ impl Backend {
                 .map(|d| (d.text.to_string(), d.tree.clone()));
             (st.last.clone()?, live)
         };
-        let view = live.and_then(|(text, tree)| a.ws.with_document(path, &text, tree));
-        Some(NavView { a, view })
+        let mut nv = NavView {
+            a,
+            view: None,
+            live: None,
+        };
+        let Some((text, tree)) = live else {
+            return Some(nv);
+        };
+        match nv.a.ws.file(path) {
+            Some(f) if *f.text == *text => {}
+            Some(f) => {
+                let tree = tree.or_else(|| crate::syntax::parse(f.lang, &text, None));
+                if let Some(tree) = tree {
+                    let idx = LineIndex::new(&text);
+                    nv.live = Some((path.to_path_buf(), text, tree, idx));
+                }
+            }
+            None => nv.view = nv.a.ws.with_document(path, &text, tree),
+        }
+        Some(nv)
     }
 
     fn location(&self, nv: &NavView, l: &crate::ide::navigate::Loc) -> Option<Location> {
         Some(Location {
             uri: convert::uri(&l.file)?,
-            range: convert::range(nv.ws(), &l.file, l.span, self.encoding()),
+            range: nv.range(&l.file, l.span, self.encoding()),
         })
     }
 
@@ -607,10 +659,14 @@ impl Backend {
         };
         let enc = self.encoding();
         let locs = guarded("definition", &path, || {
-            let ws = nv.ws();
-            let (text, idx) = convert::text_of(ws, &path)?;
-            let at = convert::offset(text, idx, tdp.position, enc);
-            Some(crate::ide::navigate::definition(ws, &*nv.a.fs, &path, at))
+            let at = nv.offset(&path, tdp.position, enc)?;
+            Some(crate::ide::navigate::definition(
+                nv.ws(),
+                &*nv.a.fs,
+                &path,
+                at,
+                nv.live().as_ref(),
+            ))
         })?
         .unwrap_or_default();
         let out: Vec<Location> = locs.iter().filter_map(|l| self.location(&nv, l)).collect();
@@ -631,11 +687,15 @@ impl Backend {
         let enc = self.encoding();
         let with_decl = params.context.include_declaration;
         let locs = guarded("references", &path, || {
-            let ws = nv.ws();
-            let (text, idx) = convert::text_of(ws, &path)?;
-            let at = convert::offset(text, idx, tdp.position, enc);
-            let (sym, _) = crate::ide::navigate::symbol_at(ws, &path, at)?;
-            Some(crate::ide::navigate::references(ws, &*nv.a.fs, &sym))
+            let at = nv.offset(&path, tdp.position, enc)?;
+            let live = nv.live();
+            let (sym, _) = crate::ide::navigate::symbol_at(nv.ws(), &path, at, live.as_ref())?;
+            Some(crate::ide::navigate::references(
+                nv.ws(),
+                &*nv.a.fs,
+                &sym,
+                live.as_ref(),
+            ))
         })?;
         let Some(locs) = locs else { return Ok(None) };
         Ok(Some(
@@ -659,18 +719,22 @@ impl Backend {
         };
         let enc = self.encoding();
         let locs = guarded("highlight", &path, || {
-            let ws = nv.ws();
-            let (text, idx) = convert::text_of(ws, &path)?;
-            let at = convert::offset(text, idx, tdp.position, enc);
-            let (sym, _) = crate::ide::navigate::symbol_at(ws, &path, at)?;
-            Some(crate::ide::navigate::references(ws, &*nv.a.fs, &sym))
+            let at = nv.offset(&path, tdp.position, enc)?;
+            let live = nv.live();
+            let (sym, _) = crate::ide::navigate::symbol_at(nv.ws(), &path, at, live.as_ref())?;
+            Some(crate::ide::navigate::references(
+                nv.ws(),
+                &*nv.a.fs,
+                &sym,
+                live.as_ref(),
+            ))
         })?;
         let Some(locs) = locs else { return Ok(None) };
         Ok(Some(
             locs.iter()
                 .filter(|l| l.file == path)
                 .map(|l| DocumentHighlight {
-                    range: convert::range(nv.ws(), &l.file, l.span, enc),
+                    range: nv.range(&l.file, l.span, enc),
                     kind: Some(if l.role == crate::ide::navigate::Role::Declaration {
                         DocumentHighlightKind::WRITE
                     } else {
@@ -693,18 +757,21 @@ impl Backend {
         };
         let enc = self.encoding();
         let found = guarded("prepareRename", &path, || {
-            let ws = nv.ws();
-            let (text, idx) = convert::text_of(ws, &path)?;
-            let at = convert::offset(text, idx, params.position, enc);
-            let (sym, span) = crate::ide::navigate::symbol_at(ws, &path, at)?;
+            let at = nv.offset(&path, params.position, enc)?;
+            let live = nv.live();
+            let (sym, span) = crate::ide::navigate::symbol_at(nv.ws(), &path, at, live.as_ref())?;
             if matches!(sym, crate::ide::navigate::Sym::Method { .. }) {
                 return None;
             }
+            let text = match &live {
+                Some(l) => l.text,
+                None => convert::text_of(nv.ws(), &path)?.0,
+            };
             Some((span, text.get(span.start..span.end)?.to_string()))
         })?;
         Ok(found.map(
             |(span, placeholder)| PrepareRenameResponse::RangeWithPlaceholder {
-                range: convert::range(nv.ws(), &path, span, enc),
+                range: nv.range(&path, span, enc),
                 placeholder,
             },
         ))
@@ -723,15 +790,14 @@ impl Backend {
         };
         let enc = self.encoding();
         let r = guarded("rename", &path, || {
-            let ws = nv.ws();
-            let (text, idx) = convert::text_of(ws, &path)?;
-            let at = convert::offset(text, idx, tdp.position, enc);
+            let at = nv.offset(&path, tdp.position, enc)?;
             Some(crate::ide::navigate::rename(
-                ws,
+                nv.ws(),
                 &*nv.a.fs,
                 &path,
                 at,
                 &params.new_name,
+                nv.live().as_ref(),
             ))
         })?;
         let r = match r {
@@ -747,7 +813,7 @@ impl Backend {
                 continue;
             };
             changes.entry(uri).or_default().push(TextEdit {
-                range: convert::range(nv.ws(), &e.file, e.span, enc),
+                range: nv.range(&e.file, e.span, enc),
                 new_text: e.text.clone(),
             });
         }
