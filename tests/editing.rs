@@ -400,6 +400,83 @@ fn completion_in_configs() {
     let mut l = l;
     l.sort();
     assert_eq!(l, ["Legacy", "Room"], "the live classes");
+
+    // Keys: of a binding, of a migration; values of an exports entry's state.
+    let (l, _) = d.complete(
+        &mut c,
+        &with(
+            CONFIG,
+            binding,
+            &format!("{binding},\n      {{ \"name\": \"H\", \"‸"),
+        ),
+    );
+    assert_eq!(
+        l,
+        ["name", "class_name", "script_name", "environment"],
+        "{l:?}"
+    );
+    let (l, items) = d.complete(
+        &mut c,
+        &with(CONFIG, last, &format!("{last},\n    {{ \"tag\": \"v3\", ‸")),
+    );
+    assert!(
+        has(
+            &l,
+            &["new_sqlite_classes", "deleted_classes", "renamed_classes"]
+        ),
+        "{l:?}"
+    );
+    let key = items
+        .iter()
+        .find(|i| i["label"] == "new_sqlite_classes")
+        .unwrap();
+    assert_eq!(
+        key["textEdit"]["newText"], "\"new_sqlite_classes\"",
+        "quoted when typed bare"
+    );
+    let (l, _) = d.complete(
+        &mut c,
+        &with(
+            CONFIG,
+            "  \"migrations\"",
+            "  \"exports\": { \"X\": { \"state\": \"‸\" } },\n  \"migrations\"",
+        ),
+    );
+    assert_eq!(
+        l,
+        [
+            "created",
+            "deleted",
+            "renamed",
+            "transferred",
+            "expecting-transfer"
+        ],
+        "{l:?}"
+    );
+
+    // With a `$schema` file that exists, the JSON language server has the keys.
+    write(&root, "schema.json", "{}");
+    let (l, _) = d.complete(
+        &mut c,
+        &with(
+            CONFIG,
+            "{\n",
+            "{\n  \"$schema\": \"./schema.json\",\n  \"‸\": 1,\n",
+        ),
+    );
+    assert!(l.is_empty(), "{l:?}");
+    let (l, _) = d.complete(
+        &mut c,
+        &with(
+            CONFIG,
+            "{\n",
+            "{\n  \"$schema\": \"./missing.json\",\n  \"‸\": 1,\n",
+        ),
+    );
+    assert!(
+        has(&l, &["durable_objects", "migrations", "exports"]),
+        "{l:?}"
+    );
     c.stop();
 }
 

@@ -1090,9 +1090,23 @@ pub fn config(scope: &Scope, worker: usize, text: &str, offset: usize) -> Vec<Co
         return Vec::new();
     }
     let Some((open, key)) = string_key(text, offset) else {
-        return Vec::new();
+        return config_keys(scope, worker, text, offset);
     };
     let replace = Span::new(open + 1, offset);
+    if let Some(values) = enum_values(&key) {
+        return values
+            .iter()
+            .map(|(v, d)| Completion {
+                label: v.to_string(),
+                kind: Kind::Value,
+                detail: d.to_string(),
+                doc: String::new(),
+                snippet: None,
+                sort: 0,
+                replace,
+            })
+            .collect();
+    }
     let w = &scope.ws.workers[worker];
     let variants = w.config.variants();
     let lc = variants.first().map(Lifecycle::of);
@@ -1186,6 +1200,325 @@ pub fn config(scope: &Scope, worker: usize, text: &str, offset: usize) -> Vec<Co
         }
         _ => Vec::new(),
     }
+}
+
+/// The values a lifecycle key takes (wrangler's validation lists them).
+fn enum_values(key: &str) -> Option<&'static [(&'static str, &'static str)]> {
+    Some(match key {
+        "state" => &[
+            ("created", "the class is live (the default)"),
+            ("deleted", "the class and its objects' data are deleted"),
+            ("renamed", "the class now lives under `renamed_to`"),
+            (
+                "transferred",
+                "the class moved to another Worker (`transferred_to`)",
+            ),
+            (
+                "expecting-transfer",
+                "the class arrives from another Worker (`transfer_from`)",
+            ),
+        ],
+        "type" => &[
+            (
+                "durable-object",
+                "a Durable Object class: takes part in the lifecycle",
+            ),
+            ("worker", "a WorkerEntrypoint"),
+            ("workflow", "a Workflow"),
+        ],
+        "storage" => &[
+            (
+                "sqlite",
+                "SQLite-backed storage (the SQL API, point-in-time recovery)",
+            ),
+            (
+                "legacy-kv",
+                "the legacy KV backend: no SQL API, refused on the Free plan",
+            ),
+        ],
+        _ => return None,
+    })
+}
+
+/// Where a config key is being written: which object's keys apply.
+#[derive(Clone, Debug, PartialEq)]
+enum KeyPlace {
+    /// The top level or an `env` section.
+    Section,
+    DurableObjects,
+    Binding,
+    Migration,
+    /// The keys of `exports`: class names.
+    Exports,
+    ExportEntry,
+}
+
+fn place_of(path: &[String]) -> Option<KeyPlace> {
+    // `env.<name>.` sections hold the same keys as the top level.
+    let mut p: &[String] = path;
+    while p.len() >= 2 && p[0] == "env" {
+        p = &p[2..];
+    }
+    Some(
+        match p.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+            [] => KeyPlace::Section,
+            ["durable_objects"] => KeyPlace::DurableObjects,
+            ["durable_objects", "bindings"] | ["durable_objects", "bindings", "[]"] => {
+                KeyPlace::Binding
+            }
+            ["migrations"] | ["migrations", "[]"] => KeyPlace::Migration,
+            ["exports"] => KeyPlace::Exports,
+            ["exports", _] => KeyPlace::ExportEntry,
+            _ => return None,
+        },
+    )
+}
+
+/// The keys of `place`, with their documentation where the config data has it.
+fn keys_of(place: &KeyPlace) -> &'static [&'static str] {
+    match place {
+        KeyPlace::Section => &["durable_objects", "migrations", "exports"],
+        KeyPlace::DurableObjects => &["bindings"],
+        KeyPlace::Binding => &["name", "class_name", "script_name", "environment"],
+        KeyPlace::Migration => &[
+            "tag",
+            "new_sqlite_classes",
+            "new_classes",
+            "renamed_classes",
+            "deleted_classes",
+            "transferred_classes",
+        ],
+        KeyPlace::ExportEntry => &[
+            "type",
+            "state",
+            "storage",
+            "renamed_to",
+            "transferred_to",
+            "transfer_from",
+            "container",
+        ],
+        KeyPlace::Exports => &[],
+    }
+}
+
+/// Key completion: the Durable Object keys of the object being written,
+/// and in `exports` the exported classes it does not list yet. A JSON
+/// config whose `$schema` names a schema file that exists gets none: the
+/// JSON language server already offers the schema's keys.
+fn config_keys(scope: &Scope, worker: usize, text: &str, offset: usize) -> Vec<Completion> {
+    let w = &scope.ws.workers[worker];
+    let json = w.config.format != crate::config::Format::Toml;
+    let found = if json {
+        json_key_place(text, offset)
+    } else {
+        toml_key_place(text, offset)
+    };
+    let Some((path, replace, quoted)) = found else {
+        return Vec::new();
+    };
+    let Some(place) = place_of(&path) else {
+        return Vec::new();
+    };
+    let schema = json && {
+        let root = crate::config::tree::parse_jsonc(text).ok();
+        root.as_ref()
+            .and_then(|r| r.get("$schema"))
+            .and_then(|v| v.as_str())
+            .filter(|s| !s.contains("://"))
+            .is_some_and(|s| scope.fs.is_file(&w.dir().join(s)))
+    };
+    let item = |key: &str, detail: String, doc: String| {
+        let insert = match (json, quoted) {
+            (true, true) => key.to_string(),
+            (true, false) => format!("\"{key}\""),
+            (false, _) => key.to_string(),
+        };
+        Completion {
+            label: key.to_string(),
+            kind: Kind::Property,
+            detail,
+            doc,
+            snippet: (insert != key).then(|| (insert.clone(), insert)),
+            sort: 0,
+            replace,
+        }
+    };
+    if place == KeyPlace::Exports {
+        let listed: Vec<&str> = w
+            .config
+            .variants()
+            .iter()
+            .filter_map(|v| v.exports())
+            .flat_map(|e| e.items.iter().map(|x| x.key.value.as_str()))
+            .collect();
+        let mut out: Vec<Completion> = Vec::new();
+        for (_, models) in scope.models.iter().filter(|(i, _)| *i == worker) {
+            for c in models.iter().flat_map(|m| m.classes.iter()) {
+                if listed.contains(&c.name.as_str()) || out.iter().any(|o| o.label == c.name) {
+                    continue;
+                }
+                out.push(item(
+                    &c.name,
+                    "Durable Object class of this Worker".into(),
+                    String::new(),
+                ));
+            }
+        }
+        return out;
+    }
+    if schema {
+        return Vec::new();
+    }
+    let docs = super::docs::config_keys();
+    keys_of(&place)
+        .iter()
+        .map(|k| {
+            let d = docs.iter().find(|d| d.name == *k);
+            item(
+                k,
+                d.map(|d| d.summary.clone()).unwrap_or_default(),
+                d.map(|d| d.markdown()).unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+/// A TOML key being written at `offset` (a bare word at the start of its
+/// line): the table path it is in, and the word's span.
+fn toml_key_place(text: &str, offset: usize) -> Option<(Vec<String>, Span, bool)> {
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let typed = &text[line_start..offset];
+    let word = typed.trim_start();
+    if !word
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    {
+        return None;
+    }
+    let mut path: Vec<String> = Vec::new();
+    for line in text[..line_start].lines().rev() {
+        let l = line.trim();
+        if let Some(h) = l.strip_prefix("[[") {
+            let name = h.split("]]").next().unwrap_or("");
+            path = name
+                .split('.')
+                .map(|x| x.trim().trim_matches('"').to_string())
+                .collect();
+            path.push("[]".into());
+            break;
+        }
+        if let Some(h) = l.strip_prefix('[') {
+            let name = h.split(']').next().unwrap_or("");
+            path = name
+                .split('.')
+                .map(|x| x.trim().trim_matches('"').to_string())
+                .collect();
+            break;
+        }
+    }
+    Some((path, Span::new(offset - word.len(), offset), false))
+}
+
+/// A JSON key being written at `offset`: the key path of the object it is
+/// in (`[]` for an array's item), the span to replace, and whether the key
+/// is inside quotes already.
+fn json_key_place(text: &str, offset: usize) -> Option<(Vec<String>, Span, bool)> {
+    #[derive(Clone)]
+    enum Frame {
+        Obj(Option<String>),
+        Arr(Option<String>),
+    }
+    let b = text.as_bytes();
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut pending: Option<String> = None;
+    // In an object, whether the next string is a key.
+    let mut expect_key = false;
+    let mut i = 0;
+    let mut open_key: Option<usize> = None;
+    while i < offset {
+        match b[i] {
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                while i < offset && b[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i = text[i + 2..].find("*/").map_or(offset, |j| i + 2 + j + 2);
+                continue;
+            }
+            b'"' => {
+                let start = i;
+                i += 1;
+                while i < offset && b[i] != b'"' {
+                    if b[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                if i >= offset {
+                    // the cursor is in this string
+                    open_key = expect_key.then_some(start);
+                    break;
+                }
+                if expect_key {
+                    pending = Some(text[start + 1..i].to_string());
+                    expect_key = false;
+                }
+                i += 1;
+                continue;
+            }
+            b'{' => {
+                stack.push(Frame::Obj(pending.take()));
+                expect_key = true;
+            }
+            b'[' => {
+                stack.push(Frame::Arr(pending.take()));
+                expect_key = false;
+            }
+            b'}' | b']' => {
+                stack.pop();
+                pending = None;
+                expect_key = false;
+            }
+            b',' => {
+                expect_key = matches!(stack.last(), Some(Frame::Obj(_)));
+                pending = None;
+            }
+            b':' => expect_key = false,
+            _ => {}
+        }
+        i += 1;
+    }
+    if !matches!(stack.last(), Some(Frame::Obj(_))) {
+        return None;
+    }
+    let (replace, quoted) = match open_key {
+        Some(q) => (Span::new(q + 1, offset), true),
+        None => {
+            if !expect_key {
+                return None;
+            }
+            let mut s = offset;
+            while s > 0 && (b[s - 1].is_ascii_alphanumeric() || b[s - 1] == b'_') {
+                s -= 1;
+            }
+            (Span::new(s, offset), false)
+        }
+    };
+    let mut path = Vec::new();
+    for (k, f) in stack.iter().enumerate() {
+        let (Frame::Obj(key) | Frame::Arr(key)) = f;
+        if k == 0 {
+            continue; // the root object
+        }
+        match (key, matches!(stack[k - 1], Frame::Arr(_))) {
+            (_, true) => path.push("[]".to_string()),
+            (Some(key), false) => path.push(key.clone()),
+            (None, false) => return None,
+        }
+    }
+    Some((path, replace, quoted))
 }
 
 /// When `offset` is inside a string on its line: the opening quote and the
@@ -1331,6 +1664,37 @@ mod tests {
         assert_eq!(
             key("{ \"name\": \"X\", \"class_name\": \"").as_deref(),
             Some("class_name")
+        );
+    }
+
+    #[test]
+    fn key_places_in_json_and_toml() {
+        let json = |s: &str| json_key_place(s, s.len()).map(|(p, _, q)| (p.join("."), q));
+        assert_eq!(json("{\n  \"na"), Some((String::new(), true)));
+        assert_eq!(
+            json("{ \"durable_objects\": { \"bindings\": [ { \"name\": \"A\", \""),
+            Some(("durable_objects.bindings.[]".into(), true))
+        );
+        assert_eq!(
+            json("{ // c\n \"migrations\": [ { \"tag\": \"v1\", "),
+            Some(("migrations.[]".into(), false))
+        );
+        assert_eq!(
+            json("{ \"exports\": { \"Room\": { \"ty"),
+            Some(("exports.Room".into(), true))
+        );
+        assert_eq!(json("{ \"name\": \"w"), None, "a value, not a key");
+        assert_eq!(json("{ \"a\": [\""), None, "an array item");
+        let toml = |s: &str| toml_key_place(s, s.len()).map(|(p, _, _)| p.join("."));
+        assert_eq!(
+            toml("name = \"w\"\n[[durable_objects.bindings]]\nname = \"A\"\ncla").as_deref(),
+            Some("durable_objects.bindings.[]")
+        );
+        assert_eq!(toml("[env.staging]\nmig").as_deref(), Some("env.staging"));
+        assert_eq!(toml("name = \"w\"\nmain = \"s").as_deref(), None);
+        assert_eq!(
+            place_of(&["env".into(), "staging".into()]),
+            Some(KeyPlace::Section)
         );
     }
 

@@ -94,6 +94,52 @@ end, 50)
 if not hover_float then fail('K opened no hover float with the rule link; floats: ' .. vim.inspect(floats())) end
 close_floats()
 
+-- A quick fix: on the Counter finding, the code action that exports the class; it edits
+-- src/index.ts (another file, unsaved) and the finding goes.
+local counter
+for _, x in ipairs(vim.diagnostic.get(buf)) do
+  if x.code == 'DO101' and x.message:find('`Counter`', 1, true) then counter = x end
+end
+if not counter then fail('no DO101 for Counter') end
+vim.api.nvim_win_set_cursor(0, { counter.lnum + 1, counter.col + 1 })
+vim.lsp.buf.code_action({
+  apply = true,
+  filter = function(a) return a.title == 'Export `Counter` from the entry' end,
+})
+local fixed = vim.wait(10000, function()
+  for _, x in ipairs(vim.diagnostic.get(buf)) do
+    if x.code == 'DO101' and x.message:find('`Counter`', 1, true) then return false end
+  end
+  return #vim.diagnostic.get(buf) > 0
+end, 50)
+if not fixed then fail('the quick fix did not clear the Counter finding: ' .. vim.inspect(vim.diagnostic.get(buf))) end
+local src = vim.fn.bufnr(fixture .. '/src/index.ts')
+if src < 0 then fail('the quick fix did not open src/index.ts') end
+local src_lines = vim.api.nvim_buf_get_lines(src, 0, -1, false)
+if not table.concat(src_lines, '\n'):find('export class Counter', 1, true) then
+  fail('src/index.ts was not edited: ' .. table.concat(src_lines, '\n'))
+end
+
+-- Completion after `this.ctx.storage.`, typed into the class's method and asked for at once.
+vim.cmd('buffer ' .. src)
+local line
+for i, l in ipairs(vim.api.nvim_buf_get_lines(src, 0, -1, false)) do
+  if l:find('fetch(request', 1, true) then line = i end
+end
+vim.api.nvim_buf_set_lines(src, line, line, false, { '    this.ctx.storage.' })
+local col = #'    this.ctx.storage.'
+local cres = client:request_sync('textDocument/completion', {
+  textDocument = { uri = vim.uri_from_bufnr(src) },
+  position = { line = line, character = col },
+}, 5000, src)
+if not cres or not cres.result then fail('no completion: ' .. vim.inspect(cres)) end
+local labels = {}
+for _, it in ipairs(cres.result.items or cres.result) do labels[it.label] = true end
+for _, want in ipairs({ 'setAlarm', 'sql', 'transactionSync', 'deleteAll' }) do
+  if not labels[want] then fail('completion lacks ' .. want .. ': ' .. vim.inspect(vim.tbl_keys(labels))) end
+end
+vim.cmd('buffer ' .. buf)
+
 -- Outside any Worker's project (a Cargo.toml, a TypeScript file with no wrangler config above
 -- it), the server does not start.
 local elsewhere = vim.fn.tempname()
@@ -109,6 +155,6 @@ for _, f in ipairs({ '/Cargo.toml', '/src/a.ts' }) do
 end
 if #vim.lsp.get_clients({ name = 'durable_lsp' }) ~= 1 then fail('a second server started outside the Worker') end
 
-io.stdout:write('ok: not started outside a Worker; 2 DO101 diagnostics, utf-8 positions, hover with the rule link; virtual text, <C-w>d and K as the README says\n')
+io.stdout:write('ok: not started outside a Worker; 2 DO101 diagnostics, utf-8 positions, hover with the rule link; virtual text, <C-w>d and K as the README says; a quick fix cleared its finding; completion after this.ctx.storage.\n')
 client:stop()
 os.exit(0)

@@ -2,8 +2,9 @@
 // playwright-core) with the packaged extension: opens a copy of
 // examples/chat, reads durable-lsp's findings from the Problems panel, hovers
 // a finding in the editor, opens the rule link (a page bundled with the
-// extension), and keeps screenshots at target/vscode-e2e-hover.png and
-// target/vscode-e2e.png.
+// extension), completes after `this.ctx.storage.`, applies a quick fix
+// with Ctrl+. and sees its Problems row go, and keeps screenshots at
+// target/vscode-e2e-hover.png, -completion.png and target/vscode-e2e.png.
 //
 // Then two more sessions: an untrusted workspace whose .vscode/settings.json
 // names another server binary (ignored: the bundled one runs), and the
@@ -293,6 +294,72 @@ try {
         throw new Error(`durableLsp.rules changed, the server did not follow:\n${after.join("\n")}\noutput: ${await outputChannel(page)}`);
       }
       console.log("Settings: DO102 turned off while running; the server's DO102 is gone, DO101 stays");
+
+      // Completion: `this.ctx.storage.` typed into ChatRoom's method shows the storage API in the
+      // suggest widget (SQL included: ChatRoom is SQLite-backed).
+      await quickOpen(page, "src/rooms/chat-room.ts");
+      const chatRoom = fs.readFileSync(path.join(work, "src", "rooms", "chat-room.ts"), "utf8").split("\n");
+      const methodLine = chatRoom.findIndex((l) => /^\s+(async\s+)?fetch\(/.test(l));
+      if (methodLine < 0) throw new Error("no fetch method in chat-room.ts");
+      await page.click(".monaco-editor .view-lines");
+      await page.keyboard.press("Control+G");
+      await page.waitForTimeout(300);
+      await page.keyboard.type(`${methodLine + 1}`, { delay: 20 });
+      await page.keyboard.press("Enter");
+      await page.keyboard.press("End");
+      await page.keyboard.press("Enter");
+      await page.keyboard.type("this.ctx.storage.", { delay: 40 });
+      const suggest = async (want) => {
+        let rows = [];
+        for (let i = 0; i < 40; i++) {
+          rows = await page
+            .$$eval(".suggest-widget.visible .monaco-list-row", (els) => els.map((e) => e.getAttribute("aria-label") ?? e.textContent ?? ""))
+            .catch(() => []);
+          if (rows.some((r) => r.includes(want))) break;
+          if (i % 10 === 9) await page.keyboard.press("Control+Space");
+          await page.waitForTimeout(250);
+        }
+        if (!rows.some((r) => r.includes(want))) {
+          throw new Error(`the suggest widget after this.ctx.storage. lacks ${want}:\n${rows.join("\n")}`);
+        }
+        return rows;
+      };
+      const shown = await suggest("setAlarm");
+      // the list shows a screenful: narrow it to SQLite's synchronous transaction
+      await page.keyboard.type("transactionS", { delay: 40 });
+      await suggest("transactionSync");
+      console.log(`Completion after this.ctx.storage.: ${shown.length} rows shown, setAlarm among them; transactionSync after narrowing`);
+      await page.screenshot({ path: shot.replace(/\.png$/, "-completion.png") });
+      await page.keyboard.press("Escape");
+      for (let i = 0; i < 4; i++) await page.keyboard.press("Control+Z");
+
+      // A quick fix: on DO101 (`Presence`, wrangler.jsonc 11:43), Ctrl+. offers the export; applied,
+      // it edits src/index.ts and the Problems row goes.
+      await quickOpen(page, "wrangler.jsonc");
+      await page.click(".monaco-editor .view-lines");
+      await page.keyboard.press("Control+G");
+      await page.waitForTimeout(300);
+      await page.keyboard.type("11:45", { delay: 20 });
+      await page.keyboard.press("Enter");
+      await page.waitForTimeout(500);
+      let offered = [];
+      for (let i = 0; i < 20; i++) {
+        await page.keyboard.press("Control+.");
+        await page.waitForTimeout(700);
+        offered = await page
+          .$$eval(".action-widget .monaco-list-row, .context-view .action-item", (els) => els.map((e) => e.textContent ?? ""))
+          .catch(() => []);
+        if (offered.some((t) => t.includes("Export `Presence`") || t.includes("Export Presence"))) break;
+        await page.keyboard.press("Escape");
+      }
+      const row = offered.findIndex((t) => t.includes("Export `Presence`") || t.includes("Export Presence"));
+      if (row < 0) throw new Error(`Ctrl+. on DO101 offers:\n${offered.join("\n")}`);
+      await page.click(`.action-widget .monaco-list-row >> nth=${row}`);
+      const fixedRows = await problems(page, (rows) => !live(rows).some((r) => r.includes("DO101")));
+      if (live(fixedRows).some((r) => r.includes("DO101"))) {
+        throw new Error(`the quick fix did not clear DO101:\n${fixedRows.join("\n")}`);
+      }
+      console.log("Quick fix: Ctrl+. on DO101 exported Presence from the entry; its Problems row is gone");
       console.log(`Screenshot: ${shot}`);
     },
   );
