@@ -1041,3 +1041,92 @@ fn outlines_workspace_symbols_and_class_lenses() {
     );
     c.stop();
 }
+
+const PITFALLS: &str = r#"import { DurableObject } from "cloudflare:workers";
+
+export class Room extends DurableObject {
+  constructor(ctx: DurableObjectState, env: Env) {
+    ctx.blockConcurrencyWhile(async () => {});
+  }
+  async fetch(request: Request): Promise<Response> {
+    const [client, server] = Object.values(new WebSocketPair());
+    server.accept();
+    return new Response(null, { status: 101, webSocket: client });
+  }
+  async webSocketMessage(ws: WebSocket, message: string) {
+    ws.send(message);
+  }
+  async reset() {
+    await this.ctx.storage.setAlarm(Date.now() + 1000);
+    await this.ctx.storage.deleteAll();
+  }
+  async alarm() {}
+}
+
+export default {
+  fetch(request: Request, env: Env) {
+    return env.ROOMS.getByName("a").fetch(request);
+  },
+};
+"#;
+
+/// The source rules' quick fixes: `super(ctx, env)`, hibernation's
+/// `acceptWebSocket`, `deleteAlarm()` before `deleteAll()`; applied, the
+/// project passes `--check`.
+#[test]
+fn source_rule_quick_fixes() {
+    let dir =
+        std::env::temp_dir().join(format!("durable-lsp-edit-pitfalls-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    write(
+        &dir,
+        "wrangler.toml",
+        "name = \"p\"\nmain = \"src/index.ts\"\ncompatibility_date = \"2025-01-01\"\n\n[[durable_objects.bindings]]\nname = \"ROOMS\"\nclass_name = \"Room\"\n\n[[migrations]]\ntag = \"v1\"\nnew_sqlite_classes = [\"Room\"]\n",
+    );
+    write(&dir, "src/index.ts", PITFALLS);
+    let root = dir.canonicalize().unwrap();
+    let (ok, out) = check_passes(&root);
+    assert!(!ok, "{out}");
+    let mut c = start(&root);
+    let index = root.join("src/index.ts");
+    let diags = c.diagnostics(&index, |d| {
+        ["DO201", "DO401", "DO207"]
+            .iter()
+            .all(|k| codes(d).contains(&k.to_string()))
+    });
+    let fix_of = |c: &mut Client, code: &str| -> Value {
+        let d = diags.iter().find(|d| d["code"] == code).unwrap().clone();
+        let list = actions(c, &index, vec![d], None);
+        list[0].clone()
+    };
+    let f201 = fix_of(&mut c, "DO201");
+    assert_eq!(f201["title"], "Call `super(ctx, env)` first");
+    assert_eq!(
+        f201["edit"]["changes"][uri(&index)][0]["newText"],
+        "\n    super(ctx, env);"
+    );
+    let f401 = fix_of(&mut c, "DO401");
+    assert_eq!(
+        f401["title"],
+        "Accept with hibernation: `this.ctx.acceptWebSocket(server)`"
+    );
+    assert_eq!(
+        f401["edit"]["changes"][uri(&index)][0]["newText"],
+        "this.ctx.acceptWebSocket(server)"
+    );
+    let f207 = fix_of(&mut c, "DO207");
+    assert_eq!(
+        f207["edit"]["changes"][uri(&index)][0]["newText"],
+        "    await this.ctx.storage.deleteAlarm();\n"
+    );
+    c.stop();
+    // Different lines: applied one after the other, bottom first.
+    for f in [&f207, &f401, &f201] {
+        apply_edit(&f["edit"]);
+    }
+    let (ok, out) = check_passes(&root);
+    assert!(ok, "after the fixes:\n{out}");
+    for code in ["DO201", "DO401", "DO207"] {
+        assert!(!out.contains(code), "{code} after its fix:\n{out}");
+    }
+}

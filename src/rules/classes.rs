@@ -5,7 +5,7 @@
 //! class whose base comes from a package.
 
 use super::context::{ClassKey, VariantCx, WorkerCx};
-use super::diagnostic::Diagnostic;
+use super::diagnostic::{Diagnostic, Edit, Fix};
 use super::model::{ClassModel, DoBase, DoClass};
 use super::registry::{Code, Severity};
 use super::sql;
@@ -425,11 +425,17 @@ fn constructor(cx: &mut WorkerCx, k: &Class) {
     let name = k.name();
     if cx.on(Code::DO201) && k.c.base != DoBase::Legacy {
         match &ctor.super_call {
-            None => cx.emit(k.diag(
-                Code::DO201,
-                m.name_span,
-                format!("The constructor of Durable Object `{name}` never calls `super(ctx, env)`: constructing it throws a ReferenceError, so the object never starts"),
-            )),
+            None => {
+                let mut d = k.diag(
+                    Code::DO201,
+                    m.name_span,
+                    format!("The constructor of Durable Object `{name}` never calls `super(ctx, env)`: constructing it throws a ReferenceError, so the object never starts"),
+                );
+                if let Some(f) = super_fix(k, m.span) {
+                    d = d.fix(f);
+                }
+                cx.emit(d)
+            }
             Some(sc) => {
                 if let Some(t) = sc.this_before {
                     cx.emit(k.diag(
@@ -446,11 +452,24 @@ fn constructor(cx: &mut WorkerCx, k: &Class) {
                 }
                 let direct = k.c.base == DoBase::DurableObject && k.c.chain.len() == 1;
                 if direct && sc.args < 2 && !k.slice(sc.span).contains("...") {
-                    cx.emit(k.diag(
+                    let mut d = k.diag(
                         Code::DO201,
                         sc.span,
                         format!("`super` is called with {} argument{} in `{name}`; `DurableObject` needs both `ctx` and `env`: the object fails to start with a TypeError", sc.args, if sc.args == 1 { "" } else { "s" }),
-                    ));
+                    );
+                    let params = ctor_params(k.slice(m.span));
+                    if params.len() >= 2 {
+                        d = d.fix(Fix {
+                            title: format!("Call `super({}, {})`", params[0].0, params[1].0),
+                            edits: vec![Edit {
+                                file: k.c.file.clone(),
+                                span: sc.span,
+                                text: format!("super({}, {})", params[0].0, params[1].0),
+                            }],
+                            safe: false,
+                        });
+                    }
+                    cx.emit(d);
                 }
             }
         }
@@ -572,14 +591,140 @@ fn handlers(cx: &mut WorkerCx, vc: &VariantCx, k: &Class) {
             // again before the call stays.
             let in_alarm = k.member_name(u) == Some("alarm") && u.via.is_none();
             if !cleared && (!in_alarm || before(&["storage", "setAlarm"])) {
-                cx.emit(k.diag(
+                let mut d = k.diag(
                         Code::DO207,
                         u.span,
                         format!("`deleteAll()` in `{name}`, which sets alarms, leaves a scheduled alarm in place before compatibility date {DELETE_ALL_DELETES_ALARM}: the object wakes again with empty storage. Call `deleteAlarm()` first"),
-                    ));
+                    );
+                if let Some(f) = delete_alarm_fix(k, u.span) {
+                    d = d.fix(f);
+                }
+                cx.emit(d);
             }
         }
     }
+}
+
+/// A constructor's parameters from its text: (name, as written).
+fn ctor_params(ctor: &str) -> Vec<(String, String)> {
+    let Some(open) = ctor.find('(') else {
+        return Vec::new();
+    };
+    let mut depth = 0i32;
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for c in ctor[open + 1..].chars() {
+        match c {
+            '(' | '<' | '{' | '[' => depth += 1,
+            ')' if depth == 0 => break,
+            ')' | '>' | '}' | ']' => depth -= 1,
+            ',' if depth == 0 => {
+                parts.push(std::mem::take(&mut cur));
+                continue;
+            }
+            _ => {}
+        }
+        cur.push(c);
+    }
+    parts.push(cur);
+    parts
+        .into_iter()
+        .filter(|p| !p.trim().is_empty())
+        .filter_map(|p| {
+            let written = p.trim().to_string();
+            let name = written
+                .split_whitespace()
+                .find(|w| !matches!(*w, "private" | "public" | "protected" | "readonly"))?
+                .split([':', '=', '?'])
+                .next()?
+                .trim()
+                .to_string();
+            (!name.is_empty() && !name.starts_with('.')).then_some((name, written))
+        })
+        .collect()
+}
+
+/// `super(ctx, env)` as the constructor's first statement (its parameters
+/// completed to two when it has fewer).
+fn super_fix(k: &Class, ctor: Span) -> Option<Fix> {
+    let text = k.slice(ctor);
+    let open = text.find('(')?;
+    let mut depth = 0i32;
+    let mut close = None;
+    for (i, c) in text[open..].char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth == 0 {
+                    close = Some(open + i);
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    let close = close?;
+    let brace = close + text[close..].find('{')?;
+    let mut params = ctor_params(text);
+    let mut edits = Vec::new();
+    if params.len() < 2 {
+        let typed = k.lang.is_typescript();
+        let wanted = [("ctx", "DurableObjectState"), ("env", "Env")];
+        let mut list: Vec<String> = params.iter().map(|(_, w)| w.clone()).collect();
+        for (name, ty) in wanted.iter().skip(params.len()) {
+            list.push(if typed {
+                format!("{name}: {ty}")
+            } else {
+                name.to_string()
+            });
+            params.push((name.to_string(), String::new()));
+        }
+        edits.push(Edit {
+            file: k.c.file.clone(),
+            span: Span::new(ctor.start + open + 1, ctor.start + close),
+            text: list.join(", "),
+        });
+    }
+    let line_start = k.text[..ctor.start].rfind('\n').map_or(0, |i| i + 1);
+    let indent: String = k.text[line_start..ctor.start]
+        .chars()
+        .take_while(|c| c.is_whitespace())
+        .collect();
+    let unit = if indent.starts_with('\t') { "\t" } else { "  " };
+    edits.push(Edit {
+        file: k.c.file.clone(),
+        span: Span::new(ctor.start + brace + 1, ctor.start + brace + 1),
+        text: format!("\n{indent}{unit}super({}, {});", params[0].0, params[1].0),
+    });
+    Some(Fix {
+        title: format!("Call `super({}, {})` first", params[0].0, params[1].0),
+        edits,
+        safe: false,
+    })
+}
+
+/// `deleteAlarm()` on the same storage, on the line before the
+/// `deleteAll()` call at `call`.
+fn delete_alarm_fix(k: &Class, call: Span) -> Option<Fix> {
+    let text = k.slice(call);
+    let object = text.rsplit_once(".deleteAll")?.0.trim();
+    let line_start = k.text[..call.start].rfind('\n').map_or(0, |i| i + 1);
+    let line = &k.text[line_start..call.start];
+    let indent: String = line.chars().take_while(|c| c.is_whitespace()).collect();
+    let awaited = line.contains("await");
+    Some(Fix {
+        title: "Call `deleteAlarm()` before `deleteAll()`".into(),
+        edits: vec![Edit {
+            file: k.c.file.clone(),
+            span: Span::new(line_start, line_start),
+            text: format!(
+                "{indent}{}{object}.deleteAlarm();\n",
+                if awaited { "await " } else { "" }
+            ),
+        }],
+        safe: false,
+    })
 }
 
 /// Whether a `setTimeout(…)` call's delay is absent or a literal of at most
@@ -987,14 +1132,27 @@ fn websockets(cx: &mut WorkerCx, k: &Class) {
                         "the object cannot hibernate while the socket is open".to_string(),
                     )
                 };
-                cx.emit(
-                    k.diag(
+                let mut d = k
+                    .diag(
                         Code::DO401,
                         *s,
                         format!("`{receiver}.accept()` in Durable Object `{name}` accepts the socket without hibernation: {why}. Use `this.ctx.acceptWebSocket({receiver})`"),
                     )
-                    .severity(sev),
-                );
+                    .severity(sev);
+                if k.c.base == DoBase::DurableObject {
+                    d = d.fix(Fix {
+                        title: format!(
+                            "Accept with hibernation: `this.ctx.acceptWebSocket({receiver})`"
+                        ),
+                        edits: vec![Edit {
+                            file: k.c.file.clone(),
+                            span: *s,
+                            text: format!("this.ctx.acceptWebSocket({receiver})"),
+                        }],
+                        safe: false,
+                    });
+                }
+                cx.emit(d);
             }
         }
     }
@@ -1179,4 +1337,26 @@ fn servers_in(root: tree_sitter::Node, src: &[u8]) -> Vec<String> {
         }
     }
     servers
+}
+
+#[cfg(test)]
+mod fix_tests {
+    use super::ctor_params;
+
+    #[test]
+    fn constructor_parameters_are_read_from_its_text() {
+        let names =
+            |t: &str| -> Vec<String> { ctor_params(t).into_iter().map(|(n, _)| n).collect() };
+        assert_eq!(
+            names("constructor(ctx: DurableObjectState, env: Env) {}"),
+            ["ctx", "env"]
+        );
+        assert_eq!(
+            names("constructor(private readonly state: DurableObjectState<{ a: 1, b: 2 }>, env?: Env) {}"),
+            ["state", "env"]
+        );
+        assert_eq!(names("constructor(state, env = {}) {}"), ["state", "env"]);
+        assert!(names("constructor() {}").is_empty());
+        assert_eq!(ctor_params("constructor(ctx: X) {}")[0].1, "ctx: X");
+    }
 }
