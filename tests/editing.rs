@@ -1130,3 +1130,109 @@ fn source_rule_quick_fixes() {
         assert!(!out.contains(code), "{code} after its fix:\n{out}");
     }
 }
+
+/// A client that takes change annotations sees what a class rename adds to
+/// the config: the migration step is labelled.
+#[test]
+fn a_class_rename_labels_its_migration_step() {
+    let root = nav_project("annotated");
+    let mut c = Client::start();
+    c.request(
+        "initialize",
+        json!({
+            "processId": null,
+            "rootUri": uri(&root),
+            "capabilities": {
+                "general": {"positionEncodings": ["utf-16"]},
+                "workspace": {"workspaceEdit": {"documentChanges": true, "changeAnnotationSupport": {"groupsOnLabel": true}}}
+            }
+        }),
+    );
+    c.notify("initialized", json!({}));
+    let cfg = root.join("wrangler.jsonc");
+    c.diagnostics(&cfg, |_| true);
+    let r = request_at(
+        &mut c,
+        "textDocument/rename",
+        &cfg,
+        pos_of(CONFIG, "\"Room\" }", 2),
+        json!({"newName": "Lobby"}),
+    );
+    let notes = r["changeAnnotations"].as_object().expect("annotations");
+    assert_eq!(notes.len(), 1, "{r}");
+    let (id, note) = notes.iter().next().unwrap();
+    assert!(
+        note["label"]
+            .as_str()
+            .unwrap()
+            .starts_with("adds migration \"v3\" renaming `Room` to `Lobby` in wrangler.jsonc"),
+        "{note}"
+    );
+    let docs = r["documentChanges"].as_array().unwrap();
+    let annotated: Vec<&Value> = docs
+        .iter()
+        .flat_map(|d| d["edits"].as_array().unwrap())
+        .filter(|e| e.get("annotationId") == Some(&json!(id)))
+        .collect();
+    assert_eq!(annotated.len(), 1, "{r}");
+    assert!(annotated[0]["newText"]
+        .as_str()
+        .unwrap()
+        .contains("renamed_classes"));
+    c.stop();
+}
+
+/// The closest exported class for a misspelt `class_name` (for review),
+/// and an environment's missing `durable_objects` (safe), over LSP.
+#[test]
+fn config_quick_fixes_closest_class_and_environment_bindings() {
+    let dir = std::env::temp_dir().join(format!("durable-lsp-edit-cfgfix-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let toml = "name = \"w\"\nmain = \"src/index.ts\"\ncompatibility_date = \"2025-06-01\"\n\n# the rooms\n[[durable_objects.bindings]]\nname = \"ROOMS\"\nclass_name = \"Rooom\"\n\n[[migrations]]\ntag = \"v1\"\nnew_sqlite_classes = [\"Room\"]\n\n[env.staging]\nname = \"w-staging\"\n";
+    write(&dir, "wrangler.toml", toml);
+    write(
+        &dir,
+        "src/index.ts",
+        "import { DurableObject } from \"cloudflare:workers\";\nexport class Room extends DurableObject {}\nexport default { fetch(r: Request, env: Env) { return env.ROOMS.getByName(\"a\").fetch(r); } };\n",
+    );
+    let root = dir.canonicalize().unwrap();
+    let cfg = root.join("wrangler.toml");
+    let mut c = start(&root);
+    let d = c.diagnostics(&cfg, |d| {
+        codes(d).contains(&"DO101".to_string()) && codes(d).contains(&"DO113".to_string())
+    });
+    let of = |code: &str| d.iter().find(|x| x["code"] == code).unwrap().clone();
+    let a101 = actions(&mut c, &cfg, vec![of("DO101")], None);
+    let closest = a101
+        .iter()
+        .find(|a| a["title"] == "Bind `Room` (a class the entry exports)")
+        .expect("the closest class");
+    assert_eq!(closest["isPreferred"], false);
+    assert_eq!(
+        closest["edit"]["changes"][uri(&cfg)][0]["newText"],
+        "\"Room\""
+    );
+    let a113 = actions(&mut c, &cfg, vec![of("DO113")], None);
+    assert_eq!(
+        a113[0]["title"],
+        "Add the top level's `durable_objects` to `env.staging`"
+    );
+    assert_eq!(a113[0]["isPreferred"], true);
+    assert_eq!(
+        a113[0]["edit"]["changes"][uri(&cfg)][0]["newText"],
+        "\n\n[[env.staging.durable_objects.bindings]]\nname = \"ROOMS\"\nclass_name = \"Rooom\""
+    );
+    c.stop();
+    // the environment's copy first (it is below), then the class name
+    apply_edit(&a113[0]["edit"]);
+    apply_edit(&closest["edit"]);
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    assert!(text.contains("# the rooms"), "comments kept: {text}");
+    let text = text.replace("class_name = \"Rooom\"", "class_name = \"Room\"");
+    std::fs::write(&cfg, text).unwrap();
+    let (ok, out) = check_passes(&root);
+    assert!(
+        ok && !out.contains("DO113") && !out.contains("DO101"),
+        "{out}"
+    );
+}

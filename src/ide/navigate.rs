@@ -714,6 +714,9 @@ pub struct RenameEdit {
     pub file: PathBuf,
     pub span: Span,
     pub text: String,
+    /// What a lifecycle step added by the rename does, for the client to
+    /// show with it.
+    pub note: Option<String>,
 }
 
 /// A rename: its edits and what it says it does (a class that migrations
@@ -752,6 +755,7 @@ pub fn rename(
         file: l.file.clone(),
         span: l.span,
         text: new_name.to_string(),
+        note: None,
     };
     match &sym {
         Sym::Binding { name, .. } => {
@@ -806,19 +810,27 @@ pub fn rename(
                     // The key keeps the old name: its value says where it went.
                     let key = inner(&worker.text, &e.key);
                     edits.retain(|x| !(x.file == cfg.path && x.span == key));
-                    edits.push(step);
-                    label.push_str(&format!(
-                        " (marks `exports.{name}` renamed to `{new_name}` in {})",
+                    let note = format!(
+                        "marks `exports.{name}` renamed to `{new_name}` in {}",
                         cfg.file_name()
-                    ));
+                    );
+                    label.push_str(&format!(" ({note})"));
+                    edits.push(RenameEdit {
+                        note: Some(note),
+                        ..step
+                    });
                 } else if r.status == crate::config::lifecycle::Status::Live {
                     let tag = crate::rules::next_tag(&cfg.variants()[0]);
                     if let Some(step) = renamed_migration(cfg, &worker.text, &tag, name, new_name) {
-                        edits.push(step);
-                        label.push_str(&format!(
-                            " (adds migration \"{tag}\" with renamed_classes to {})",
+                        let note = format!(
+                            "adds migration \"{tag}\" renaming `{name}` to `{new_name}` in {}: the objects and their data keep, the migration history is not edited",
                             cfg.file_name()
-                        ));
+                        );
+                        label.push_str(&format!(" ({note})"));
+                        edits.push(RenameEdit {
+                            note: Some(note),
+                            ..step
+                        });
                     }
                 }
             }
@@ -850,6 +862,7 @@ fn renamed_migration(
         file: cfg.path.clone(),
         span: e.span,
         text: e.text,
+        note: None,
     })
 }
 
@@ -869,6 +882,7 @@ fn renamed_export(
     Some(RenameEdit {
         file: cfg.path.clone(),
         span: value.span,
+        note: None,
         text: format!(
             "{{ \"type\": \"durable-object\", \"state\": \"renamed\", \"renamed_to\": \"{to}\" }}"
         ),

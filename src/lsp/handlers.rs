@@ -807,6 +807,10 @@ impl Backend {
             }
             Some(Ok(r)) => r,
         };
+        crate::log!(Info, "{}", r.label);
+        if lock(&self.state).features.annotated_edits {
+            return Ok(Some(annotated_edit(&nv, &r, enc)));
+        }
         let mut changes: HashMap<Uri, Vec<TextEdit>> = HashMap::new();
         for e in &r.edits {
             let Some(uri) = convert::uri(&e.file) else {
@@ -817,13 +821,61 @@ impl Backend {
                 new_text: e.text.clone(),
             });
         }
-        // The label says when a migration step is added (clients that show
-        // change annotations put it in the preview).
-        crate::log!(Info, "{}", r.label);
         Ok(Some(WorkspaceEdit {
             changes: Some(changes),
             ..Default::default()
         }))
+    }
+}
+
+/// A rename as `documentChanges`, each lifecycle step carrying its note as
+/// a change annotation: the client shows what the rename adds to a config.
+fn annotated_edit(nv: &NavView, r: &crate::ide::navigate::Rename, enc: Encoding) -> WorkspaceEdit {
+    let mut by_file: Vec<(Uri, Vec<OneOf<TextEdit, AnnotatedTextEdit>>)> = Vec::new();
+    let mut notes: HashMap<String, ChangeAnnotation> = HashMap::new();
+    for e in &r.edits {
+        let Some(uri) = convert::uri(&e.file) else {
+            continue;
+        };
+        let edit = TextEdit {
+            range: nv.range(&e.file, e.span, enc),
+            new_text: e.text.clone(),
+        };
+        let item = match &e.note {
+            Some(note) => {
+                let id = format!("lifecycle-{}", notes.len());
+                notes.insert(
+                    id.clone(),
+                    ChangeAnnotation {
+                        label: note.clone(),
+                        needs_confirmation: Some(false),
+                        description: Some(r.label.clone()),
+                    },
+                );
+                OneOf::Right(AnnotatedTextEdit {
+                    text_edit: edit,
+                    annotation_id: id,
+                })
+            }
+            None => OneOf::Left(edit),
+        };
+        match by_file.iter_mut().find(|(u, _)| *u == uri) {
+            Some((_, list)) => list.push(item),
+            None => by_file.push((uri, vec![item])),
+        }
+    }
+    WorkspaceEdit {
+        document_changes: Some(DocumentChanges::Edits(
+            by_file
+                .into_iter()
+                .map(|(uri, edits)| TextDocumentEdit {
+                    text_document: OptionalVersionedTextDocumentIdentifier { uri, version: None },
+                    edits,
+                })
+                .collect(),
+        )),
+        change_annotations: (!notes.is_empty()).then_some(notes),
+        ..Default::default()
     }
 }
 

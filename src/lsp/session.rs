@@ -313,6 +313,9 @@ pub struct ClientFeatures {
     pub work_done_progress: bool,
     /// It takes snippets in completion items.
     pub snippets: bool,
+    /// It takes `documentChanges` with change annotations in a workspace
+    /// edit (a rename's lifecycle step is labelled).
+    pub annotated_edits: bool,
 }
 
 impl ClientFeatures {
@@ -338,6 +341,9 @@ impl ClientFeatures {
                 .as_ref()
                 .and_then(|w| w.work_done_progress)
                 .unwrap_or(false),
+            annotated_edits: ws.and_then(|w| w.workspace_edit.as_ref()).is_some_and(|e| {
+                e.document_changes == Some(true) && e.change_annotation_support.is_some()
+            }),
             snippets: c
                 .text_document
                 .as_ref()
