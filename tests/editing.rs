@@ -1039,6 +1039,33 @@ fn outlines_workspace_symbols_and_class_lenses() {
         ],
         "{l}"
     );
+    // This client shows no code lenses (it did not say it does): the same
+    // as inlay hints after each class's name.
+    let h = c.request(
+        "textDocument/inlayHint",
+        json!({"textDocument": {"uri": uri(&room)},
+               "range": {"start": {"line": 0, "character": 0}, "end": {"line": 100, "character": 0}}}),
+    )["result"]
+        .clone();
+    let hints: Vec<(u64, &str)> = h
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| {
+            (
+                k["position"]["line"].as_u64().unwrap(),
+                k["label"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        hints,
+        [
+            (2, " app: ROOMS · SQLite (migration \"v2\")"),
+            (11, " app: not bound · not created")
+        ],
+        "{h}"
+    );
     c.stop();
 }
 

@@ -1020,6 +1020,51 @@ impl Backend {
     }
 }
 
+impl Backend {
+    /// For a client without code lenses, the class lens as an inlay hint
+    /// at the end of the class's name.
+    pub(super) async fn handle_inlay_hint(
+        &self,
+        params: InlayHintParams,
+    ) -> Result<Option<Vec<InlayHint>>> {
+        if lock(&self.state).features.code_lens {
+            return Ok(Some(Vec::new()));
+        }
+        let Some(path) = path_of(&params.text_document.uri) else {
+            return Ok(None);
+        };
+        let Some(nv) = self.nav_view(&path).await else {
+            return Ok(None);
+        };
+        if nv.view.is_some() || nv.live.is_some() {
+            return Ok(Some(Vec::new()));
+        }
+        let enc = self.encoding();
+        let lenses = guarded("inlayHint", &path, || {
+            crate::ide::symbols::lenses(&nv.a.ws, &models_of(&nv.a), &path)
+        })?;
+        Ok(Some(
+            lenses
+                .into_iter()
+                .map(|(span, title)| {
+                    let end = convert::range(&nv.a.ws, &path, span, enc).end;
+                    InlayHint {
+                        position: end,
+                        label: InlayHintLabel::String(format!(" {title}")),
+                        kind: None,
+                        text_edits: None,
+                        tooltip: None,
+                        padding_left: Some(true),
+                        padding_right: None,
+                        data: None,
+                    }
+                })
+                .filter(|h| params.range.start <= h.position && h.position <= params.range.end)
+                .collect(),
+        ))
+    }
+}
+
 /// Each Worker's class models, by Worker index.
 fn models_of(a: &Analysis) -> Vec<(usize, &[crate::rules::model::ClassModel])> {
     a.per_worker

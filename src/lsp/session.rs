@@ -313,6 +313,9 @@ pub struct ClientFeatures {
     pub work_done_progress: bool,
     /// It takes snippets in completion items.
     pub snippets: bool,
+    /// It shows code lenses (Helix does not: the class lens becomes an
+    /// inlay hint there).
+    pub code_lens: bool,
     /// It takes `documentChanges` with change annotations in a workspace
     /// edit (a rename's lifecycle step is labelled).
     pub annotated_edits: bool,
@@ -341,6 +344,10 @@ impl ClientFeatures {
                 .as_ref()
                 .and_then(|w| w.work_done_progress)
                 .unwrap_or(false),
+            code_lens: c
+                .text_document
+                .as_ref()
+                .is_some_and(|t| t.code_lens.is_some()),
             annotated_edits: ws.and_then(|w| w.workspace_edit.as_ref()).is_some_and(|e| {
                 e.document_changes == Some(true) && e.change_annotation_support.is_some()
             }),
