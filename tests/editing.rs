@@ -812,6 +812,28 @@ fn definition_references_and_highlights_across_config_and_code() {
         "{r}"
     );
 
+    // Any binding: `env.CACHE` (a KV namespace) leads to its entry.
+    let with_kv = NAV_INDEX.replace(
+        "const ns = env.ROOMS;",
+        "const ns = env.ROOMS ?? env.CACHE;",
+    );
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri(&index), "languageId": "typescript", "version": 1, "text": with_kv}}),
+    );
+    let d = request_at(
+        &mut c,
+        "textDocument/definition",
+        &index,
+        pos_of(&with_kv, "CACHE", 1),
+        json!({}),
+    );
+    assert_eq!(places(&d), [("wrangler.jsonc".to_string(), 10)], "{d}");
+    c.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": uri(&index)}}),
+    );
+
     let h = request_at(
         &mut c,
         "textDocument/documentHighlight",

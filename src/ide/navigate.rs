@@ -76,11 +76,15 @@ fn is_ident(b: u8) -> bool {
 
 /// A config string's span without its quotes.
 fn inner(text: &str, s: &Str) -> Span {
-    let t = text.get(s.span.start..s.span.end).unwrap_or("");
+    inner_span(text, s.span)
+}
+
+fn inner_span(text: &str, span: Span) -> Span {
+    let t = text.get(span.start..span.end).unwrap_or("");
     if t.len() >= 2 && (t.starts_with('"') || t.starts_with('\'')) {
-        Span::new(s.span.start + 1, s.span.end - 1)
+        Span::new(span.start + 1, span.end - 1)
     } else {
-        s.span
+        span
     }
 }
 
@@ -237,6 +241,12 @@ pub fn symbol_at(
                 };
                 return Some((class(&c.value, owners), inner(text, c)));
             }
+        }
+    }
+    // Bindings of other types: `env.X` leads to them too.
+    for v in cfg.variants() {
+        if let Some(b) = v.other_bindings().iter().find(|b| within(b.span, offset)) {
+            return Some((binding(&b.name, vec![w]), inner_span(text, b.span)));
         }
     }
     let (name, _) = config_class_names(cfg).find(|(s, _)| within(s.span, offset))?;
@@ -514,6 +524,13 @@ pub fn references(ws: &Workspace, fs: &dyn FileSystem, sym: &Sym, live: Option<&
                                 role: Role::Declaration,
                             });
                         }
+                    }
+                    for b in v.other_bindings().iter().filter(|b| b.name == *name) {
+                        out.push(Loc {
+                            file: worker.config.path.clone(),
+                            span: inner_span(&worker.text, b.span),
+                            role: Role::Declaration,
+                        });
                     }
                 }
                 for p in worker.graph.iter().filter(|p| !in_node_modules(p)) {
