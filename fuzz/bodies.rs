@@ -32,15 +32,64 @@ pub fn config(data: &[u8]) {
         }
     }
     let _ = Settings::parse_toml(&text, Path::new("/"));
+    config_completion(&text);
+}
+
+/// Completion in a config with any text, at each quote and spread offsets:
+/// no panic, and each item replaces text that ends at the cursor.
+fn config_completion(text: &str) {
+    for name in ["wrangler.toml", "wrangler.jsonc"] {
+        let mut fs = MemFs::default();
+        fs.insert(Path::new("/fuzz").join(name), text.as_bytes());
+        let ws = Workspace::load(&fs, &[PathBuf::from("/fuzz")]);
+        if ws.workers.is_empty() {
+            continue;
+        }
+        let scope = durable_lsp::ide::complete::Scope {
+            ws: &ws,
+            fs: &fs,
+            models: Vec::new(),
+        };
+        let quotes = text.match_indices('"').map(|(i, _)| i + 1).take(64);
+        let spread = (0..16).map(|k| text.len() * k / 15);
+        for at in quotes.chain(spread) {
+            if !text.is_char_boundary(at) {
+                continue;
+            }
+            for c in durable_lsp::ide::complete::config(&scope, 0, text, at) {
+                assert!(
+                    c.replace.start <= c.replace.end && c.replace.end <= text.len(),
+                    "{c:?}"
+                );
+            }
+        }
+    }
 }
 
 /// Any bytes as TypeScript, TSX and JavaScript: parsing, the bounded fact
-/// queries and the per-class facts never panic.
+/// queries and the per-class facts never panic; nor do completion and hover
+/// after each `.` and at spread offsets, and every completion replaces text
+/// that ends at the cursor.
 pub fn source(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
+    let path = Path::new("/fuzz/src/index.ts");
     for lang in [Lang::TypeScript, Lang::Tsx, Lang::JavaScript] {
         if let Some(tree) = syntax::parse(lang, &text, None) {
             let _ = syntax::typescript::facts(lang, &text, &tree);
+            let dots = text.match_indices('.').map(|(i, _)| i + 1).take(64);
+            let spread = (0..16).map(|k| text.len() * k / 15);
+            for at in dots.chain(spread) {
+                if !text.is_char_boundary(at) {
+                    continue;
+                }
+                for c in durable_lsp::ide::complete::source(None, path, lang, &text, &tree, at) {
+                    assert!(
+                        c.replace.start <= c.replace.end && c.replace.end == at,
+                        "{c:?} at {at}"
+                    );
+                }
+                let _ = durable_lsp::ide::hover::source_hover(lang, &text, at);
+            }
         }
     }
 }

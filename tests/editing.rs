@@ -243,6 +243,25 @@ fn completion_in_every_source_context() {
         ),
     );
     assert!(has(&l, &["exec", "databaseSize"]), "{l:?}");
+    // destructured, renamed or not
+    let (l, _) = d.complete(
+        &mut c,
+        &with(
+            ROOM,
+            body,
+            "    const { storage, id: who } = this.ctx;\n    storage.‸",
+        ),
+    );
+    assert!(has(&l, &["sql", "setAlarm"]), "{l:?}");
+    let (l, _) = d.complete(
+        &mut c,
+        &with(
+            ROOM,
+            body,
+            "    const { storage: box } = this.ctx;\n    box.‸",
+        ),
+    );
+    assert!(has(&l, &["sql", "setAlarm"]), "{l:?}");
 
     let (l, _) = d.complete(
         &mut c,

@@ -259,3 +259,47 @@ fn a_folder_linked_out_of_the_root_shows_nothing() {
     assert!(!fs.is_dir(&root.join("src/etc")));
     std::fs::remove_dir_all(&root).ok();
 }
+
+/// Completion, hover and navigation in a half-typed file of 400,000
+/// unclosed `(` (a tree as deep as tree-sitter builds it): they answer, in
+/// time linear in the text.
+#[test]
+fn editor_features_on_unclosed_nesting_answer() {
+    let root = PathBuf::from("/h");
+    let mut fs = MemFs::new();
+    fs.insert(root.join("wrangler.toml"), hostile::CONFIG);
+    let text = hostile::nesting(400_000) + "env.A.";
+    fs.insert(root.join("src/index.ts"), text.as_str());
+    let ws = Workspace::load(&fs, std::slice::from_ref(&root));
+    let path = root.join("src/index.ts");
+    let tree = syntax::parse(Lang::TypeScript, &text, None).expect("a tree");
+    let started = std::time::Instant::now();
+    let scope = durable_lsp::ide::complete::Scope {
+        ws: &ws,
+        fs: &fs,
+        models: Vec::new(),
+    };
+    for at in [text.len(), text.len() - 1, text.len() / 2, 120] {
+        let _ = durable_lsp::ide::complete::source(
+            Some(&scope),
+            &path,
+            Lang::TypeScript,
+            &text,
+            &tree,
+            at,
+        );
+        let live = durable_lsp::ide::navigate::Live {
+            path: &path,
+            text: &text,
+            tree: &tree,
+        };
+        let _ = durable_lsp::ide::navigate::definition(&ws, &fs, &path, at, Some(&live));
+    }
+    let _ = durable_lsp::ide::hover::source_hover(Lang::TypeScript, &text, text.len() - 2);
+    // a guard against the quadratic case (minutes), not a benchmark
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+}

@@ -559,6 +559,7 @@ impl<'a> Cx<'a> {
                 "statement_block" | "program" | "class_body" | "for_in_statement"
             ) {
                 let mut best: Option<Node> = None;
+                let mut destructured: Option<String> = None;
                 let mut of_loop: Option<Node> = None;
                 let mut cur = n.walk();
                 for child in n.named_children(&mut cur) {
@@ -568,11 +569,21 @@ impl<'a> Cx<'a> {
                     if matches!(child.kind(), "lexical_declaration" | "variable_declaration") {
                         let mut c2 = child.walk();
                         for d in child.named_children(&mut c2) {
-                            if d.kind() == "variable_declarator"
-                                && d.child_by_field_name("name")
-                                    .is_some_and(|x| self.node_text(x) == name)
-                            {
+                            if d.kind() != "variable_declarator" {
+                                continue;
+                            }
+                            let Some(target) = d.child_by_field_name("name") else {
+                                continue;
+                            };
+                            if self.node_text(target) == name {
                                 best = d.child_by_field_name("value");
+                                destructured = None;
+                            } else if target.kind() == "object_pattern" {
+                                // `const { storage } = this.ctx`, `{ storage: s }`
+                                if let Some(prop) = self.pattern_property(target, name) {
+                                    best = d.child_by_field_name("value");
+                                    destructured = Some(prop);
+                                }
                             }
                         }
                     }
@@ -584,7 +595,11 @@ impl<'a> Cx<'a> {
                     of_loop = n.child_by_field_name("right");
                 }
                 if let Some(v) = best {
-                    return Some(self.value_type(v, depth));
+                    let t = self.value_type(v, depth);
+                    return Some(match destructured {
+                        Some(prop) => self.member(&t, &prop, depth),
+                        None => t,
+                    });
                 }
                 if let Some(r) = of_loop {
                     return Some(element(self.value_type(r, depth)));
@@ -592,6 +607,28 @@ impl<'a> Cx<'a> {
             }
             n = n.parent()?;
         }
+    }
+
+    /// The property an object pattern binds to `name`: `{ storage }` and
+    /// `{ storage: name }` give `storage`.
+    fn pattern_property(&self, pattern: Node, name: &str) -> Option<String> {
+        let mut cur = pattern.walk();
+        for p in pattern.named_children(&mut cur) {
+            match p.kind() {
+                "shorthand_property_identifier_pattern" if self.node_text(p) == name => {
+                    return Some(name.to_string());
+                }
+                "pair_pattern" => {
+                    let value = p.child_by_field_name("value")?;
+                    if self.node_text(value) == name {
+                        let key = p.child_by_field_name("key")?;
+                        return Some(self.node_text(key).to_string());
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
     }
 
     /// The type of a parameter `name` of an enclosing function: from its
@@ -946,9 +983,13 @@ impl<'a> Cx<'a> {
                 .map(|h| self.node_text(h).to_string());
             found
         };
-        if heritage.as_deref().is_some_and(|h| {
-            h.contains("DurableObject") || h.contains("Agent") || h.contains("Container")
-        }) {
+        // `extends DurableObject` (or `DurableObject<Env>`) as written;
+        // framework bases (an Agent, a Container) through the class model.
+        let direct = heritage.as_deref().is_some_and(|h| {
+            let base = h.trim_start_matches("extends").trim();
+            base == "DurableObject" || base.starts_with("DurableObject<")
+        });
+        if direct {
             return true;
         }
         let name = class.child_by_field_name("name").map(|n| self.node_text(n));
