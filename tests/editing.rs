@@ -1304,3 +1304,73 @@ fn config_quick_fixes_closest_class_and_environment_bindings() {
         "{out}"
     );
 }
+
+/// A workers-rs Worker: definition from `class_name` to the struct in its
+/// module, and the DO110 finding on the `durable_object("…")` literal.
+#[test]
+fn rust_workers_definition_and_diagnostics() {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/do101-workers-rs");
+    let dir = std::env::temp_dir().join(format!("durable-lsp-edit-rust-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    for rel in [
+        "Cargo.toml",
+        "wrangler.toml",
+        "src/lib.rs",
+        "src/counter.rs",
+        "src/rooms/mod.rs",
+        "src/rooms/chat.rs",
+    ] {
+        write(&dir, rel, &std::fs::read_to_string(from.join(rel)).unwrap());
+    }
+    let root = dir.canonicalize().unwrap();
+    let cfg = root.join("wrangler.toml");
+    let lib = root.join("src/lib.rs");
+    let mut c = start(&root);
+    let d = c.diagnostics_of(&lib, |d| codes(d).contains(&"DO110".to_string()));
+    let lit = d.iter().find(|x| x["code"] == "DO110").unwrap();
+    assert_eq!(
+        lit["range"]["start"],
+        json!({"line": 15, "character": 33}),
+        "{lit}"
+    );
+    assert_eq!(
+        lit["range"]["end"],
+        json!({"line": 15, "character": 41}),
+        "{lit}"
+    );
+    let cfg_text = std::fs::read_to_string(&cfg).unwrap();
+    let def = request_at(
+        &mut c,
+        "textDocument/definition",
+        &cfg,
+        pos_of(&cfg_text, "\"ChatRoom\"", 2),
+        json!({}),
+    );
+    assert_eq!(places(&def), [("chat.rs".to_string(), 3)], "{def}");
+    assert!(def[0]["uri"]
+        .as_str()
+        .unwrap()
+        .ends_with("src/rooms/chat.rs"));
+    let refs = request_at(
+        &mut c,
+        "textDocument/references",
+        &cfg,
+        pos_of(&cfg_text, "\"Counter\"", 2),
+        json!({"context": {"includeDeclaration": true}}),
+    );
+    assert!(
+        places(&refs).contains(&("counter.rs".to_string(), 3)),
+        "{refs}"
+    );
+    // The JavaScript API's completion is not offered in Rust.
+    let lib_text = std::fs::read_to_string(&lib).unwrap();
+    let r = request_at(
+        &mut c,
+        "textDocument/completion",
+        &lib,
+        pos_of(&lib_text, "env.", 4),
+        json!({}),
+    );
+    assert!(r["items"].as_array().is_none_or(|i| i.is_empty()), "{r}");
+    c.stop();
+}

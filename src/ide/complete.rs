@@ -90,7 +90,8 @@ pub fn source(
     offset: usize,
 ) -> Vec<Completion> {
     let offset = offset.min(text.len());
-    if !text.is_char_boundary(offset) {
+    // The API data is the JavaScript API's.
+    if !lang.is_js() || !text.is_char_boundary(offset) {
         return Vec::new();
     }
     let bytes = text.as_bytes();

@@ -132,7 +132,8 @@ const COMMON: &[&str] = &[
 
 /// API hover on a source text (also for files no Worker reaches).
 pub fn source_hover(lang: syntax::Lang, text: &str, offset: usize) -> Option<HoverResult> {
-    if text.len() > syntax::max_source_bytes() {
+    // The API data is the JavaScript API's.
+    if !lang.is_js() || text.len() > syntax::max_source_bytes() {
         return None;
     }
     let tree = syntax::parse(lang, text, None)?;

@@ -194,7 +194,8 @@ pub fn symbol_at(
     if workers.is_empty() {
         return None;
     }
-    if let Some(l) = live.filter(|l| l.path == path && ws.file(path).is_some()) {
+    let js = crate::syntax::Lang::from_path(path).is_some_and(|l| l.is_js());
+    if let Some(l) = live.filter(|l| l.path == path && ws.file(path).is_some() && js) {
         return live_symbol(ws, l, offset, workers);
     }
     if let Some(f) = ws.file(path) {

@@ -41,6 +41,36 @@ pub enum Resolved {
     NotFound(PathBuf),
 }
 
+/// A Rust module file: `mod x;` in `src/lib.rs` (or a `mod.rs`) is
+/// `src/x.rs` or `src/x/mod.rs`; in `src/a.rs` it is `src/a/x.rs` or
+/// `src/a/x/mod.rs`; `#[path = "p"] mod x;` is `p` beside the file.
+fn rust_module(fs: &dyn FileSystem, from_file: &Path, spec: &str) -> Resolved {
+    let parent = from_file.parent().unwrap_or(Path::new(""));
+    if let Some(p) = spec.strip_prefix("path=") {
+        let f = normalize(&parent.join(p));
+        return if fs.is_file(&f) {
+            Resolved::File(f)
+        } else {
+            Resolved::NotFound(f)
+        };
+    }
+    let stem = from_file.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+    let dir = if matches!(stem, "lib" | "main" | "mod") {
+        parent.to_path_buf()
+    } else {
+        parent.join(stem)
+    };
+    let flat = dir.join(format!("{spec}.rs"));
+    if fs.is_file(&flat) {
+        return Resolved::File(flat);
+    }
+    let nested = dir.join(spec).join("mod.rs");
+    if fs.is_file(&nested) {
+        return Resolved::File(nested);
+    }
+    Resolved::NotFound(flat)
+}
+
 const EXTENSIONS: &[&str] = &[".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs"];
 /// How many `extends` that name nothing one tsconfig may lose.
 const MAX_MISSING_EXTENDS: usize = 8;
@@ -131,6 +161,9 @@ impl<'a> Modules<'a> {
     }
 
     fn resolve_as_found(&self, from_file: &Path, spec: &str) -> Resolved {
+        if let Some(m) = spec.strip_prefix("mod:") {
+            return rust_module(self.fs, from_file, m);
+        }
         // Bundler queries (`./worker.ts?worker`) name the file before them.
         let spec = spec.split_once('?').map(|(s, _)| s).unwrap_or(spec);
         let dir = from_file.parent().unwrap_or(Path::new(""));

@@ -1115,13 +1115,17 @@ impl SourceFile {
         tree: tree_sitter::Tree,
         prior: Option<&SourceFile>,
     ) -> Result<SourceFile, Skip> {
-        let prior = prior
-            .filter(|p| p.lang == lang && p.facts.cut.is_none())
-            .map(|p| syntax::typescript::Prior {
-                text: &p.text,
-                facts: &p.facts,
-            });
-        let facts = syntax::typescript::facts_reusing(lang, &text, &tree, prior);
+        let facts = if lang == Lang::Rust {
+            syntax::rust::facts(&text, &tree)
+        } else {
+            let prior = prior
+                .filter(|p| p.lang == lang && p.facts.cut.is_none())
+                .map(|p| syntax::typescript::Prior {
+                    text: &p.text,
+                    facts: &p.facts,
+                });
+            syntax::typescript::facts_reusing(lang, &text, &tree, prior)
+        };
         let suppressions = crate::suppress::find(&text, crate::suppress::CommentStyle::Slash);
         Ok(SourceFile {
             path: path.to_path_buf(),
@@ -1194,6 +1198,27 @@ pub fn find_entry(
         return Entry::None;
     };
     let path = super::resolve::normalize(&dir.join(main));
+    // A workers-rs Worker: `main` is what `worker-build` writes
+    // (`build/index.js`, or `build/worker/shim.mjs` in older projects); its
+    // source is the crate, whether or not a build is on disk.
+    let in_build_dir = Path::new(main).components().any(|c| {
+        c.as_os_str()
+            .to_str()
+            .is_some_and(|s| BUILD_DIRS.contains(&s))
+    });
+    if has_build || in_build_dir {
+        if let Some((lib, manifest)) = rust_crate(fs, dir) {
+            return Entry::BuildOutput {
+                reason: "`worker-build` writes it from the crate".into(),
+                source: Some(lib),
+                stated_by: Some(format!(
+                    "{}, a workers-rs crate",
+                    manifest.strip_prefix(dir).unwrap_or(&manifest).display()
+                )),
+                path,
+            };
+        }
+    }
     // `main = "./src/index"`: wrangler tries the usual extensions, but only
     // when `main` has none (an explicit `src/index.js` must exist as is).
     let explicit = Path::new(main)
@@ -1238,11 +1263,6 @@ pub fn find_entry(
             stated_by: None,
         };
     }
-    let in_build_dir = Path::new(main).components().any(|c| {
-        c.as_os_str()
-            .to_str()
-            .is_some_and(|s| BUILD_DIRS.contains(&s))
-    });
     let ignored = fs.is_ignored(&path);
     if has_build || in_build_dir || ignored {
         let reason = if ignored && !has_build && !in_build_dir {
@@ -1268,6 +1288,37 @@ pub fn find_entry(
         };
     }
     Entry::Missing { path }
+}
+
+/// The crate root of a workers-rs Worker in `dir`: the nearest
+/// `Cargo.toml` at or above it that depends on `worker` (the workers-rs
+/// SDK), and its library's root module (`[lib] path`, else `src/lib.rs`);
+/// (root module, manifest).
+pub fn rust_crate(fs: &dyn FileSystem, dir: &Path) -> Option<(PathBuf, PathBuf)> {
+    for d in dir.ancestors().take(4) {
+        let manifest = d.join("Cargo.toml");
+        let Ok(text) = read_text(fs, &manifest, MAX_CONFIG_BYTES) else {
+            continue;
+        };
+        let doc = toml_edit::Document::parse(&*text).ok()?;
+        let deps = doc.get("dependencies").and_then(|t| t.as_table_like());
+        if !deps.is_some_and(|t| t.contains_key("worker")) {
+            // a workspace manifest names its members; a crate without
+            // `worker` is not a Worker's
+            if doc.get("workspace").is_some() && doc.get("package").is_none() {
+                continue;
+            }
+            return None;
+        }
+        let lib = doc
+            .get("lib")
+            .and_then(|l| l.get("path"))
+            .and_then(|p| p.as_str())
+            .map(|p| super::resolve::normalize(&d.join(p)))
+            .unwrap_or_else(|| d.join("src/lib.rs"));
+        return fs.is_file(&lib).then(|| (fs.canonical(&lib), manifest));
+    }
+    None
 }
 
 /// Toolchain configs that state a source entry, and the keys that hold it.

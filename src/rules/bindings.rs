@@ -390,10 +390,17 @@ pub fn unknown_uses(cx: &mut WorkerCx) {
             if bound.contains(name.as_str()) || others.contains(name.as_str()) || shared_ok(&name) {
                 continue;
             }
-            let mut msg = format!(
-                "`env.{name}` is {what}, but {} has no Durable Object binding `{name}`, so `env.{name}` is undefined at run time.",
-                cfg.file_name()
-            );
+            let mut msg = if file.extension().is_some_and(|e| e == "rs") {
+                format!(
+                    "`durable_object(\"{name}\")` asks for a Durable Object namespace, but {} has no Durable Object binding `{name}`, so the call returns an error at run time.",
+                    cfg.file_name()
+                )
+            } else {
+                format!(
+                    "`env.{name}` is {what}, but {} has no Durable Object binding `{name}`, so `env.{name}` is undefined at run time.",
+                    cfg.file_name()
+                )
+            };
             if let Some(s) = closest(&name, bound.iter().copied()) {
                 msg.push_str(&format!(" Did you mean `{s}`?"));
             }

@@ -15,7 +15,12 @@ use std::path::{Path, PathBuf};
 /// Whether an entry is service-worker format (wrangler 4.164's guess):
 /// `Some(true)` when it is, `None` when that cannot be known.
 pub fn is_service_worker(ws: &Workspace, entry: &Path) -> Option<bool> {
-    let f = &ws.file(entry)?.facts;
+    let sf = ws.file(entry)?;
+    // a workers-rs crate builds an ES module Worker
+    if !sf.lang.is_js() {
+        return Some(false);
+    }
+    let f = &sf.facts;
     let esm = !f.exports.is_empty();
     if f.has_default_export() {
         return Some(false);
@@ -221,7 +226,11 @@ fn not_exported(cx: &WorkerCx, code: Code, entry: &Entry, name: &str, span: Span
             _ => None,
         })
     });
+    let rust = e.extension().is_some_and(|x| x == "rs");
     let mut msg = match &reexported_from {
+        _ if rust => format!(
+            "Class `{name}` is bound here, but no `#[durable_object]` struct of the crate ({entry_rel} and its modules) is named so: the Worker that worker-build writes does not export it, and wrangler fails with \"Your Worker depends on the following Durable Objects, which are not exported in your entrypoint file: {name}.\""
+        ),
         Some(src) if e.extension().is_some_and(|x| x == "ts" || x == "tsx" || x == "mts") => format!(
             "Class `{name}` is bound here, and the entry {entry_rel} re-exports `{name}` from \"{src}\", but that module does not export it. esbuild drops such a re-export from TypeScript without a word (it takes it for a type), so wrangler's check passes and the deploy fails: the uploaded script does not export `{name}` (API error 10070 for a new class, 10061 or 10064 otherwise)."
         ),
@@ -234,7 +243,17 @@ fn not_exported(cx: &WorkerCx, code: Code, entry: &Entry, name: &str, span: Span
             " `export default class {name}` exports `default`, not `{name}`: use a named export."
         ));
     }
-    let names = exported_names(cx.ws, &e);
+    // A crate exports every Durable Object struct of its modules.
+    let names = if rust {
+        cx.worker
+            .graph
+            .iter()
+            .filter_map(|p| cx.ws.file(p))
+            .flat_map(|f| f.facts.classes.iter().filter_map(|c| c.name.clone()))
+            .collect()
+    } else {
+        exported_names(cx.ws, &e)
+    };
     let guess = (!default_is_it)
         .then(|| closest(name, names.iter().map(String::as_str)))
         .flatten();
@@ -456,6 +475,9 @@ fn is_durable_object(cx: &mut WorkerCx, name: &str, binding: &str, span: Span, s
         SymbolKind::Opaque(what) => {
             cx.unknown(format!("`{name}` is {what} in {}, so whether it is a Durable Object class is not known", rel(&dir, &sym.file)));
         }
+        // A workers-rs struct: the macro writes its class, which extends
+        // nothing; whether an RPC call reaches it is not read yet.
+        SymbolKind::Class(_) if sym.file.extension().is_some_and(|e| e == "rs") => {}
         SymbolKind::Class(i) => match cx.res.class_base(&sym.file, *i) {
             Fact::Known(ClassBase::DurableObject | ClassBase::Framework(_)) => {}
             Fact::Known(b @ (ClassBase::WorkerEntrypoint | ClassBase::WorkflowEntrypoint)) => {

@@ -3,6 +3,7 @@
 pub mod class_body;
 pub mod facts;
 pub mod node;
+pub mod rust;
 pub mod shapes;
 pub mod typescript;
 
@@ -16,6 +17,8 @@ pub enum Lang {
     TypeScript,
     Tsx,
     JavaScript,
+    /// A workers-rs crate's modules.
+    Rust,
 }
 
 impl Lang {
@@ -25,6 +28,7 @@ impl Lang {
             "ts" | "mts" | "cts" => Lang::TypeScript,
             "tsx" => Lang::Tsx,
             "js" | "mjs" | "cjs" | "jsx" => Lang::JavaScript,
+            "rs" => Lang::Rust,
             _ => return None,
         })
     }
@@ -34,7 +38,14 @@ impl Lang {
             Lang::TypeScript => tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
             Lang::Tsx => tree_sitter_typescript::LANGUAGE_TSX.into(),
             Lang::JavaScript => tree_sitter_javascript::LANGUAGE.into(),
+            Lang::Rust => tree_sitter_rust::LANGUAGE.into(),
         }
+    }
+
+    /// JavaScript or TypeScript: the languages the Durable Object API's
+    /// completion and hover speak.
+    pub fn is_js(self) -> bool {
+        !matches!(self, Lang::Rust)
     }
 
     pub fn is_typescript(self) -> bool {

@@ -1,0 +1,350 @@
+//! The Rust front end: a workers-rs crate's module read into the same
+//! language-neutral facts as a TypeScript one, so the class model, the
+//! rules, hover and navigation read it without knowing the language.
+//!
+//! - `#[durable_object]` (also `#[worker::durable_object]`, with or
+//!   without arguments) on a struct: a Durable Object class, exported by
+//!   the crate under the struct's name (the macro generates the
+//!   JavaScript class the Worker exports, whatever module it is in);
+//! - `impl DurableObject for X`: its methods are the class's members;
+//! - `mod x;` (and `#[path = "…"] mod x;`): a module file, which the crate
+//!   re-exports (`mod:x` / `mod:path=…` specifiers, resolved by
+//!   `project::resolve`);
+//! - `env.durable_object("BINDING")` (any receiver; the name also through a
+//!   `const` string of the file): a namespace use of the binding;
+//! - a macro invocation that mentions `durable_object` may define classes
+//!   the engine cannot expand: the file's facts are cut (unknown, never
+//!   absent).
+
+use super::facts::{ClassFact, Decl, EnvUse, ExportItem, FileFacts};
+use crate::text::Span;
+use tree_sitter::{Node, Tree};
+
+fn text_of<'a>(n: Node, src: &'a str) -> &'a str {
+    src.get(n.byte_range()).unwrap_or("")
+}
+
+fn span(n: Node) -> Span {
+    Span::new(n.start_byte(), n.end_byte())
+}
+
+/// The contents of a Rust string literal node, and their span.
+fn string_value(n: Node, src: &str) -> Option<(String, Span)> {
+    if n.kind() != "string_literal" {
+        return None;
+    }
+    let t = text_of(n, src);
+    let inner = t.strip_prefix('"')?.strip_suffix('"')?;
+    if inner.contains('\\') {
+        return None;
+    }
+    Some((
+        inner.to_string(),
+        Span::new(n.start_byte() + 1, n.end_byte() - 1),
+    ))
+}
+
+/// The attribute's path (`durable_object`, `worker::durable_object`,
+/// `path`) and the attribute node.
+fn attribute_name<'a>(item: Node, src: &'a str) -> Option<&'a str> {
+    let attr = item.named_child(0).filter(|a| a.kind() == "attribute")?;
+    let path = attr.named_child(0)?;
+    Some(text_of(path, src))
+}
+
+/// The attribute items right before `n` (its preceding siblings).
+fn attributes_before<'t>(n: Node<'t>) -> Vec<Node<'t>> {
+    let mut out = Vec::new();
+    let mut prev = n.prev_named_sibling();
+    while let Some(p) = prev {
+        match p.kind() {
+            "attribute_item" => out.push(p),
+            "line_comment" | "block_comment" => {}
+            _ => break,
+        }
+        prev = p.prev_named_sibling();
+    }
+    out
+}
+
+fn is_durable_object_attr(path: &str) -> bool {
+    path == "durable_object" || path.ends_with("::durable_object")
+}
+
+/// Nodes one module's walk visits at most (a generated file of millions of
+/// nodes is cut, and its facts are unknown).
+const MAX_NODES: usize = 4_000_000;
+
+/// A module's facts.
+pub fn facts(src: &str, tree: &Tree) -> FileFacts {
+    let root = tree.root_node();
+    let mut f = FileFacts {
+        has_errors: root.has_error(),
+        ..FileFacts::default()
+    };
+    let mut consts: Vec<(String, String)> = Vec::new();
+    let mut calls: Vec<(Node, Node)> = Vec::new();
+    let mut impls: Vec<(String, Vec<String>)> = Vec::new();
+    // One walk with an explicit stack, bounded like the TypeScript one.
+    let mut stack = vec![root];
+    let mut steps = 0usize;
+    while let Some(n) = stack.pop() {
+        steps += 1;
+        if steps > MAX_NODES {
+            f.cut = Some("the file is too large to read whole".into());
+            break;
+        }
+        match n.kind() {
+            "struct_item" => {
+                let marked = attributes_before(n)
+                    .iter()
+                    .any(|a| attribute_name(*a, src).is_some_and(is_durable_object_attr));
+                if let (true, Some(name)) = (marked, n.child_by_field_name("name")) {
+                    let name_s = text_of(name, src).to_string();
+                    let idx = f.classes.len();
+                    f.classes.push(ClassFact {
+                        name: Some(name_s.clone()),
+                        name_span: span(name),
+                        span: span(n),
+                        base: None,
+                        base_span: None,
+                        methods: Vec::new(),
+                        body: Default::default(),
+                    });
+                    f.decls
+                        .insert(name_s.clone(), (Decl::Class(idx), span(name)));
+                    f.exports.push(ExportItem::Local {
+                        exported: name_s.clone(),
+                        local: name_s,
+                        span: span(name),
+                    });
+                }
+            }
+            "mod_item" if n.child_by_field_name("body").is_none() => {
+                if let Some(name) = n.child_by_field_name("name") {
+                    let path = attributes_before(n).iter().find_map(|a| {
+                        if attribute_name(*a, src) != Some("path") {
+                            return None;
+                        }
+                        let attr = a.named_child(0)?;
+                        let mut cur = attr.walk();
+                        let lit = attr
+                            .named_children(&mut cur)
+                            .find(|c| c.kind() == "string_literal")?;
+                        string_value(lit, src).map(|(v, _)| v)
+                    });
+                    let source = match path {
+                        Some(p) => format!("mod:path={p}"),
+                        None => format!("mod:{}", text_of(name, src)),
+                    };
+                    f.exports.push(ExportItem::Star {
+                        source,
+                        span: span(n),
+                    });
+                }
+            }
+            "impl_item" => {
+                let is_do = n.child_by_field_name("trait").is_some_and(|t| {
+                    let t = text_of(t, src);
+                    t == "DurableObject" || t.ends_with("::DurableObject")
+                });
+                if let (true, Some(ty), Some(body)) = (
+                    is_do,
+                    n.child_by_field_name("type"),
+                    n.child_by_field_name("body"),
+                ) {
+                    let mut names = Vec::new();
+                    let mut cur = body.walk();
+                    for item in body.named_children(&mut cur) {
+                        if item.kind() == "function_item" {
+                            if let Some(fname) = item.child_by_field_name("name") {
+                                names.push(text_of(fname, src).to_string());
+                            }
+                        }
+                    }
+                    impls.push((text_of(ty, src).to_string(), names));
+                }
+            }
+            "const_item" | "static_item" => {
+                if let (Some(name), Some(value)) = (
+                    n.child_by_field_name("name"),
+                    n.child_by_field_name("value"),
+                ) {
+                    if let Some((v, _)) = string_value(value, src) {
+                        consts.push((text_of(name, src).to_string(), v));
+                    }
+                }
+            }
+            "call_expression" => {
+                if let (Some(func), Some(args)) = (
+                    n.child_by_field_name("function"),
+                    n.child_by_field_name("arguments"),
+                ) {
+                    if func.kind() == "field_expression"
+                        && func
+                            .child_by_field_name("field")
+                            .is_some_and(|x| text_of(x, src) == "durable_object")
+                    {
+                        calls.push((func, args));
+                    }
+                }
+            }
+            "macro_invocation" => {
+                // A macro named for Durable Objects, or one whose input
+                // carries the attribute, may declare classes.
+                let name = n
+                    .child_by_field_name("macro")
+                    .map(|m| text_of(m, src))
+                    .unwrap_or("");
+                let lower = name.to_ascii_lowercase();
+                let t = text_of(n, src);
+                if lower.contains("durable_object")
+                    || lower.contains("durableobject")
+                    || t.contains("#[durable_object")
+                    || t.contains("::durable_object]")
+                {
+                    f.cut = Some(format!(
+                        "`{name}!` may define Durable Objects, and macros are not expanded"
+                    ));
+                }
+            }
+            "macro_definition" => {
+                if text_of(n, src).contains("#[durable_object") {
+                    f.cut = Some(
+                        "a `macro_rules!` here may define Durable Objects, and macros are not expanded"
+                            .into(),
+                    );
+                }
+                continue;
+            }
+            _ => {}
+        }
+        let mut cur = n.walk();
+        let kids: Vec<Node> = n.named_children(&mut cur).collect();
+        stack.extend(kids.into_iter().rev());
+    }
+    for (ty, names) in impls {
+        if let Some(c) = f
+            .classes
+            .iter_mut()
+            .find(|c| c.name.as_deref() == Some(&ty))
+        {
+            c.methods = names;
+        }
+    }
+    for (func, args) in calls {
+        // `durable_object("X")` returns a `Result`: a missing binding fails
+        // the request only when the error propagates (`?`, `unwrap()`,
+        // `expect(…)`); code that checks it handles it.
+        let propagates = func
+            .parent()
+            .and_then(|call| call.parent())
+            .is_some_and(|p| {
+                p.kind() == "try_expression"
+                    || p.kind() == "field_expression"
+                        && p.child_by_field_name("field")
+                            .is_some_and(|x| matches!(text_of(x, src), "unwrap" | "expect"))
+            });
+        if !propagates {
+            continue;
+        }
+        let Some(arg) = args.named_child(0) else {
+            continue;
+        };
+        let (binding, at) = match string_value(arg, src) {
+            Some(v) => v,
+            None if arg.kind() == "identifier" => {
+                let name = text_of(arg, src);
+                match consts.iter().find(|(c, _)| c == name) {
+                    Some((_, v)) => (v.clone(), span(arg)),
+                    None => continue,
+                }
+            }
+            None => continue,
+        };
+        f.env_uses.push(EnvUse {
+            binding,
+            method: "durable_object".into(),
+            span: at,
+            literals: Vec::new(),
+        });
+    }
+    f.env_uses.sort_by_key(|u| u.span.start);
+    f
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::{parse, Lang};
+
+    fn facts_of(src: &str) -> FileFacts {
+        let tree = parse(Lang::Rust, src, None).unwrap();
+        facts(src, &tree)
+    }
+
+    #[test]
+    fn durable_object_structs_impls_mods_and_namespace_uses() {
+        let src = r#"use worker::*;
+mod counter;
+#[path = "rooms/chat.rs"]
+mod chat;
+mod inline { pub fn f() {} }
+
+const ROOM: &str = "ROOMS";
+
+#[durable_object]
+pub struct Counter { state: State }
+
+#[worker::durable_object(fetch)]
+pub struct Alarmed;
+
+pub struct Plain;
+
+#[durable_object]
+impl DurableObject for Counter {
+    fn new(state: State, _env: Env) -> Self { Self { state } }
+    async fn fetch(&mut self, _req: Request) -> Result<Response> {
+        let ns = self.env.durable_object("COUNTER")?;
+        let other = env.durable_object(ROOM).unwrap();
+        // handled: not a use that fails the request
+        let checked = env.durable_object("MISSING");
+        assert!(checked.is_err());
+        Response::ok(format!("{} DurableObject", 1))
+    }
+}
+"#;
+        let f = facts_of(src);
+        let names: Vec<_> = f.classes.iter().map(|c| c.name.clone().unwrap()).collect();
+        assert_eq!(names, ["Counter", "Alarmed"]);
+        assert_eq!(f.classes[0].methods, ["new", "fetch"]);
+        let stars: Vec<String> = f
+            .exports
+            .iter()
+            .filter_map(|e| match e {
+                ExportItem::Star { source, .. } => Some(source.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(stars, ["mod:counter", "mod:path=rooms/chat.rs"]);
+        let uses: Vec<(&str, &str)> = f
+            .env_uses
+            .iter()
+            .map(|u| (u.binding.as_str(), &src[u.span.start..u.span.end]))
+            .collect();
+        assert_eq!(uses, [("COUNTER", "COUNTER"), ("ROOMS", "ROOM")]);
+        assert!(f.cut.is_none());
+    }
+
+    #[test]
+    fn a_macro_that_may_define_classes_cuts_the_facts() {
+        let f = facts_of("instantiate_durable_object!(Chat, ChatInner);\n");
+        assert!(f
+            .cut
+            .as_deref()
+            .unwrap()
+            .contains("instantiate_durable_object!"));
+        let f = facts_of("fn f() { println!(\"a DurableObject and a durable_object\"); }\n");
+        assert!(f.cut.is_none(), "a macro that only mentions the words");
+    }
+}
