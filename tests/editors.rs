@@ -19,6 +19,7 @@ const HELIX_25_07_1_DEFAULTS: &[(&str, &[&str])] = &[
     ("tsx", &["typescript-language-server"]),
     ("javascript", &["typescript-language-server"]),
     ("jsx", &["typescript-language-server"]),
+    ("rust", &["rust-analyzer"]),
 ];
 
 /// Languages whose Helix defaults set no `roots`: ours may, with the wrangler configs. The
