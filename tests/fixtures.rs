@@ -91,7 +91,13 @@ fn fixtures_match_their_expectations() {
 /// The correct projects yield no error and no warning.
 #[test]
 fn correct_projects_are_silent() {
-    for name in ["ok-basic", "ok-barrels", "ok-exports-map", "ok-workers-rs"] {
+    for name in [
+        "ok-basic",
+        "ok-barrels",
+        "ok-exports-map",
+        "ok-workers-rs",
+        "ok-python",
+    ] {
         let got = findings(&fixtures_dir().join(name));
         let loud: Vec<_> = got
             .iter()

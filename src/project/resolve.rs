@@ -71,6 +71,45 @@ fn rust_module(fs: &dyn FileSystem, from_file: &Path, spec: &str) -> Resolved {
     Resolved::NotFound(flat)
 }
 
+/// A Python module: `.room` (or `..pkg.room`) relative to the importing
+/// module's package; `room` or `pkg.room` from the importer's folder or
+/// any folder above it up to the project (a Worker's `src` layout). A
+/// module that is none of these is a package (`workers`, `js`), not traced.
+fn python_module(fs: &dyn FileSystem, from_file: &Path, spec: &str) -> Resolved {
+    let parent = from_file.parent().unwrap_or(Path::new(""));
+    let dots = spec.chars().take_while(|c| *c == '.').count();
+    let rest = &spec[dots..];
+    let rel: PathBuf = rest.split('.').filter(|p| !p.is_empty()).collect();
+    let candidates = |dir: &Path| -> Option<PathBuf> {
+        if rest.is_empty() {
+            let init = dir.join("__init__.py");
+            return fs.is_file(&init).then_some(init);
+        }
+        let file = dir.join(&rel).with_extension("py");
+        if fs.is_file(&file) {
+            return Some(file);
+        }
+        let init = dir.join(&rel).join("__init__.py");
+        fs.is_file(&init).then_some(init)
+    };
+    if dots > 0 {
+        let mut dir = parent.to_path_buf();
+        for _ in 1..dots {
+            dir = dir.parent().map(Path::to_path_buf).unwrap_or(dir);
+        }
+        return match candidates(&dir) {
+            Some(p) => Resolved::File(p),
+            None => Resolved::NotFound(dir.join(&rel).with_extension("py")),
+        };
+    }
+    for dir in parent.ancestors().take(3) {
+        if let Some(p) = candidates(dir) {
+            return Resolved::File(p);
+        }
+    }
+    Resolved::Package(rest.split('.').next().unwrap_or(rest).to_string())
+}
+
 const EXTENSIONS: &[&str] = &[".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs"];
 /// How many `extends` that name nothing one tsconfig may lose.
 const MAX_MISSING_EXTENDS: usize = 8;
@@ -163,6 +202,9 @@ impl<'a> Modules<'a> {
     fn resolve_as_found(&self, from_file: &Path, spec: &str) -> Resolved {
         if let Some(m) = spec.strip_prefix("mod:") {
             return rust_module(self.fs, from_file, m);
+        }
+        if let Some(m) = spec.strip_prefix("py:") {
+            return python_module(self.fs, from_file, m);
         }
         // Bundler queries (`./worker.ts?worker`) name the file before them.
         let spec = spec.split_once('?').map(|(s, _)| s).unwrap_or(spec);

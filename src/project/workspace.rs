@@ -1117,6 +1117,8 @@ impl SourceFile {
     ) -> Result<SourceFile, Skip> {
         let facts = if lang == Lang::Rust {
             syntax::rust::facts(&text, &tree)
+        } else if lang == Lang::Python {
+            syntax::python::facts(&text, &tree)
         } else {
             let prior = prior
                 .filter(|p| p.lang == lang && p.facts.cut.is_none())
@@ -1126,7 +1128,9 @@ impl SourceFile {
                 });
             syntax::typescript::facts_reusing(lang, &text, &tree, prior)
         };
-        let suppressions = crate::suppress::find(&text, crate::suppress::CommentStyle::Slash);
+        let style =
+            crate::suppress::CommentStyle::of(path).unwrap_or(crate::suppress::CommentStyle::Slash);
+        let suppressions = crate::suppress::find(&text, style);
         Ok(SourceFile {
             path: path.to_path_buf(),
             lang,

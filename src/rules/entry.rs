@@ -227,7 +227,11 @@ fn not_exported(cx: &WorkerCx, code: Code, entry: &Entry, name: &str, span: Span
         })
     });
     let rust = e.extension().is_some_and(|x| x == "rs");
+    let python = e.extension().is_some_and(|x| x == "py");
     let mut msg = match &reexported_from {
+        _ if python => format!(
+            "Class `{name}` is bound here, but the entry {entry_rel} does not bind it at its top level (define it there, or import it into it with `from … import {name}`), so the Worker does not export it and the deploy fails (API error 10070 for a new class, 10061 or 10064 otherwise)."
+        ),
         _ if rust => format!(
             "Class `{name}` is bound here, but no `#[durable_object]` struct of the crate ({entry_rel} and its modules) is named so: the Worker that worker-build writes does not export it, and wrangler fails with \"Your Worker depends on the following Durable Objects, which are not exported in your entrypoint file: {name}.\""
         ),
@@ -301,6 +305,10 @@ fn not_exported(cx: &WorkerCx, code: Code, entry: &Entry, name: &str, span: Span
 /// it there too when it is not). `None` when no module of the graph
 /// declares it.
 fn export_fix(cx: &WorkerCx, entry: &Path, name: &str) -> Option<Fix> {
+    // `export` is JavaScript's: a Python or Rust module exports otherwise.
+    if !cx.ws.file(entry)?.lang.is_js() {
+        return None;
+    }
     // Only a module of the Worker's own source: not a declaration file (no
     // class at run time) and not another package's (imported by its name).
     let (file, class) = cx.worker.graph.iter().find_map(|p| {

@@ -3,6 +3,7 @@
 pub mod class_body;
 pub mod facts;
 pub mod node;
+pub mod python;
 pub mod rust;
 pub mod shapes;
 pub mod typescript;
@@ -19,6 +20,8 @@ pub enum Lang {
     JavaScript,
     /// A workers-rs crate's modules.
     Rust,
+    /// A Python Worker's modules.
+    Python,
 }
 
 impl Lang {
@@ -29,6 +32,7 @@ impl Lang {
             "tsx" => Lang::Tsx,
             "js" | "mjs" | "cjs" | "jsx" => Lang::JavaScript,
             "rs" => Lang::Rust,
+            "py" => Lang::Python,
             _ => return None,
         })
     }
@@ -39,13 +43,14 @@ impl Lang {
             Lang::Tsx => tree_sitter_typescript::LANGUAGE_TSX.into(),
             Lang::JavaScript => tree_sitter_javascript::LANGUAGE.into(),
             Lang::Rust => tree_sitter_rust::LANGUAGE.into(),
+            Lang::Python => tree_sitter_python::LANGUAGE.into(),
         }
     }
 
     /// JavaScript or TypeScript: the languages the Durable Object API's
     /// completion and hover speak.
     pub fn is_js(self) -> bool {
-        !matches!(self, Lang::Rust)
+        !matches!(self, Lang::Rust | Lang::Python)
     }
 
     pub fn is_typescript(self) -> bool {
