@@ -6,7 +6,7 @@ local markers = { 'wrangler.jsonc', 'wrangler.json', 'wrangler.toml', 'durable-l
 
 return {
   cmd = { 'durable-lsp' },
-  filetypes = { 'toml', 'json', 'jsonc', 'typescript', 'typescriptreact', 'javascript', 'javascriptreact', 'rust' },
+  filetypes = { 'toml', 'json', 'jsonc', 'typescript', 'typescriptreact', 'javascript', 'javascriptreact', 'rust', 'python' },
   -- Only inside a Worker's project: the nearest folder above the file with a wrangler config
   -- (or durable-lsp.toml). A TOML, JSON or TypeScript file anywhere else (a Cargo.toml, a
   -- package.json outside any Worker) starts nothing.
