@@ -1446,3 +1446,132 @@ fn a_class_shared_by_two_workers_is_one_finding_naming_where_they_disagree() {
     );
     assert!(!msg("DO202").contains("Worker `"), "{}", msg("DO202"));
 }
+
+// ---------------------------------------------------------------- Rust (workers-rs)
+
+/// The source rules read a workers-rs struct's `impl` blocks: `set_alarm`
+/// where the attribute generates no alarm handler (`#[durable_object(fetch)]`
+/// drops the `alarm` the impl defines), SQL on a KV-backed class,
+/// `delete_all` before `delete_alarm`, and a transaction statement in
+/// `exec`.
+#[test]
+fn rust_state_uses_reach_the_source_rules() {
+    check(
+        r#"
+//- /Cargo.toml
+[package]
+name = "w"
+version = "0.1.0"
+[dependencies]
+worker = "0.6"
+//- /wrangler.toml
+name = "w"
+main = "build/index.js"
+compatibility_date = "2025-06-01"
+[build]
+command = "worker-build --release"
+[[durable_objects.bindings]]
+name = "TIMER"
+class_name = "Timer"
+[[durable_objects.bindings]]
+name = "OLD"
+class_name = "Old"
+[[migrations]]
+tag = "v1"
+new_sqlite_classes = ["Timer"]
+new_classes = ["Old"]
+//- /src/lib.rs
+use worker::*;
+
+#[durable_object(fetch)]
+pub struct Timer {
+    state: State,
+}
+
+impl DurableObject for Timer {
+    fn new(state: State, _env: Env) -> Self {
+        Self { state }
+    }
+    async fn fetch(&mut self, _req: Request) -> Result<Response> {
+        self.state.storage().set_alarm(60_000).await?;
+//      ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ DO206
+        self.state.storage().sql().exec("BEGIN TRANSACTION", None)?;
+//                                      ^^^^^^^^^^^^^^^^^^^ DO302
+        self.state.storage().delete_all().await?;
+//      ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ DO207
+        Response::ok("")
+    }
+    async fn alarm(&mut self) -> Result<Response> {
+        Response::ok("")
+    }
+}
+
+#[durable_object]
+pub struct Old {
+    state: State,
+}
+
+impl DurableObject for Old {
+    fn new(state: State, _env: Env) -> Self {
+        Self { state }
+    }
+    async fn fetch(&mut self, _req: Request) -> Result<Response> {
+        let n = self.state.storage().sql().database_size();
+//              ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ DO301
+        Response::ok(format!("{n}"))
+    }
+}
+"#,
+    );
+}
+
+/// A correct workers-rs class: the alarm handler generated, SQL on a
+/// SQLite-backed class, `delete_alarm` before `delete_all`.
+#[test]
+fn rust_state_uses_silent_when_right() {
+    check(
+        r#"
+//- /Cargo.toml
+[package]
+name = "w"
+version = "0.1.0"
+[dependencies]
+worker = "0.6"
+//- /wrangler.toml
+name = "w"
+main = "build/index.js"
+compatibility_date = "2025-06-01"
+[build]
+command = "worker-build --release"
+[[durable_objects.bindings]]
+name = "TIMER"
+class_name = "Timer"
+[[migrations]]
+tag = "v1"
+new_sqlite_classes = ["Timer"]
+//- /src/lib.rs
+use worker::*;
+
+#[durable_object(fetch, alarm)]
+pub struct Timer {
+    state: State,
+}
+
+impl DurableObject for Timer {
+    fn new(state: State, _env: Env) -> Self {
+        Self { state }
+    }
+    async fn fetch(&mut self, _req: Request) -> Result<Response> {
+        self.state.storage().set_alarm(60_000).await?;
+        self.state.storage().sql().exec("SELECT 1", None)?;
+        self.state.storage().delete_alarm().await?;
+        self.state.storage().delete_all().await?;
+        Response::ok("")
+    }
+    async fn alarm(&mut self) -> Result<Response> {
+        Response::ok("")
+    }
+}
+"#,
+    );
+}

@@ -6,7 +6,11 @@
 //!   without arguments) on a struct: a Durable Object class, exported by
 //!   the crate under the struct's name (the macro generates the
 //!   JavaScript class the Worker exports, whatever module it is in);
-//! - `impl DurableObject for X`: its methods are the class's members;
+//! - `impl DurableObject for X` (and `impl X`): its methods are the class's
+//!   members, the handlers under their JavaScript names, and its
+//!   `self.state.storage().set_alarm(…)`-style chains are the class body's
+//!   state uses, named as JavaScript names them, so the source rules read
+//!   them unchanged;
 //! - `mod x;` (and `#[path = "…"] mod x;`): a module file, which the crate
 //!   re-exports (`mod:x` / `mod:path=…` specifiers, resolved by
 //!   `project::resolve`);
@@ -16,6 +20,7 @@
 //!   the engine cannot expand: the file's facts are cut (unknown, never
 //!   absent).
 
+use super::class_body::{Arg, ArgKind, Call, CtxUse, Member, MemberKind};
 use super::facts::{ClassFact, Decl, EnvUse, ExportItem, FileFacts};
 use crate::text::Span;
 use tree_sitter::{Node, Tree};
@@ -71,6 +76,161 @@ fn is_durable_object_attr(path: &str) -> bool {
     path == "durable_object" || path.ends_with("::durable_object")
 }
 
+/// The SDK's handler methods, in Rust.
+const HANDLERS: &[&str] = &[
+    "fetch",
+    "alarm",
+    "websocket_message",
+    "websocket_close",
+    "websocket_error",
+];
+
+/// The SDK's Rust names of the runtime API, by their JavaScript names (the
+/// rules and the API data speak JavaScript).
+const NAMES: &[(&str, &str)] = &[
+    ("set_alarm", "setAlarm"),
+    ("get_alarm", "getAlarm"),
+    ("delete_alarm", "deleteAlarm"),
+    ("delete_all", "deleteAll"),
+    ("delete_multiple", "delete"),
+    ("get_multiple", "get"),
+    ("put_multiple", "put"),
+    ("accept_web_socket", "acceptWebSocket"),
+    ("accept_websocket_with_tags", "acceptWebSocket"),
+    ("get_websockets", "getWebSockets"),
+    ("get_websockets_with_tag", "getWebSockets"),
+    ("websocket_message", "webSocketMessage"),
+    ("websocket_close", "webSocketClose"),
+    ("websocket_error", "webSocketError"),
+];
+
+fn js_name(rust: &str) -> &str {
+    NAMES
+        .iter()
+        .find(|(r, _)| *r == rust)
+        .map(|(_, j)| *j)
+        .unwrap_or(rust)
+}
+
+fn rust_name(js: &str) -> &str {
+    NAMES
+        .iter()
+        .find(|(_, j)| *j == js)
+        .map(|(r, _)| *r)
+        .unwrap_or(js)
+}
+
+/// Uses of the state object in a method: chains of calls from an
+/// expression named `state` or `ctx` (`self.state`, `state`), such as
+/// `self.state.storage().sql().exec("…")` → `["storage", "sql", "exec"]`.
+fn state_uses(out: &mut Vec<CtxUse>, method: Node, member: usize, src: &str) {
+    let mut stack = vec![method];
+    while let Some(n) = stack.pop() {
+        let mut cur = n.walk();
+        let kids: Vec<Node> = n.named_children(&mut cur).collect();
+        stack.extend(kids.into_iter().rev());
+        if n.kind() != "call_expression" {
+            continue;
+        }
+        // Only the outermost call of a chain (through `.await` and `?`).
+        let mut up = n.parent();
+        while let Some(p) = up.filter(|p| matches!(p.kind(), "await_expression" | "try_expression"))
+        {
+            up = p.parent();
+        }
+        let inner = up.is_some_and(|p| {
+            p.kind() == "field_expression"
+                && p.parent().is_some_and(|g| g.kind() == "call_expression")
+        });
+        if inner {
+            continue;
+        }
+        let mut path: Vec<String> = Vec::new();
+        let mut name_span = None;
+        let mut at = n;
+        let root = loop {
+            let Some(func) = at.child_by_field_name("function") else {
+                break None;
+            };
+            if func.kind() != "field_expression" {
+                break None;
+            }
+            let (Some(value), Some(field)) = (
+                func.child_by_field_name("value"),
+                func.child_by_field_name("field"),
+            ) else {
+                break None;
+            };
+            path.push(js_name(text_of(field, src)).to_string());
+            name_span.get_or_insert(span(field));
+            let mut v = value;
+            while matches!(v.kind(), "await_expression" | "try_expression") {
+                match v.named_child(0) {
+                    Some(x) => v = x,
+                    None => break,
+                }
+            }
+            if v.kind() == "call_expression" {
+                at = v;
+            } else {
+                break Some(v);
+            }
+        };
+        let Some(root) = root else { continue };
+        let r = text_of(root, src);
+        let is_state = r == "state" || r == "ctx" || r.ends_with(".state") || r.ends_with(".ctx");
+        path.reverse();
+        if !is_state || path.is_empty() {
+            continue;
+        }
+        let args = n
+            .child_by_field_name("arguments")
+            .map(|a| {
+                let mut c = a.walk();
+                a.named_children(&mut c).map(|x| arg(x, src)).collect()
+            })
+            .unwrap_or_default();
+        let mut nested = false;
+        let mut up = n.parent();
+        while let Some(p) = up {
+            if p.id() == method.id() {
+                break;
+            }
+            if p.kind() == "closure_expression" {
+                nested = true;
+            }
+            up = p.parent();
+        }
+        out.push(CtxUse {
+            path,
+            span: span(n),
+            name_span: name_span.unwrap_or(span(n)),
+            called: Some(Call { args }),
+            member: Some(member),
+            via: None,
+            in_block_concurrency: false,
+            nested,
+        });
+    }
+}
+
+fn arg(n: Node, src: &str) -> Arg {
+    let kind = match n.kind() {
+        "string_literal" => match string_value(n, src) {
+            Some((v, _)) => ArgKind::Str(v),
+            None => ArgKind::Other,
+        },
+        "integer_literal" | "float_literal" => ArgKind::Number,
+        "boolean_literal" => ArgKind::Bool(text_of(n, src) == "true"),
+        "closure_expression" => ArgKind::Function,
+        _ => ArgKind::Other,
+    };
+    Arg {
+        span: span(n),
+        kind,
+    }
+}
+
 /// Nodes one module's walk visits at most (a generated file of millions of
 /// nodes is cut, and its facts are unknown).
 const MAX_NODES: usize = 4_000_000;
@@ -85,6 +245,8 @@ pub fn facts(src: &str, tree: &Tree) -> FileFacts {
     let mut consts: Vec<(String, String)> = Vec::new();
     let mut calls: Vec<(Node, Node)> = Vec::new();
     let mut impls: Vec<(String, Vec<String>)> = Vec::new();
+    let mut handlers: Vec<(String, Option<String>)> = Vec::new();
+    let mut bodies: Vec<(String, Node)> = Vec::new();
     // One walk with an explicit stack, bounded like the TypeScript one.
     let mut stack = vec![root];
     let mut steps = 0usize;
@@ -96,10 +258,17 @@ pub fn facts(src: &str, tree: &Tree) -> FileFacts {
         }
         match n.kind() {
             "struct_item" => {
-                let marked = attributes_before(n)
-                    .iter()
-                    .any(|a| attribute_name(*a, src).is_some_and(is_durable_object_attr));
-                if let (true, Some(name)) = (marked, n.child_by_field_name("name")) {
+                let attr = attributes_before(n)
+                    .into_iter()
+                    .find(|a| attribute_name(*a, src).is_some_and(is_durable_object_attr));
+                if let (Some(attr), Some(name)) = (attr, n.child_by_field_name("name")) {
+                    // `#[durable_object(fetch, alarm)]` generates only the
+                    // handlers it names.
+                    let args = attr
+                        .named_child(0)
+                        .and_then(|a| a.child_by_field_name("arguments"))
+                        .map(|t| text_of(t, src).to_string());
+                    handlers.push((text_of(name, src).to_string(), args));
                     let name_s = text_of(name, src).to_string();
                     let idx = f.classes.len();
                     f.classes.push(ClassFact {
@@ -144,6 +313,11 @@ pub fn facts(src: &str, tree: &Tree) -> FileFacts {
                 }
             }
             "impl_item" => {
+                if let (Some(ty), Some(body)) =
+                    (n.child_by_field_name("type"), n.child_by_field_name("body"))
+                {
+                    bodies.push((text_of(ty, src).to_string(), body));
+                }
                 let is_do = n.child_by_field_name("trait").is_some_and(|t| {
                     let t = text_of(t, src);
                     t == "DurableObject" || t.ends_with("::DurableObject")
@@ -229,8 +403,57 @@ pub fn facts(src: &str, tree: &Tree) -> FileFacts {
             .iter_mut()
             .find(|c| c.name.as_deref() == Some(&ty))
         {
-            c.methods = names;
+            c.methods = names.iter().map(|n| js_name(n).to_string()).collect();
         }
+    }
+    // Each class's body: its methods, in every `impl` of the type in this
+    // file, and its uses of the state (`self.state.storage().set_alarm(…)`).
+    for c in f.classes.iter_mut() {
+        let Some(name) = c.name.clone() else { continue };
+        let allowed = handlers
+            .iter()
+            .find(|(n, _)| *n == name)
+            .and_then(|(_, a)| a.clone());
+        let generated = |m: &str| match &allowed {
+            None => true,
+            Some(args) => {
+                let key = if m.starts_with("websocket") {
+                    "websocket"
+                } else {
+                    m
+                };
+                !HANDLERS.contains(&m) || args.contains(key)
+            }
+        };
+        c.methods.retain(|m| generated(rust_name(m)));
+        for (_, body) in bodies.iter().filter(|(t, _)| *t == name) {
+            let mut cur = body.walk();
+            for item in body.named_children(&mut cur) {
+                if item.kind() != "function_item" {
+                    continue;
+                }
+                let Some(fname) = item.child_by_field_name("name") else {
+                    continue;
+                };
+                let rust = text_of(fname, src);
+                if !generated(rust) {
+                    continue;
+                }
+                let member = c.body.members.len();
+                let head = text_of(item, src);
+                c.body.members.push(Member {
+                    name: js_name(rust).to_string(),
+                    name_span: span(fname),
+                    span: span(item),
+                    kind: MemberKind::Method,
+                    is_static: false,
+                    is_async: head.split('(').next().unwrap_or("").contains("async"),
+                    has_body: item.child_by_field_name("body").is_some(),
+                });
+                state_uses(&mut c.body.ctx_uses, item, member, src);
+            }
+        }
+        c.body.ctx_uses.sort_by_key(|u| u.span.start);
     }
     for (func, args) in calls {
         // `durable_object("X")` returns a `Result`: a missing binding fails
