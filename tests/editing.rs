@@ -1374,3 +1374,54 @@ fn rust_workers_definition_and_diagnostics() {
     assert!(r["items"].as_array().is_none_or(|i| i.is_empty()), "{r}");
     c.stop();
 }
+
+/// A class that an `exports` entry created: the rename marks the entry
+/// renamed (its key keeps the old name) instead of renaming the key.
+#[test]
+fn renaming_an_exports_created_class_marks_its_entry() {
+    let dir = std::env::temp_dir().join(format!("durable-lsp-edit-exports-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let cfg_text = "{\n  \"name\": \"x\",\n  \"main\": \"src/index.ts\",\n  \"compatibility_date\": \"2025-06-01\",\n  \"durable_objects\": { \"bindings\": [{ \"name\": \"ROOMS\", \"class_name\": \"Room\" }] },\n  \"exports\": {\n    \"Room\": { \"type\": \"durable-object\", \"storage\": \"sqlite\" }\n  }\n}\n";
+    write(&dir, "wrangler.jsonc", cfg_text);
+    write(
+        &dir,
+        "src/index.ts",
+        "import { DurableObject } from \"cloudflare:workers\";\nexport class Room extends DurableObject {}\nexport default { fetch(r: Request, env: Env) { return env.ROOMS.getByName(\"a\").fetch(r); } };\n",
+    );
+    let root = dir.canonicalize().unwrap();
+    let cfg = root.join("wrangler.jsonc");
+    let (ok, out) = check_passes(&root);
+    assert!(ok, "{out}");
+    // A clean project publishes nothing: the rename waits for the first
+    // analysis itself.
+    let mut c = start(&root);
+    let r = request_at(
+        &mut c,
+        "textDocument/rename",
+        &cfg,
+        pos_of(cfg_text, "\"Room\" }]", 2),
+        json!({"newName": "Lobby"}),
+    );
+    c.stop();
+    let edits = r["changes"][uri(&cfg)].as_array().unwrap().clone();
+    assert!(
+        edits.iter().any(|e| {
+            e["newText"]
+            == "{ \"type\": \"durable-object\", \"state\": \"renamed\", \"renamed_to\": \"Lobby\" }"
+        }),
+        "{r}"
+    );
+    assert_eq!(
+        edits.iter().filter(|e| e["newText"] == "Lobby").count(),
+        1,
+        "class_name only: {r}"
+    );
+    apply_edit(&r);
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    assert!(
+        text.contains("\"Room\": { \"type\": \"durable-object\", \"state\": \"renamed\""),
+        "{text}"
+    );
+    let (ok, out) = check_passes(&root);
+    assert!(ok, "after the rename:\n{text}\n{out}");
+}

@@ -559,12 +559,21 @@ fn handlers(cx: &mut WorkerCx, vc: &VariantCx, k: &Class) {
     if cx.on(Code::DO206) {
         let no_handler = k.has("alarm") == Some(false);
         for u in &set_alarms {
-            if no_handler {
+            let rust = k.c.file.extension().is_some_and(|e| e == "rs");
+            if no_handler && rust {
+                cx.emit(k.diag(
+                    Code::DO206,
+                    u.span,
+                    format!("`set_alarm` in `{name}`, whose class has no alarm handler (`#[durable_object(…)]` generates only the handlers it names, and an `alarm` method needs `alarm` there): the call throws \"Your Durable Object class must have an alarm() handler in order to call setAlarm()\""),
+                ));
+            } else if no_handler {
                 cx.emit(k.diag(
                     Code::DO206,
                     u.span,
                     format!("`setAlarm` in `{name}`, which has no `alarm()` method: the call throws \"Your Durable Object class must have an alarm() handler in order to call setAlarm()\""),
                 ));
+            } else if rust {
+                // the SDK's `ScheduledTime` from a number is not an epoch time
             } else if let Some(first) = u.called.as_ref().and_then(|c| c.args.first()) {
                 if matches!(first.kind, ArgKind::Number) {
                     let lit = k.slice(first.span).replace('_', "");
