@@ -1552,7 +1552,7 @@ new_sqlite_classes = ["Timer"]
 //- /src/lib.rs
 use worker::*;
 
-#[durable_object(fetch, alarm)]
+#[durable_object(alarm)]
 pub struct Timer {
     state: State,
 }

@@ -414,6 +414,9 @@ pub fn facts(src: &str, tree: &Tree) -> FileFacts {
             .iter()
             .find(|(n, _)| *n == name)
             .and_then(|(_, a)| a.clone());
+        // `#[durable_object(fetch)]` wires the constructor and `fetch`
+        // only; `(alarm)` adds `alarm`, `(websocket)` the WebSocket
+        // handlers; with no argument, all of them.
         let generated = |m: &str| match &allowed {
             None => true,
             Some(args) => {
@@ -422,7 +425,7 @@ pub fn facts(src: &str, tree: &Tree) -> FileFacts {
                 } else {
                     m
                 };
-                !HANDLERS.contains(&m) || args.contains(key)
+                m == "fetch" || !HANDLERS.contains(&m) || args.contains(key)
             }
         };
         c.methods.retain(|m| generated(rust_name(m)));
