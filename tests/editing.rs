@@ -1362,6 +1362,21 @@ fn rust_workers_definition_and_diagnostics() {
         places(&refs).contains(&("counter.rs".to_string(), 3)),
         "{refs}"
     );
+    // Hover on the SDK's names documents the runtime member each wraps.
+    let counter = root.join("src/counter.rs");
+    let counter_text = std::fs::read_to_string(&counter).unwrap();
+    let h = request_at(
+        &mut c,
+        "textDocument/hover",
+        &counter,
+        pos_of(&counter_text, "put(", 1),
+        json!({}),
+    );
+    let md = h["contents"]["value"].as_str().unwrap_or("");
+    assert!(
+        md.contains("workers-rs") && md.contains("DurableObjectStorage.put"),
+        "{h}"
+    );
     // The JavaScript API's completion is not offered in Rust.
     let lib_text = std::fs::read_to_string(&lib).unwrap();
     let r = request_at(

@@ -12,6 +12,8 @@ pub struct ApiMember {
     /// The API type the property holds or the call gives (`WebSocket[]`
     /// for an array), when completion and hover follow it along a chain.
     pub returns: String,
+    /// The workers-rs SDK's names for it (`set_alarm, set_alarm_with_options`).
+    pub rust: String,
     pub signature: String,
     pub summary: String,
     pub details: String,
@@ -66,6 +68,7 @@ pub fn api() -> &'static [ApiMember] {
                 name: field(t, "name"),
                 kind: field(t, "kind"),
                 returns: field(t, "returns"),
+                rust: field(t, "rust"),
                 signature: field(t, "signature"),
                 summary: field(t, "summary"),
                 details: field(t, "details"),

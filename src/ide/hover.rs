@@ -132,6 +132,9 @@ const COMMON: &[&str] = &[
 
 /// API hover on a source text (also for files no Worker reaches).
 pub fn source_hover(lang: syntax::Lang, text: &str, offset: usize) -> Option<HoverResult> {
+    if lang == syntax::Lang::Rust && text.len() <= syntax::max_source_bytes() {
+        return rust_hover(text, offset);
+    }
     // The API data is the JavaScript API's.
     if !lang.is_js() || text.len() > syntax::max_source_bytes() {
         return None;
@@ -187,6 +190,104 @@ pub fn source_hover(lang: syntax::Lang, text: &str, offset: usize) -> Option<Hov
     Some(HoverResult {
         markdown: chosen.markdown(),
         span,
+    })
+}
+
+/// Hover on the workers-rs SDK's Durable Object API: a method called on
+/// the state, its storage, SQL, a cursor, a namespace, a stub or a socket,
+/// and the handlers of `impl DurableObject`, documented by the runtime
+/// member each wraps (the API data's `rust` names).
+fn rust_hover(text: &str, offset: usize) -> Option<HoverResult> {
+    let tree = syntax::parse(syntax::Lang::Rust, text, None)?;
+    let node = tree.root_node().descendant_for_byte_range(offset, offset)?;
+    let name = node.utf8_text(text.as_bytes()).ok()?;
+    let span = Span::new(node.start_byte(), node.end_byte());
+    let parent = node.parent()?;
+    let named = |m: &&ApiMember| m.rust.split(", ").any(|r| r == name);
+    // `async fn alarm(&self)` in an `impl DurableObject for X`
+    if node.kind() == "identifier" && parent.kind() == "function_item" {
+        let in_do_impl = parent
+            .parent()
+            .and_then(|b| b.parent())
+            .filter(|i| i.kind() == "impl_item")
+            .and_then(|i| i.child_by_field_name("trait"))
+            .and_then(|t| t.utf8_text(text.as_bytes()).ok())
+            .is_some_and(|t| t == "DurableObject" || t.ends_with("::DurableObject"));
+        let m = api()
+            .iter()
+            .filter(|m| m.owner == "handler")
+            .find(|m| named(m))
+            .filter(|_| in_do_impl)?;
+        return Some(HoverResult {
+            markdown: rust_markdown(name, m),
+            span,
+        });
+    }
+    if node.kind() != "field_identifier" || parent.kind() != "field_expression" {
+        return None;
+    }
+    let owner = rust_owner(parent.child_by_field_name("value")?, text)?;
+    let m = api().iter().filter(|m| m.owner == owner).find(named)?;
+    Some(HoverResult {
+        markdown: rust_markdown(name, m),
+        span,
+    })
+}
+
+fn rust_markdown(name: &str, m: &ApiMember) -> String {
+    let mut s = format!(
+        "**workers-rs** `{name}` wraps the runtime's `{}.{}`\n\n",
+        m.owner, m.name
+    );
+    if name.starts_with("set_alarm") {
+        s.push_str("**In workers-rs** an `i64` or `Duration` is an offset in milliseconds *from now*, not an epoch time as in JavaScript; a `DateTime<Utc>` is an absolute time.\n\n");
+    }
+    if m.owner == "handler" && name == "alarm" {
+        s.push_str("**In workers-rs** the handler runs only when the struct's `#[durable_object]` has no argument or names `alarm`.\n\n");
+    }
+    s.push_str(&m.markdown());
+    s
+}
+
+/// The runtime type of a workers-rs expression, from the call that
+/// produced it or its name.
+fn rust_owner(mut v: tree_sitter::Node, text: &str) -> Option<&'static str> {
+    while matches!(v.kind(), "await_expression" | "try_expression") {
+        v = v.named_child(0)?;
+    }
+    let t = v.utf8_text(text.as_bytes()).ok()?;
+    if v.kind() == "call_expression" {
+        let f = v.child_by_field_name("function")?;
+        let called = match f.kind() {
+            "field_expression" => f
+                .child_by_field_name("field")?
+                .utf8_text(text.as_bytes())
+                .ok()?,
+            _ => return None,
+        };
+        return Some(match called {
+            "storage" => "DurableObjectStorage",
+            "sql" => "SqlStorage",
+            "exec" | "exec_raw" => "SqlStorageCursor",
+            "durable_object" => "DurableObjectNamespace",
+            "get_stub"
+            | "get_stub_with_location_hint"
+            | "get_by_name"
+            | "get_by_name_with_location_hint" => "DurableObjectStub",
+            "id_from_name" | "id_from_string" | "unique_id" => "DurableObjectId",
+            _ => return None,
+        });
+    }
+    let last = t.rsplit('.').next().unwrap_or(t);
+    Some(match last {
+        "state" | "ctx" => "DurableObjectState",
+        "storage" => "DurableObjectStorage",
+        "sql" => "SqlStorage",
+        "cursor" => "SqlStorageCursor",
+        "ws" | "socket" | "websocket" | "server" => "WebSocket",
+        "stub" => "DurableObjectStub",
+        "namespace" | "ns" => "DurableObjectNamespace",
+        _ => return None,
     })
 }
 
@@ -597,5 +698,29 @@ mod tests {
             h.markdown
         );
         assert_eq!(&code[h.span.start..h.span.end], "ROOM");
+    }
+
+    /// The workers-rs SDK's names hover with the runtime member they wrap.
+    #[test]
+    fn rust_sdk_names_hover() {
+        let t = "impl DurableObject for Counter {\n    async fn fetch(&self, _req: Request) -> Result<Response> {\n        self.state.storage().set_alarm(60_000).await?;\n        let n = self.state.storage().sql().database_size();\n        self.state.accept_web_socket(&server);\n        let m = map.get(\"k\");\n        Response::ok(\"\")\n    }\n    async fn alarm(&self) -> Result<Response> { Response::ok(\"\") }\n}\n";
+        let h =
+            |needle: &str| source_hover(syntax::Lang::Rust, t, at(t, needle)).map(|h| h.markdown);
+        let set = h("set_alarm").unwrap();
+        assert!(
+            set.contains("DurableObjectStorage.setAlarm") && set.contains("from now"),
+            "{set}"
+        );
+        assert!(h("database_size")
+            .unwrap()
+            .contains("SqlStorage.databaseSize"));
+        assert!(h("accept_web_socket")
+            .unwrap()
+            .contains("DurableObjectState.acceptWebSocket"));
+        assert!(h("alarm(&self)").unwrap().contains("handler.alarm"));
+        assert!(
+            h("get(\"k\")").is_none(),
+            "a map's get is not the storage's"
+        );
     }
 }
