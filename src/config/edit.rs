@@ -465,22 +465,6 @@ pub fn add_env_bindings(cfg: &Config, text: &str, env: &str, names: &[&str]) -> 
     }
 }
 
-/// Applies edits (on disjoint spans) to `text`.
-pub fn apply(text: &str, edits: &[TextEdit]) -> String {
-    let mut sorted: Vec<&TextEdit> = edits.iter().collect();
-    sorted.sort_by_key(|e| std::cmp::Reverse((e.span.start, e.span.end)));
-    let mut out = text.to_string();
-    for e in sorted {
-        if e.span.end <= out.len()
-            && out.is_char_boundary(e.span.start)
-            && out.is_char_boundary(e.span.end)
-        {
-            out.replace_range(e.span.start..e.span.end, &e.text);
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -489,7 +473,8 @@ mod tests {
     fn edited(name: &str, text: &str, f: impl Fn(&Config) -> Option<TextEdit>) -> String {
         let cfg = Config::parse(PathBuf::from(name), text);
         let e = f(&cfg).expect("an edit");
-        let out = apply(text, &[e]);
+        let mut out = text.to_string();
+        out.replace_range(e.span.start..e.span.end, &e.text);
         let again = Config::parse(PathBuf::from(name), &out);
         assert!(again.syntax_error.is_none(), "{out}");
         out

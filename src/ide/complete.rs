@@ -121,17 +121,16 @@ pub fn source(
     cx.class_body(replace).unwrap_or_default()
 }
 
-/// The API type of the object whose member starts at `member_start`
-/// (`DurableObjectStorage` for `this.ctx.storage.get`), typed along its
-/// chain as completion types it.
-pub fn owner_of_member(
+/// The type of the object whose member starts at `member_start`, typed
+/// along its chain as completion types it.
+fn object_type(
     scope: Option<&Scope>,
     path: &Path,
     lang: Lang,
     text: &str,
     tree: &Tree,
     member_start: usize,
-) -> Option<String> {
+) -> Option<Ty> {
     let obj_end = member_access(text.as_bytes(), member_start)?;
     let chain = chain_before(text, obj_end)?;
     let cx = Cx {
@@ -142,7 +141,20 @@ pub fn owner_of_member(
         offset: member_start,
         typed: lang.is_typescript(),
     };
-    match cx.resolve(&chain, 0) {
+    Some(cx.resolve(&chain, 0))
+}
+
+/// The API type of the object whose member starts at `member_start`
+/// (`DurableObjectStorage` for `this.ctx.storage.get`).
+pub fn owner_of_member(
+    scope: Option<&Scope>,
+    path: &Path,
+    lang: Lang,
+    text: &str,
+    tree: &Tree,
+    member_start: usize,
+) -> Option<String> {
+    match object_type(scope, path, lang, text, tree, member_start)? {
         Ty::Api(o) => Some(o),
         Ty::Namespace(_) => Some("DurableObjectNamespace".into()),
         Ty::Stub(_) => Some("DurableObjectStub".into()),
@@ -160,17 +172,7 @@ pub fn stub_of_member(
     tree: &Tree,
     member_start: usize,
 ) -> Option<String> {
-    let obj_end = member_access(text.as_bytes(), member_start)?;
-    let chain = chain_before(text, obj_end)?;
-    let cx = Cx {
-        scope,
-        path,
-        text,
-        tree,
-        offset: member_start,
-        typed: lang.is_typescript(),
-    };
-    match cx.resolve(&chain, 0) {
+    match object_type(scope, path, lang, text, tree, member_start)? {
         Ty::Stub(b) => Some(b),
         _ => None,
     }

@@ -589,6 +589,24 @@ impl NavView {
         }
     }
 
+    /// Every place that names what `pos` of `path` names.
+    fn references_at(
+        &self,
+        path: &Path,
+        pos: Position,
+        enc: Encoding,
+    ) -> Option<Vec<crate::ide::navigate::Loc>> {
+        let at = self.offset(path, pos, enc)?;
+        let live = self.live();
+        let (sym, _) = crate::ide::navigate::symbol_at(self.ws(), path, at, live.as_ref())?;
+        Some(crate::ide::navigate::references(
+            self.ws(),
+            &*self.a.fs,
+            &sym,
+            live.as_ref(),
+        ))
+    }
+
     fn range(&self, path: &Path, span: crate::text::Span, enc: Encoding) -> Range {
         match &self.live {
             Some((p, text, _, idx)) if p == path => {
@@ -687,15 +705,7 @@ impl Backend {
         let enc = self.encoding();
         let with_decl = params.context.include_declaration;
         let locs = guarded("references", &path, || {
-            let at = nv.offset(&path, tdp.position, enc)?;
-            let live = nv.live();
-            let (sym, _) = crate::ide::navigate::symbol_at(nv.ws(), &path, at, live.as_ref())?;
-            Some(crate::ide::navigate::references(
-                nv.ws(),
-                &*nv.a.fs,
-                &sym,
-                live.as_ref(),
-            ))
+            nv.references_at(&path, tdp.position, enc)
         })?;
         let Some(locs) = locs else { return Ok(None) };
         Ok(Some(
@@ -719,15 +729,7 @@ impl Backend {
         };
         let enc = self.encoding();
         let locs = guarded("highlight", &path, || {
-            let at = nv.offset(&path, tdp.position, enc)?;
-            let live = nv.live();
-            let (sym, _) = crate::ide::navigate::symbol_at(nv.ws(), &path, at, live.as_ref())?;
-            Some(crate::ide::navigate::references(
-                nv.ws(),
-                &*nv.a.fs,
-                &sym,
-                live.as_ref(),
-            ))
+            nv.references_at(&path, tdp.position, enc)
         })?;
         let Some(locs) = locs else { return Ok(None) };
         Ok(Some(
