@@ -225,6 +225,10 @@ impl LanguageServer for Backend {
                 "**/{package-lock.json,pnpm-lock.yaml,yarn.lock,bun.lock,bun.lockb}",
                 "**/{vite,vitest,rollup,remix,tsup,tsdown,webpack}.config.*",
                 "**/*.{ts,tsx,mts,cts,js,jsx,mjs,cjs}",
+                // Rust Workers' crates (their `src`, not build output) and Python Workers
+                "**/Cargo.toml",
+                "**/src/**/*.rs",
+                "**/*.py",
             ]
             .iter()
             .map(|g| FileSystemWatcher {

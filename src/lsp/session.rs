@@ -256,6 +256,8 @@ pub fn is_config_path(p: &Path) -> bool {
             || n == crate::settings::FILE_NAME
             || n == "package.json"
             || n == "pnpm-workspace.yaml"
+            // a workers-rs crate's manifest: whether a Worker is Rust, its root module
+            || n == "Cargo.toml"
             // the versions DO601 and DO602 read
             || matches!(
                 n,
@@ -477,6 +479,10 @@ mod tests {
             assert!(is_config_path(Path::new(&format!("/w/{n}"))), "{n}");
         }
         assert!(!is_config_path(Path::new("/w/src/lock.ts")));
+        assert!(
+            is_config_path(Path::new("/w/Cargo.toml")),
+            "a crate's manifest"
+        );
     }
 
     use super::*;
