@@ -1575,3 +1575,286 @@ impl DurableObject for Timer {
 "#,
     );
 }
+
+/// The WebSocket rules on workers-rs: `server.accept()` in a class that
+/// defines `websocket_message` (the handler never runs), a socket both
+/// accepted and hibernated, an outgoing `WebSocket::connect`, an 11-tag
+/// accept, and an accept in a class whose attribute wires no WebSocket
+/// handler; `set_alarm` whose alarm runs the SDK's panicking default.
+#[test]
+fn rust_websocket_rules_fire() {
+    check(
+        r#"
+//- /Cargo.toml
+[package]
+name = "w"
+version = "0.1.0"
+[dependencies]
+worker = "0.6"
+//- /wrangler.toml
+name = "w"
+main = "build/index.js"
+compatibility_date = "2025-06-01"
+[[durable_objects.bindings]]
+name = "CHAT"
+class_name = "Chat"
+[[durable_objects.bindings]]
+name = "FEED"
+class_name = "Feed"
+[[migrations]]
+tag = "v1"
+new_sqlite_classes = ["Chat", "Feed"]
+//- /src/lib.rs
+use worker::*;
+
+#[durable_object]
+pub struct Chat {
+    state: State,
+}
+
+impl DurableObject for Chat {
+    fn new(state: State, _env: Env) -> Self {
+        Self { state }
+    }
+    async fn fetch(&self, req: Request) -> Result<Response> {
+        if req.path() == "/plain" {
+            let WebSocketPair { client, server } = WebSocketPair::new()?;
+            server.accept()?;
+//          ^^^^^^^^^^^^^^^ DO401
+            return Response::from_websocket(client);
+        }
+        if req.path() == "/both" {
+            let pair = WebSocketPair::new()?;
+            let server = pair.server;
+            server.accept()?;
+//          ^^^^^^^^^^^^^^^ DO406
+            self.state.accept_web_socket(&server);
+            return Response::from_websocket(pair.client);
+        }
+        if req.path() == "/tags" {
+            let WebSocketPair { client, server: s } = WebSocketPair::new()?;
+            self.state.accept_websocket_with_tags(&s, &["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"]);
+//                                                     ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ DO405
+            return Response::from_websocket(client);
+        }
+        let upstream = WebSocket::connect("wss://example.com".parse()?).await?;
+//                     ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ DO403
+        upstream.accept()?;
+        self.state.storage().set_alarm(60_000).await?;
+//      ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ DO206
+        Response::ok("")
+    }
+    async fn websocket_message(&self, ws: WebSocket, _m: WebSocketIncomingMessage) -> Result<()> {
+        ws.send_with_str("pong")
+    }
+}
+
+#[durable_object(fetch)]
+pub struct Feed {
+    state: State,
+}
+
+impl DurableObject for Feed {
+    fn new(state: State, _env: Env) -> Self {
+        Self { state }
+    }
+    async fn fetch(&self, _req: Request) -> Result<Response> {
+        let WebSocketPair { client, server } = WebSocketPair::new()?;
+        self.state.accept_web_socket(&server);
+//      ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ DO404
+        Response::from_websocket(client)
+    }
+    async fn websocket_message(&self, ws: WebSocket, _m: WebSocketIncomingMessage) -> Result<()> {
+        ws.send_with_str("pong")
+    }
+}
+"#,
+    );
+}
+
+/// Right WebSockets in workers-rs: hibernation with the handlers the
+/// attribute wires, and the standard API on purpose (`server.events()`, no
+/// hibernation handler) stay silent; so does an accepted socket the
+/// object received from another (not a pair's server).
+#[test]
+fn rust_websocket_rules_silent_when_right() {
+    check(
+        r#"
+//- /Cargo.toml
+[package]
+name = "w"
+version = "0.1.0"
+[dependencies]
+worker = "0.6"
+//- /wrangler.toml
+name = "w"
+main = "build/index.js"
+compatibility_date = "2025-06-01"
+[[durable_objects.bindings]]
+name = "CHAT"
+class_name = "Chat"
+[[durable_objects.bindings]]
+name = "PROXY"
+class_name = "Proxy"
+[[migrations]]
+tag = "v1"
+new_sqlite_classes = ["Chat", "Proxy"]
+//- /src/lib.rs
+use worker::*;
+
+#[durable_object(websocket)]
+pub struct Chat {
+    state: State,
+}
+
+impl DurableObject for Chat {
+    fn new(state: State, _env: Env) -> Self {
+        Self { state }
+    }
+    async fn fetch(&self, _req: Request) -> Result<Response> {
+        let pair = WebSocketPair::new()?;
+        self.state.accept_websocket_with_tags(&pair.server, &["room", "user"]);
+        Response::from_websocket(pair.client)
+    }
+    async fn websocket_message(&self, ws: WebSocket, _m: WebSocketIncomingMessage) -> Result<()> {
+        ws.send_with_str("pong")
+    }
+}
+
+#[durable_object(fetch)]
+pub struct Proxy {
+    state: State,
+}
+
+impl DurableObject for Proxy {
+    fn new(state: State, _env: Env) -> Self {
+        Self { state }
+    }
+    async fn fetch(&self, req: Request) -> Result<Response> {
+        let WebSocketPair { client, server } = WebSocketPair::new()?;
+        server.accept()?;
+        let mut events = server.events()?;
+        let upstream = req.headers().get("x")?;
+        Response::from_websocket(client)
+    }
+}
+"#,
+    );
+}
+
+/// A TypeScript Worker calling RPC on a stub of a Rust Worker's class
+/// (W-RPC-01: the struct's generated class extends nothing) gets DO117's
+/// warning on its `class_name`; DO603 adds that separate dev sessions
+/// cannot carry the call.
+#[test]
+fn do117_rpc_on_a_rust_workers_class_across_workers() {
+    check(
+        r#"
+//- /counter/Cargo.toml
+[package]
+name = "counter"
+version = "0.1.0"
+[dependencies]
+worker = "0.6"
+//- /counter/wrangler.toml
+name = "counter-rs"
+main = "build/index.js"
+compatibility_date = "2025-06-01"
+[[durable_objects.bindings]]
+name = "COUNTER"
+class_name = "Counter"
+[[migrations]]
+tag = "v1"
+new_sqlite_classes = ["Counter"]
+//- /counter/src/lib.rs
+use worker::*;
+
+#[durable_object]
+pub struct Counter {
+    state: State,
+}
+
+impl DurableObject for Counter {
+    fn new(state: State, _env: Env) -> Self {
+        Self { state }
+    }
+    async fn fetch(&self, _req: Request) -> Result<Response> {
+        Response::ok("1")
+    }
+}
+//- /web/wrangler.toml
+name = "web"
+main = "src/index.ts"
+compatibility_date = "2025-06-01"
+[[durable_objects.bindings]]
+name = "COUNTER"
+class_name = "Counter"
+#            ^^^^^^^^^ DO117
+script_name = "counter-rs"
+//- /web/src/index.ts
+export default {
+  async fetch(req: Request, env: Env): Promise<Response> {
+    const n = await env.COUNTER.getByName("a").increment();
+//                                             ^^^^^^^^^ DO603
+    return new Response(String(n));
+  },
+};
+"#,
+    );
+}
+
+/// `fetch` on a stub of a Rust Worker's class is what the class handles:
+/// no DO117.
+#[test]
+fn do117_silent_on_fetch_to_a_rust_workers_class() {
+    check(
+        r#"
+//- /counter/Cargo.toml
+[package]
+name = "counter"
+version = "0.1.0"
+[dependencies]
+worker = "0.6"
+//- /counter/wrangler.toml
+name = "counter-rs"
+main = "build/index.js"
+compatibility_date = "2025-06-01"
+[[durable_objects.bindings]]
+name = "COUNTER"
+class_name = "Counter"
+[[migrations]]
+tag = "v1"
+new_sqlite_classes = ["Counter"]
+//- /counter/src/lib.rs
+use worker::*;
+
+#[durable_object]
+pub struct Counter {
+    state: State,
+}
+
+impl DurableObject for Counter {
+    fn new(state: State, _env: Env) -> Self {
+        Self { state }
+    }
+    async fn fetch(&self, _req: Request) -> Result<Response> {
+        Response::ok("1")
+    }
+}
+//- /web/wrangler.toml
+name = "web"
+main = "src/index.ts"
+compatibility_date = "2025-06-01"
+[[durable_objects.bindings]]
+name = "COUNTER"
+class_name = "Counter"
+script_name = "counter-rs"
+//- /web/src/index.ts
+export default {
+  async fetch(req: Request, env: Env): Promise<Response> {
+    return env.COUNTER.getByName("a").fetch(req);
+  },
+};
+"#,
+    );
+}

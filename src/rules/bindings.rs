@@ -200,12 +200,17 @@ pub fn cross_worker(cx: &mut WorkerCx, vc: &VariantCx) {
     }
 }
 
-fn cross_worker_binding(cx: &mut WorkerCx, b: &DoBinding) {
-    let (Some(script), Some(class)) = (&b.script_name, &b.class_name) else {
-        return;
+/// The Workers of the workspace (and which of their variants) that a
+/// binding's `script_name` (and `environment`) names.
+pub(super) fn script_targets<'w>(
+    ws: &'w crate::project::Workspace,
+    b: &DoBinding,
+) -> Vec<(&'w Worker, usize)> {
+    let Some(script) = &b.script_name else {
+        return Vec::new();
     };
-    let mut targets: Vec<(&Worker, usize)> = Vec::new();
-    for w in &cx.ws.workers {
+    let mut targets = Vec::new();
+    for w in &ws.workers {
         for (i, tv) in w.config.variants().iter().enumerate() {
             let matches = match &b.environment {
                 Some(env) => {
@@ -219,10 +224,18 @@ fn cross_worker_binding(cx: &mut WorkerCx, b: &DoBinding) {
                 None => tv.worker_name().as_deref() == Some(script.value.as_str()),
             };
             if matches {
-                targets.push((w, i));
+                targets.push((&**w, i));
             }
         }
     }
+    targets
+}
+
+fn cross_worker_binding(cx: &mut WorkerCx, b: &DoBinding) {
+    let (Some(script), Some(class)) = (&b.script_name, &b.class_name) else {
+        return;
+    };
+    let targets = script_targets(cx.ws, b);
     if targets.is_empty() {
         return; // deployed elsewhere: unknown, and not worth an info
     }

@@ -395,6 +395,13 @@ impl Class<'_> {
     fn has(&self, name: &str) -> Option<bool> {
         self.c.has_member(self.ws, name)
     }
+    /// Whether the runtime class has handler `name` only as the SDK's
+    /// default, which panics (a workers-rs `impl` that leaves it out).
+    fn defaulted(&self, name: &str) -> bool {
+        self.c
+            .fact(self.ws)
+            .is_some_and(|f| f.defaulted.iter().any(|d| d == name))
+    }
     fn called<'u>(&'u self, path: &'u [&'u str]) -> impl Iterator<Item = &'u CtxUse> + 'u {
         self.body.uses_of(path).filter(|u| u.called.is_some())
     }
@@ -558,9 +565,16 @@ fn handlers(cx: &mut WorkerCx, vc: &VariantCx, k: &Class) {
     let set_alarms: Vec<&CtxUse> = k.called(&["storage", "setAlarm"]).collect();
     if cx.on(Code::DO206) {
         let no_handler = k.has("alarm") == Some(false);
+        let defaulted = k.defaulted("alarm");
         for u in &set_alarms {
-            let rust = k.c.file.extension().is_some_and(|e| e == "rs");
-            if no_handler && rust {
+            let rust = k.lang == Lang::Rust;
+            if no_handler && defaulted {
+                cx.emit(k.diag(
+                    Code::DO206,
+                    u.span,
+                    format!("`set_alarm` in `{name}`, whose `impl DurableObject` has no `alarm` method: when the alarm fires, the SDK's default handler panics (\"alarm() handler not implemented\") and the alarm is retried"),
+                ));
+            } else if no_handler && rust {
                 cx.emit(k.diag(
                     Code::DO206,
                     u.span,
@@ -1022,13 +1036,17 @@ fn websockets(cx: &mut WorkerCx, k: &Class) {
     let no_handlers = ["webSocketMessage", "webSocketClose", "webSocketError"]
         .iter()
         .all(|h| k.has(h) == Some(false));
+    let rust = k.lang == Lang::Rust;
     if cx.on(Code::DO404) && !accepts.is_empty() && no_handlers {
         for u in &accepts {
-            cx.emit(k.diag(
-                Code::DO404,
-                u.span,
-                format!("`acceptWebSocket` in `{name}`, which has no `webSocketMessage` method: the messages its sockets receive have no handler"),
-            ));
+            let message = if rust && k.defaulted("webSocketMessage") {
+                format!("`accept_web_socket` in `{name}`, whose `impl DurableObject` has no `websocket_message`: the first message a socket receives runs the SDK's default handler, which panics (\"websocket_message() handler not implemented\")")
+            } else if rust {
+                format!("`accept_web_socket` in `{name}`, whose class has no WebSocket handlers (`#[durable_object(…)]` generates only the handlers it names; `websocket` adds them): the messages its sockets receive have no handler")
+            } else {
+                format!("`acceptWebSocket` in `{name}`, which has no `webSocketMessage` method: the messages its sockets receive have no handler")
+            };
+            cx.emit(k.diag(Code::DO404, u.span, message));
         }
     }
     if cx.on(Code::DO405) {
@@ -1093,47 +1111,63 @@ fn websockets(cx: &mut WorkerCx, k: &Class) {
     }
     if (cx.on(Code::DO401) || cx.on(Code::DO406)) && !k.body.accept_calls.is_empty() {
         let servers = pair_servers(k);
-        let hibernated: Vec<String> = accepts
+        let hibernated: Vec<(Span, String)> = accepts
             .iter()
             .filter_map(|u| u.called.as_ref()?.args.first())
-            .map(|a| k.slice(a.span).trim().to_string())
+            .map(|a| {
+                let t = k.slice(a.span).trim().trim_start_matches('&').trim();
+                (a.span, t.to_string())
+            })
             .collect();
         let handler = k.has("webSocketMessage") == Some(true);
+        let (hib, message) = if rust {
+            ("state.accept_web_socket", "websocket_message")
+        } else {
+            ("ctx.acceptWebSocket", "webSocketMessage")
+        };
         for s in &k.body.accept_calls {
             let call = k.slice(*s);
             let Some(receiver) = call.rsplit_once(".accept").map(|(r, _)| r.trim()) else {
                 continue;
             };
-            if !servers
+            // The pair's scope: the block its declaration is in.
+            let Some(scope) = servers
                 .iter()
-                .any(|(span, n)| n == receiver && span.start <= s.start && s.end <= span.end)
-            {
+                .find(|(span, n)| n == receiver && span.start <= s.start && s.end <= span.end)
+                .map(|(span, _)| *span)
+            else {
                 continue;
-            }
-            if hibernated.iter().any(|h| h == receiver) {
+            };
+            if hibernated
+                .iter()
+                .any(|(at, h)| h == receiver && scope.start <= at.start && at.end <= scope.end)
+            {
                 if cx.on(Code::DO406) {
                     cx.emit(k.diag(
                         Code::DO406,
                         *s,
-                        format!("`{receiver}` is accepted with `accept()` and also passed to `ctx.acceptWebSocket` in `{name}`: the runtime throws \"Cannot call `acceptWebSocket()` if the WebSocket was already accepted via `accept()`\". Keep only `acceptWebSocket`"),
+                        format!("`{receiver}` is accepted with `accept()` and also passed to `{hib}` in `{name}`: the runtime throws \"Cannot call `acceptWebSocket()` if the WebSocket was already accepted via `accept()`\". Keep only `{hib}`"),
                     ));
                 }
             } else if cx.on(Code::DO401) {
                 // Listeners on the socket: the standard API, chosen on
                 // purpose; only a class that also defines the hibernation
                 // handler is reported then.
-                let listens = [".addEventListener(", ".onmessage"]
+                let listens = [".addEventListener(", ".onmessage", ".events("]
                     .iter()
                     .any(|l| k.text.contains(&format!("{receiver}{l}")));
                 if listens && !handler {
                     continue;
                 }
+                let instead = if rust {
+                    format!("self.state.accept_web_socket(&{receiver})")
+                } else {
+                    format!("this.ctx.acceptWebSocket({receiver})")
+                };
                 let (sev, why) = if handler {
                     (
                         Severity::Error,
-                        format!(
-                            "`{name}` defines `webSocketMessage`, which never runs for this socket"
-                        ),
+                        format!("`{name}` defines `{message}`, which never runs for this socket"),
                     )
                 } else {
                     (
@@ -1145,7 +1179,7 @@ fn websockets(cx: &mut WorkerCx, k: &Class) {
                     .diag(
                         Code::DO401,
                         *s,
-                        format!("`{receiver}.accept()` in Durable Object `{name}` accepts the socket without hibernation: {why}. Use `this.ctx.acceptWebSocket({receiver})`"),
+                        format!("`{receiver}.accept()` in Durable Object `{name}` accepts the socket without hibernation: {why}. Use `{instead}`"),
                     )
                     .severity(sev);
                 if k.c.base == DoBase::DurableObject {
@@ -1239,13 +1273,25 @@ fn pair_servers(k: &Class) -> Vec<(Span, String)> {
         if !member_text.contains("WebSocketPair") {
             continue;
         }
-        let prefix = "class __C {\n";
+        let prefix = if k.lang == Lang::Rust {
+            "impl __C {\n"
+        } else {
+            "class __C {\n"
+        };
         let wrapped = format!("{prefix}{member_text}\n}}");
         let Some(tree) = crate::syntax::parse(k.lang, &wrapped, None) else {
             continue;
         };
-        for n in servers_in(tree.root_node(), wrapped.as_bytes()) {
-            out.push((m.span, n));
+        let names = if k.lang == Lang::Rust {
+            rust_servers_in(tree.root_node(), wrapped.as_bytes())
+        } else {
+            servers_in(tree.root_node(), wrapped.as_bytes())
+        };
+        // Back to the file's offsets.
+        let base = m.span.start as isize - prefix.len() as isize;
+        for (r, n) in names {
+            let at = |x: usize| (x as isize + base).max(0) as usize;
+            out.push((Span::new(at(r.start), at(r.end)), n));
         }
     }
     out
@@ -1267,7 +1313,7 @@ fn strip(mut n: tree_sitter::Node<'_>) -> tree_sitter::Node<'_> {
     n
 }
 
-fn servers_in(root: tree_sitter::Node, src: &[u8]) -> Vec<String> {
+fn servers_in(root: tree_sitter::Node, src: &[u8]) -> Vec<(std::ops::Range<usize>, String)> {
     let text = |n: tree_sitter::Node| n.utf8_text(src).unwrap_or("").to_string();
     let is_new_pair = |n: tree_sitter::Node| {
         let n = strip(n);
@@ -1308,7 +1354,7 @@ fn servers_in(root: tree_sitter::Node, src: &[u8]) -> Vec<String> {
                     continue;
                 };
                 if is_pair(strip(obj)) && text(idx) == "1" {
-                    servers.push(text(name));
+                    servers.push((scope(d), text(name)));
                 }
             }
             "array_pattern" if value.kind() == "call_expression" => {
@@ -1323,7 +1369,7 @@ fn servers_in(root: tree_sitter::Node, src: &[u8]) -> Vec<String> {
                     let mut c = name.walk();
                     let elems: Vec<_> = name.named_children(&mut c).collect();
                     if let Some(s) = elems.get(1).filter(|e| e.kind() == "identifier") {
-                        servers.push(text(*s));
+                        servers.push((scope(d), text(*s)));
                     }
                 }
             }
@@ -1337,8 +1383,101 @@ fn servers_in(root: tree_sitter::Node, src: &[u8]) -> Vec<String> {
                             .child_by_field_name("value")
                             .filter(|v| v.kind() == "identifier")
                         {
-                            servers.push(text(v));
+                            servers.push((scope(d), text(v)));
                         }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    servers
+}
+
+/// The block a declaration is scoped to (its uses lie within).
+fn scope(d: tree_sitter::Node) -> std::ops::Range<usize> {
+    let mut n = d;
+    while let Some(p) = n.parent() {
+        if matches!(
+            p.kind(),
+            "statement_block"
+                | "block"
+                | "switch_case"
+                | "switch_default"
+                | "class_body"
+                | "declaration_list"
+        ) {
+            return p.byte_range();
+        }
+        n = p;
+    }
+    n.byte_range()
+}
+
+/// The server sockets of workers-rs pairs: `let WebSocketPair { server, .. }
+/// = WebSocketPair::new()?` (or `server: s`), `let s = pair.server`, and
+/// `pair.server` itself.
+fn rust_servers_in(root: tree_sitter::Node, src: &[u8]) -> Vec<(std::ops::Range<usize>, String)> {
+    let text = |n: tree_sitter::Node| n.utf8_text(src).unwrap_or("").to_string();
+    let mut lets = Vec::new();
+    let mut stack = vec![root];
+    while let Some(n) = stack.pop() {
+        if n.kind() == "let_declaration" {
+            lets.push(n);
+        }
+        let mut c = n.walk();
+        stack.extend(n.named_children(&mut c));
+    }
+    lets.sort_by_key(|n| n.start_byte());
+    let mut pairs: Vec<String> = Vec::new();
+    let mut servers = Vec::new();
+    for d in lets {
+        let (Some(pattern), Some(value)) = (
+            d.child_by_field_name("pattern"),
+            d.child_by_field_name("value"),
+        ) else {
+            continue;
+        };
+        let new_pair = text(value).replace(char::is_whitespace, "");
+        let new_pair = new_pair.starts_with("WebSocketPair::new()")
+            || new_pair.starts_with("worker::WebSocketPair::new()");
+        match pattern.kind() {
+            "identifier" if new_pair => {
+                let p = text(pattern);
+                servers.push((scope(d), format!("{p}.server")));
+                pairs.push(p);
+            }
+            "identifier" if value.kind() == "field_expression" => {
+                let (Some(obj), Some(field)) = (
+                    value.child_by_field_name("value"),
+                    value.child_by_field_name("field"),
+                ) else {
+                    continue;
+                };
+                if pairs.contains(&text(obj)) && text(field) == "server" {
+                    servers.push((scope(d), text(pattern)));
+                }
+            }
+            "struct_pattern" if new_pair => {
+                let mut c = pattern.walk();
+                for f in pattern.named_children(&mut c) {
+                    match f.kind() {
+                        "shorthand_field_identifier" if text(f) == "server" => {
+                            servers.push((scope(d), "server".into()))
+                        }
+                        "field_pattern" => {
+                            let name = f.child_by_field_name("name").map(text);
+                            let bound = f
+                                .child_by_field_name("pattern")
+                                .filter(|p| p.kind() == "identifier")
+                                .map(text);
+                            match (name.as_deref(), bound) {
+                                (Some("server"), Some(b)) => servers.push((scope(d), b)),
+                                (Some("server"), None) => servers.push((scope(d), "server".into())),
+                                _ => {}
+                            }
+                        }
+                        _ => {}
                     }
                 }
             }

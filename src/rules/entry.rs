@@ -178,6 +178,11 @@ pub fn exports(cx: &mut WorkerCx, vc: &VariantCx) {
             }
         }
     }
+    if cx.on(Code::DO117) {
+        for b in vc.v.durable_objects().iter().filter(|b| b.external) {
+            legacy_in_another_worker(cx, b);
+        }
+    }
     let Some(source) = vc.entry.source() else {
         return;
     };
@@ -459,6 +464,51 @@ fn rpc_call_on(cx: &WorkerCx, binding: &str) -> Option<(String, PathBuf, Span)> 
             .find(|c| c.binding == binding && c.method != "fetch")
             .map(|c| (c.method.clone(), p.clone(), c.span))
     })
+}
+
+/// DO117 across Workers: RPC on a stub of another Worker's class that runs
+/// as a legacy Durable Object (a workers-rs struct, whose generated class
+/// extends nothing, or a JavaScript class that extends nothing). Only the
+/// call makes it a finding: `fetch` works on a legacy class.
+fn legacy_in_another_worker(cx: &mut WorkerCx, b: &crate::config::model::DoBinding) {
+    let (Some(script), Some(class), Some(binding)) = (&b.script_name, &b.class_name, &b.name)
+    else {
+        return;
+    };
+    let Some((method, call_file, call_span)) = rpc_call_on(cx, &binding.value) else {
+        return;
+    };
+    let targets = super::bindings::script_targets(cx.ws, b);
+    let mut legacy: Option<(Symbol, bool)> = None;
+    for (w, i) in &targets {
+        let Fact::Known(sym) = entry_export(&cx.res, w.dir(), &w.entries[*i], &class.value) else {
+            return;
+        };
+        let SymbolKind::Class(idx) = sym.kind else {
+            return; // not a class: the other Worker's own DO117
+        };
+        let rust = sym.file.extension().is_some_and(|e| e == "rs");
+        if !rust && cx.res.class_base(&sym.file, idx) != Fact::Known(ClassBase::Nothing) {
+            return;
+        }
+        legacy = Some((sym, rust));
+    }
+    let Some((sym, rust)) = legacy else { return };
+    let name = &class.value;
+    let what = if rust {
+        format!("a workers-rs `#[durable_object]` struct of Worker `{}`, whose generated class extends nothing", script.value)
+    } else {
+        format!("a class of Worker `{}` that extends nothing", script.value)
+    };
+    cx.emit(
+        Diagnostic::new(Code::DO117, cx.cfg_path(), class.span, format!(
+            "`{name}` is {what}, so it runs as a legacy Durable Object: code calls `{method}()` on its stub, and RPC calls fail with \"The receiving Durable Object does not support RPC, because its class was not declared with `extends DurableObject`.\" Call `fetch` on the stub{}",
+            if rust { " (the struct's `impl DurableObject` handles requests)" } else { ", or declare the class `extends DurableObject`" }
+        ))
+        .severity(Severity::Warning)
+        .related(sym.file.clone(), sym.span, format!("`{name}` is defined here"))
+        .related(call_file, call_span, format!("`{method}()` is an RPC call")),
+    );
 }
 
 /// DO117: the bound export is a class that extends DurableObject.

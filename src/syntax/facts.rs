@@ -81,6 +81,11 @@ pub struct ClassFact {
     pub methods: Vec<String>,
     /// What the body does: members, constructor, uses of the state object.
     pub body: ClassBody,
+    /// Handlers the runtime class has although the source defines none: a
+    /// workers-rs `#[durable_object]` wires each handler it names, and one
+    /// the `impl` leaves out runs the SDK's default, which panics
+    /// (JavaScript names).
+    pub defaulted: Vec<String>,
 }
 
 /// A top-level binding of the module.

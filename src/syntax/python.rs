@@ -151,6 +151,7 @@ fn class(f: &mut FileFacts, n: Node, src: &str) {
         base: base.map(|(b, _)| b),
         methods,
         body: Default::default(),
+        defaulted: Vec::new(),
     });
     f.decls
         .insert(name_s.clone(), (Decl::Class(idx), span(name)));

@@ -214,8 +214,70 @@ fn state_uses(out: &mut Vec<CtxUse>, method: Node, member: usize, src: &str) {
     }
 }
 
+/// WebSockets a method opens or accepts: `WebSocket::connect(…)` (an
+/// outgoing socket) and `x.accept()` on anything but the state object (the
+/// standard API, which does not hibernate).
+fn sockets(body: &mut super::class_body::ClassBody, method: Node, src: &str) {
+    let mut stack = vec![method];
+    while let Some(n) = stack.pop() {
+        let mut cur = n.walk();
+        stack.extend(n.named_children(&mut cur));
+        if n.kind() != "call_expression" {
+            continue;
+        }
+        let Some(func) = n.child_by_field_name("function") else {
+            continue;
+        };
+        let no_args = n
+            .child_by_field_name("arguments")
+            .is_some_and(|a| a.named_child_count() == 0);
+        match func.kind() {
+            "scoped_identifier" => {
+                let path = text_of(func, src);
+                if path == "WebSocket::connect"
+                    || path == "WebSocket::connect_with_protocols"
+                    || path.ends_with("::WebSocket::connect")
+                    || path.ends_with("::WebSocket::connect_with_protocols")
+                {
+                    body.new_websockets.push(span(n));
+                }
+            }
+            "field_expression" if no_args => {
+                let (Some(value), Some(field)) = (
+                    func.child_by_field_name("value"),
+                    func.child_by_field_name("field"),
+                ) else {
+                    continue;
+                };
+                let r = text_of(value, src);
+                let state =
+                    r == "state" || r == "ctx" || r.ends_with(".state") || r.ends_with(".ctx");
+                if text_of(field, src) == "accept" && !state {
+                    body.accept_calls.push(span(n));
+                }
+            }
+            _ => {}
+        }
+    }
+    body.new_websockets.sort_by_key(|s| s.start);
+    body.accept_calls.sort_by_key(|s| s.start);
+}
+
 fn arg(n: Node, src: &str) -> Arg {
+    // `&server`, `&["a", "b"]`: the value borrowed.
+    let n = if n.kind() == "reference_expression" {
+        n.child_by_field_name("value").unwrap_or(n)
+    } else {
+        n
+    };
     let kind = match n.kind() {
+        "array_expression" => {
+            let mut c = n.walk();
+            ArgKind::Array {
+                len: n.named_children(&mut c).count(),
+                spread: false,
+            }
+        }
         "string_literal" => match string_value(n, src) {
             Some((v, _)) => ArgKind::Str(v),
             None => ArgKind::Other,
@@ -279,6 +341,7 @@ pub fn facts(src: &str, tree: &Tree) -> FileFacts {
                         base_span: None,
                         methods: Vec::new(),
                         body: Default::default(),
+                        defaulted: Vec::new(),
                     });
                     f.decls
                         .insert(name_s.clone(), (Decl::Class(idx), span(name)));
@@ -397,6 +460,7 @@ pub fn facts(src: &str, tree: &Tree) -> FileFacts {
         let kids: Vec<Node> = n.named_children(&mut cur).collect();
         stack.extend(kids.into_iter().rev());
     }
+    let mut implemented: Vec<String> = Vec::new();
     for (ty, names) in impls {
         if let Some(c) = f
             .classes
@@ -404,6 +468,7 @@ pub fn facts(src: &str, tree: &Tree) -> FileFacts {
             .find(|c| c.name.as_deref() == Some(&ty))
         {
             c.methods = names.iter().map(|n| js_name(n).to_string()).collect();
+            implemented.push(ty);
         }
     }
     // Each class's body: its methods, in every `impl` of the type in this
@@ -429,6 +494,18 @@ pub fn facts(src: &str, tree: &Tree) -> FileFacts {
             }
         };
         c.methods.retain(|m| generated(rust_name(m)));
+        // A wired handler the `impl DurableObject` leaves out runs the
+        // trait's default, which panics ("alarm() handler not implemented").
+        if implemented.contains(&name) {
+            c.defaulted = HANDLERS
+                .iter()
+                .map(|h| js_name(h))
+                .filter(|h| {
+                    *h != "fetch" && generated(rust_name(h)) && !c.methods.iter().any(|m| m == h)
+                })
+                .map(str::to_string)
+                .collect();
+        }
         for (_, body) in bodies.iter().filter(|(t, _)| *t == name) {
             let mut cur = body.walk();
             for item in body.named_children(&mut cur) {
@@ -454,6 +531,7 @@ pub fn facts(src: &str, tree: &Tree) -> FileFacts {
                     has_body: item.child_by_field_name("body").is_some(),
                 });
                 state_uses(&mut c.body.ctx_uses, item, member, src);
+                sockets(&mut c.body, item, src);
             }
         }
         c.body.ctx_uses.sort_by_key(|u| u.span.start);

@@ -700,6 +700,7 @@ fn class_fact(f: &mut FileFacts, n: Node, src: &[u8], h: &Bodies) -> usize {
         base_span,
         methods,
         body,
+        defaulted: Vec::new(),
     });
     f.classes.len() - 1
 }
