@@ -66,23 +66,37 @@ fn config_completion(text: &str) {
     }
 }
 
-/// Any bytes as TypeScript, TSX and JavaScript: parsing, the bounded fact
+/// Any bytes as TypeScript, TSX, JavaScript, Rust and Python: parsing, the bounded fact
 /// queries and the per-class facts never panic; nor do completion and hover
 /// after each `.` and at spread offsets, and every completion replaces text
 /// that ends at the cursor.
 pub fn source(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
-    let path = Path::new("/fuzz/src/index.ts");
-    for lang in [Lang::TypeScript, Lang::Tsx, Lang::JavaScript] {
+    for lang in [
+        Lang::TypeScript,
+        Lang::Tsx,
+        Lang::JavaScript,
+        Lang::Rust,
+        Lang::Python,
+    ] {
+        let path = Path::new(match lang {
+            Lang::Rust => "/fuzz/src/lib.rs",
+            Lang::Python => "/fuzz/src/entry.py",
+            _ => "/fuzz/src/index.ts",
+        });
         if let Some(tree) = syntax::parse(lang, &text, None) {
-            let _ = syntax::typescript::facts(lang, &text, &tree);
+            match lang {
+                Lang::Rust => drop(syntax::rust::facts(&text, &tree)),
+                Lang::Python => drop(syntax::python::facts(&text, &tree)),
+                _ => drop(syntax::typescript::facts(lang, &text, &tree)),
+            }
             let dots = text.match_indices('.').map(|(i, _)| i + 1).take(64);
             let spread = (0..16).map(|k| text.len() * k / 15);
             for at in dots.chain(spread) {
                 if !text.is_char_boundary(at) {
                     continue;
                 }
-                for c in durable_lsp::ide::complete::source(None, path, lang, &text, &tree, at) {
+                for c in durable_lsp::ide::complete_source(None, path, lang, &text, &tree, at) {
                     assert!(
                         c.replace.start <= c.replace.end && c.replace.end == at,
                         "{c:?} at {at}"

@@ -92,10 +92,10 @@ struct Doc {
 
 impl Doc {
     fn open(c: &mut Client, path: &Path, text: &str) -> Doc {
-        let lang = if path.extension().is_some_and(|e| e == "ts") {
-            "typescript"
-        } else {
-            "jsonc"
+        let lang = match path.extension().and_then(|e| e.to_str()) {
+            Some("ts") => "typescript",
+            Some("rs") => "rust",
+            _ => "jsonc",
         };
         c.notify(
             "textDocument/didOpen",
@@ -1377,16 +1377,49 @@ fn rust_workers_definition_and_diagnostics() {
         md.contains("workers-rs") && md.contains("DurableObjectStorage.put"),
         "{h}"
     );
-    // The JavaScript API's completion is not offered in Rust.
+    // Completion in Rust: the bindings in `durable_object("…")`, and the
+    // SDK's methods along the chain, documented by the runtime member.
     let lib_text = std::fs::read_to_string(&lib).unwrap();
-    let r = request_at(
+    let mut doc = Doc::open(&mut c, &lib, &lib_text);
+    let (labels, _) = doc.complete(
         &mut c,
-        "textDocument/completion",
-        &lib,
-        pos_of(&lib_text, "env.", 4),
-        json!({}),
+        &with(
+            &lib_text,
+            "env.durable_object(\"TYPO\")",
+            "env.durable_object(\"‸\")",
+        ),
     );
-    assert!(r["items"].as_array().is_none_or(|i| i.is_empty()), "{r}");
+    assert_eq!(labels, ["COUNTER", "CHAT", "TYPO"]);
+    let (labels, _) = doc.complete(
+        &mut c,
+        &with(&lib_text, "ns.id_from_name", "ns.‸id_from_name"),
+    );
+    assert!(
+        has(&labels, &["get_by_name", "id_from_name", "unique_id"]),
+        "{labels:?}"
+    );
+    let mut doc = Doc::open(&mut c, &counter, &counter_text);
+    let (labels, items) = doc.complete(
+        &mut c,
+        &with(
+            &counter_text,
+            "self.state.storage().put(",
+            "self.state.storage().‸\n        self.state.storage().put(",
+        ),
+    );
+    assert!(
+        has(&labels, &["set_alarm", "delete_all", "sql", "transaction"]),
+        "{labels:?}"
+    );
+    assert!(
+        none_of(&labels, &["setAlarm", "kv", "transactionSync"]),
+        "{labels:?}"
+    );
+    let set_alarm = items.iter().find(|i| i["label"] == "set_alarm").unwrap();
+    assert!(
+        set_alarm.to_string().contains("offset in milliseconds"),
+        "{set_alarm}"
+    );
     c.stop();
 }
 
@@ -1439,4 +1472,52 @@ fn renaming_an_exports_created_class_marks_its_entry() {
     );
     let (ok, out) = check_passes(&root);
     assert!(ok, "after the rename:\n{text}\n{out}");
+}
+
+/// A workers-rs `delete_all()` before `delete_alarm()` (DO207): the quick
+/// fix inserts `delete_alarm().await?` in Rust, and the project passes.
+#[test]
+fn rust_delete_all_quick_fix() {
+    let dir = std::env::temp_dir().join(format!("durable-lsp-edit-rs207-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    write(
+        &dir,
+        "Cargo.toml",
+        "[package]\nname = \"t\"\nversion = \"0.1.0\"\n[dependencies]\nworker = \"0.6\"\n",
+    );
+    write(
+        &dir,
+        "wrangler.toml",
+        "name = \"t\"\nmain = \"build/index.js\" # durable-lsp-ignore DO115: worker-build writes it\ncompatibility_date = \"2025-06-01\"\n\n[[durable_objects.bindings]]\nname = \"TIMER\"\nclass_name = \"Timer\"\n\n[[migrations]]\ntag = \"v1\"\nnew_sqlite_classes = [\"Timer\"]\n",
+    );
+    write(
+        &dir,
+        "src/lib.rs",
+        "use worker::*;\n\n#[durable_object]\npub struct Timer {\n    state: State,\n}\n\nimpl DurableObject for Timer {\n    fn new(state: State, _env: Env) -> Self {\n        Self { state }\n    }\n    async fn fetch(&self, _req: Request) -> Result<Response> {\n        self.state.storage().set_alarm(60_000).await?;\n        self.state.storage().delete_all().await?;\n        Response::ok(\"\")\n    }\n    async fn alarm(&self) -> Result<Response> {\n        Response::ok(\"\")\n    }\n}\n",
+    );
+    let root = dir.canonicalize().unwrap();
+    let lib = root.join("src/lib.rs");
+    let mut c = start(&root);
+    let diags = c.diagnostics_of(&lib, |d| codes(d).contains(&"DO207".to_string()));
+    let d = diags.iter().find(|d| d["code"] == "DO207").unwrap().clone();
+    assert!(
+        d["message"]
+            .as_str()
+            .unwrap()
+            .contains("Call `delete_alarm()` first"),
+        "{d}"
+    );
+    let list = actions(&mut c, &lib, vec![d], None);
+    assert_eq!(
+        list[0]["title"],
+        "Call `delete_alarm()` before `delete_all()`"
+    );
+    assert_eq!(
+        list[0]["edit"]["changes"][uri(&lib)][0]["newText"],
+        "        self.state.storage().delete_alarm().await?;\n"
+    );
+    c.stop();
+    apply_edit(&list[0]["edit"]);
+    let (ok, out) = check_passes(&root);
+    assert!(ok && !out.contains("DO207"), "after the fix:\n{out}");
 }

@@ -280,7 +280,7 @@ fn editor_features_on_unclosed_nesting_answer() {
         models: Vec::new(),
     };
     for at in [text.len(), text.len() - 1, text.len() / 2, 120] {
-        let _ = durable_lsp::ide::complete::source(
+        let _ = durable_lsp::ide::complete_source(
             Some(&scope),
             &path,
             Lang::TypeScript,
@@ -296,6 +296,13 @@ fn editor_features_on_unclosed_nesting_answer() {
         let _ = durable_lsp::ide::navigate::definition(&ws, &fs, &path, at, Some(&live));
     }
     let _ = durable_lsp::ide::hover::source_hover(Lang::TypeScript, &text, text.len() - 2);
+    // The same text as a Rust module.
+    let rs = root.join("src/lib.rs");
+    let tree = syntax::parse(Lang::Rust, &text, None).expect("a tree");
+    for at in [text.len(), text.len() - 1, text.len() / 2] {
+        let _ = durable_lsp::ide::complete_source(Some(&scope), &rs, Lang::Rust, &text, &tree, at);
+    }
+    let _ = durable_lsp::ide::hover::source_hover(Lang::Rust, &text, text.len() - 2);
     // a guard against the quadratic case (minutes), not a benchmark
     assert!(
         started.elapsed() < std::time::Duration::from_secs(20),

@@ -61,13 +61,16 @@ pub struct Scope<'a> {
 
 impl Scope<'_> {
     /// Indexes of the Workers whose module graph holds `path`.
-    fn workers_of(&self, path: &Path) -> Vec<usize> {
+    pub(crate) fn workers_of(&self, path: &Path) -> Vec<usize> {
         (0..self.ws.workers.len())
             .filter(|&i| self.ws.workers[i].graph.contains(path))
             .collect()
     }
 
-    fn models_of<'s>(&'s self, path: &Path) -> impl Iterator<Item = &'s ClassModel> + 's {
+    pub(crate) fn models_of<'s>(
+        &'s self,
+        path: &Path,
+    ) -> impl Iterator<Item = &'s ClassModel> + 's {
         let ws = self.workers_of(path);
         self.models
             .iter()
@@ -90,7 +93,7 @@ pub fn source(
     offset: usize,
 ) -> Vec<Completion> {
     let offset = offset.min(text.len());
-    // The API data is the JavaScript API's.
+    // The API data is the JavaScript API's (Rust has `complete_rust`).
     if !lang.is_js() || !text.is_char_boundary(offset) {
         return Vec::new();
     }

@@ -234,7 +234,7 @@ fn rust_hover(text: &str, offset: usize) -> Option<HoverResult> {
     })
 }
 
-fn rust_markdown(name: &str, m: &ApiMember) -> String {
+pub(crate) fn rust_markdown(name: &str, m: &ApiMember) -> String {
     let mut s = format!(
         "**workers-rs** `{name}` wraps the runtime's `{}.{}`\n\n",
         m.owner, m.name

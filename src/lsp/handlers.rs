@@ -322,7 +322,7 @@ fn completion_at(
                 None => return Vec::new(),
             },
         };
-        complete::source(scope.as_ref(), path, lang, &text, &tree, at)
+        crate::ide::complete_source(scope.as_ref(), path, lang, &text, &tree, at)
     } else {
         let (Some(a), Some(scope)) = (a, scope.as_ref()) else {
             return Vec::new();

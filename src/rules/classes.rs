@@ -614,10 +614,15 @@ fn handlers(cx: &mut WorkerCx, vc: &VariantCx, k: &Class) {
             // again before the call stays.
             let in_alarm = k.member_name(u) == Some("alarm") && u.via.is_none();
             if !cleared && (!in_alarm || before(&["storage", "setAlarm"])) {
+                let (all, alarm) = if k.lang == Lang::Rust {
+                    ("delete_all()", "delete_alarm()")
+                } else {
+                    ("deleteAll()", "deleteAlarm()")
+                };
                 let mut d = k.diag(
                         Code::DO207,
                         u.span,
-                        format!("`deleteAll()` in `{name}`, which sets alarms, leaves a scheduled alarm in place before compatibility date {DELETE_ALL_DELETES_ALARM}: the object wakes again with empty storage. Call `deleteAlarm()` first"),
+                        format!("`{all}` in `{name}`, which sets alarms, leaves a scheduled alarm in place before compatibility date {DELETE_ALL_DELETES_ALARM}: the object wakes again with empty storage. Call `{alarm}` first"),
                     );
                 if let Some(f) = delete_alarm_fix(k, u.span) {
                     d = d.fix(f);
@@ -731,10 +736,29 @@ fn super_fix(k: &Class, ctor: Span) -> Option<Fix> {
 /// `deleteAll()` call at `call`.
 fn delete_alarm_fix(k: &Class, call: Span) -> Option<Fix> {
     let text = k.slice(call);
-    let object = text.rsplit_once(".deleteAll")?.0.trim();
     let line_start = k.text[..call.start].rfind('\n').map_or(0, |i| i + 1);
     let line = &k.text[line_start..call.start];
     let indent: String = line.chars().take_while(|c| c.is_whitespace()).collect();
+    if k.lang == Lang::Rust {
+        // `self.state.storage().delete_all().await?;`: the same statement
+        // with `delete_alarm`, awaited and propagated the same way.
+        let object = text.rsplit_once(".delete_all")?.0.trim();
+        let rest = k.text.get(call.end..)?;
+        let tail = rest.split('\n').next()?.trim_end();
+        if !tail.starts_with(".await?;") || object.contains('\n') {
+            return None;
+        }
+        return Some(Fix {
+            title: "Call `delete_alarm()` before `delete_all()`".into(),
+            edits: vec![Edit {
+                file: k.c.file.clone(),
+                span: Span::new(line_start, line_start),
+                text: format!("{indent}{object}.delete_alarm().await?;\n"),
+            }],
+            safe: false,
+        });
+    }
+    let object = text.rsplit_once(".deleteAll")?.0.trim();
     let awaited = line.contains("await");
     Some(Fix {
         title: "Call `deleteAlarm()` before `deleteAll()`".into(),
@@ -930,7 +954,9 @@ fn sql_calls(cx: &mut WorkerCx, k: &Class) {
                 cx.emit(k.diag(
                     Code::DO302,
                     first.span,
-                    format!("`{kw}` in `sql.exec` in `{name}`: the runtime refuses transaction statements (\"To execute a transaction, please use the state.storage.transaction() or state.storage.transactionSync() APIs instead of the SQL BEGIN TRANSACTION or SAVEPOINT statements…\"). Use `ctx.storage.transactionSync(() => …)`"),
+                    format!("`{kw}` in `{exec}` in `{name}`: the runtime refuses transaction statements (\"To execute a transaction, please use the state.storage.transaction() or state.storage.transactionSync() APIs instead of the SQL BEGIN TRANSACTION or SAVEPOINT statements…\"). Use {instead}",
+                        exec = if k.lang == Lang::Rust { "sql().exec" } else { "sql.exec" },
+                        instead = if k.lang == Lang::Rust { "no transaction statement: consecutive `exec` calls with no `.await` between them commit together (the SDK has no `transactionSync`)" } else { "`ctx.storage.transactionSync(() => …)`" }),
                 ));
             }
         }
@@ -1062,7 +1088,7 @@ fn websockets(cx: &mut WorkerCx, k: &Class) {
                 cx.emit(k.diag(
                     Code::DO405,
                     tags.span,
-                    format!("A WebSocket tag of {} characters in `{name}`: the runtime refuses tags longer than {MAX_TAG_LEN} (\"… is longer than the max tag length (256 characters).\")", long.chars().count()),
+                    format!("A WebSocket tag of {} characters in `{name}`: the runtime refuses tags longer than {MAX_TAG_LEN} (\"… is longer than the max tag length (256 characters).\"){}", long.chars().count(), if rust { ", and the SDK panics on the error" } else { "" }),
                 ));
             }
             let mut distinct = lits.clone();
@@ -1072,7 +1098,7 @@ fn websockets(cx: &mut WorkerCx, k: &Class) {
                 cx.emit(k.diag(
                     Code::DO405,
                     tags.span,
-                    format!("{} distinct WebSocket tags in `{name}`: the runtime refuses more than {MAX_TAGS} (\"a Hibernatable WebSocket cannot have more than 10 tags\")", distinct.len()),
+                    format!("{} distinct WebSocket tags in `{name}`: the runtime refuses more than {MAX_TAGS} (\"a Hibernatable WebSocket cannot have more than 10 tags\"){}", distinct.len(), if rust { ", and the SDK panics on the error" } else { "" }),
                 ));
             }
         }

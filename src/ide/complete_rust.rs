@@ -1,0 +1,788 @@
+//! Completion in a workers-rs crate: the SDK's Durable Object API after a
+//! `.` (typed along the chain from the state, `env.durable_object(…)` or a
+//! variable), documented by the runtime member each method wraps, so the
+//! docs are written once (`data/api.toml`'s `rust` names); the Durable
+//! Object bindings inside `durable_object("…")`; the attribute's arguments;
+//! and the handlers an `impl DurableObject` lacks.
+//!
+//! Like the TypeScript side it never waits: it reads the live text and
+//! tree, and the last analysis for bindings and backends.
+
+use super::complete::{Completion, Kind, Scope};
+use super::docs::{api, ApiMember};
+use crate::config::classes::Backend;
+use crate::text::Span;
+use std::path::Path;
+use tree_sitter::{Node, Tree};
+
+/// The SDK's Durable Object types, as completion needs them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum RTy {
+    State,
+    Storage,
+    Sql,
+    Cursor,
+    Env,
+    Namespace,
+    Id,
+    Stub,
+    WebSocket,
+    Unknown,
+}
+
+impl RTy {
+    /// The runtime type whose docs the SDK's methods borrow.
+    fn runtime(self) -> &'static str {
+        match self {
+            RTy::State => "DurableObjectState",
+            RTy::Storage => "DurableObjectStorage",
+            RTy::Sql => "SqlStorage",
+            RTy::Cursor => "SqlStorageCursor",
+            RTy::Namespace => "DurableObjectNamespace",
+            RTy::Id => "DurableObjectId",
+            RTy::Stub => "DurableObjectStub",
+            RTy::WebSocket => "WebSocket",
+            RTy::Env | RTy::Unknown => "",
+        }
+    }
+
+    /// A type as written in Rust (`State`, `&worker::Storage`).
+    fn named(t: &str) -> RTy {
+        let t = t.trim().trim_start_matches('&').trim_start_matches("mut ");
+        match t.rsplit("::").next().unwrap_or(t) {
+            "State" => RTy::State,
+            "Storage" => RTy::Storage,
+            "SqlStorage" => RTy::Sql,
+            "SqlCursor" => RTy::Cursor,
+            "Env" => RTy::Env,
+            "ObjectNamespace" => RTy::Namespace,
+            "ObjectId" => RTy::Id,
+            "Stub" => RTy::Stub,
+            "WebSocket" => RTy::WebSocket,
+            _ => RTy::Unknown,
+        }
+    }
+}
+
+/// One SDK method: its type, name, signature (as the SDK declares it,
+/// `&self` left out), what it gives, and a note where the runtime member's
+/// docs do not cover it.
+struct SdkMethod {
+    on: RTy,
+    name: &'static str,
+    signature: &'static str,
+    gives: RTy,
+    note: &'static str,
+}
+
+const fn m(on: RTy, name: &'static str, signature: &'static str, gives: RTy) -> SdkMethod {
+    SdkMethod {
+        on,
+        name,
+        signature,
+        gives,
+        note: "",
+    }
+}
+
+const fn n(
+    on: RTy,
+    name: &'static str,
+    signature: &'static str,
+    gives: RTy,
+    note: &'static str,
+) -> SdkMethod {
+    SdkMethod {
+        on,
+        name,
+        signature,
+        gives,
+        note,
+    }
+}
+
+use RTy::*;
+
+/// The workers-rs SDK's Durable Object API (worker 0.8).
+const SDK: &[SdkMethod] = &[
+    m(State, "id", "fn id(&self) -> ObjectId<'_>", Id),
+    m(State, "storage", "fn storage(&self) -> Storage", Storage),
+    m(State, "container", "fn container(&self) -> Option<Container>", Unknown),
+    m(State, "wait_until", "fn wait_until<F: Future<Output = ()> + 'static>(&self, future: F)", Unknown),
+    m(State, "accept_web_socket", "fn accept_web_socket(&self, ws: &WebSocket)", Unknown),
+    n(State, "accept_websocket_with_tags", "fn accept_websocket_with_tags(&self, ws: &WebSocket, tags: &[&str])", Unknown,
+      "The SDK unwraps the runtime's error: an 11th tag, or a tag over 256 characters, panics."),
+    m(State, "get_websockets", "fn get_websockets(&self) -> Vec<WebSocket>", Unknown),
+    m(State, "get_websockets_with_tag", "fn get_websockets_with_tag(&self, tag: &str) -> Vec<WebSocket>", Unknown),
+    n(State, "get_tags", "fn get_tags(&self, websocket: &WebSocket) -> Vec<String>", Unknown,
+      "Panics on a socket that was not accepted with `accept_web_socket`."),
+    m(State, "set_websocket_auto_response", "fn set_websocket_auto_response(&self, pair: &WebSocketRequestResponsePair)", Unknown),
+    m(State, "get_websocket_auto_response", "fn get_websocket_auto_response(&self) -> Option<WebSocketRequestResponsePair>", Unknown),
+    n(Storage, "get", "async fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>>", Unknown,
+      "`None` when the key is absent; the value goes through serde."),
+    m(Storage, "get_multiple", "async fn get_multiple(&self, keys: Vec<impl Deref<Target = str>>) -> Result<js_sys::Map>", Unknown),
+    m(Storage, "put", "async fn put<T: Serialize>(&self, key: &str, value: T) -> Result<()>", Unknown),
+    m(Storage, "put_raw", "async fn put_raw(&self, key: &str, value: impl Into<JsValue>) -> Result<()>", Unknown),
+    n(Storage, "put_multiple", "async fn put_multiple<T: Serialize>(&self, values: T) -> Result<()>", Unknown,
+      "The value must serialize to an object (\"Must pass in a struct type\")."),
+    m(Storage, "put_multiple_raw", "async fn put_multiple_raw(&self, values: js_sys::Object) -> Result<()>", Unknown),
+    m(Storage, "delete", "async fn delete(&self, key: &str) -> Result<bool>", Unknown),
+    m(Storage, "delete_multiple", "async fn delete_multiple(&self, keys: Vec<impl Deref<Target = str>>) -> Result<usize>", Unknown),
+    m(Storage, "delete_all", "async fn delete_all(&self) -> Result<()>", Unknown),
+    m(Storage, "list", "async fn list(&self) -> Result<js_sys::Map>", Unknown),
+    n(Storage, "list_with_options", "async fn list_with_options(&self, opts: ListOptions<'_>) -> Result<js_sys::Map>", Unknown,
+      "`ListOptions` has `start`, `end`, `prefix`, `reverse` and `limit` only."),
+    m(Storage, "get_alarm", "async fn get_alarm(&self) -> Result<Option<i64>>", Unknown),
+    m(Storage, "get_alarm_with_options", "async fn get_alarm_with_options(&self, options: GetAlarmOptions) -> Result<Option<i64>>", Unknown),
+    m(Storage, "set_alarm", "async fn set_alarm(&self, scheduled_time: impl Into<ScheduledTime>) -> Result<()>", Unknown),
+    m(Storage, "set_alarm_with_options", "async fn set_alarm_with_options(&self, scheduled_time: impl Into<ScheduledTime>, options: SetAlarmOptions) -> Result<()>", Unknown),
+    m(Storage, "delete_alarm", "async fn delete_alarm(&self) -> Result<()>", Unknown),
+    m(Storage, "delete_alarm_with_options", "async fn delete_alarm_with_options(&self, options: SetAlarmOptions) -> Result<()>", Unknown),
+    n(Storage, "transaction", "async fn transaction<F, Fut>(&self, closure: F) -> Result<()>", Unknown,
+      "The closure's result is discarded. In the closure, `Transaction::get` of a missing key is an error (\"No such value in storage.\"), where `Storage::get` gives `None`."),
+    m(Storage, "sql", "fn sql(&self) -> SqlStorage", Sql),
+    n(Sql, "exec", "fn exec(&self, query: &str, bindings: impl Into<Option<Vec<SqlStorageValue>>>) -> Result<SqlCursor>", Cursor,
+      "Positional `?` bindings; pass `None` for none."),
+    m(Sql, "exec_raw", "fn exec_raw(&self, query: &str, bindings: impl Into<Option<Vec<JsValue>>>) -> Result<SqlCursor>", Cursor),
+    m(Sql, "database_size", "fn database_size(&self) -> usize", Unknown),
+    m(Cursor, "to_array", "fn to_array<T: DeserializeOwned>(&self) -> Result<Vec<T>>", Unknown),
+    m(Cursor, "one", "fn one<T: DeserializeOwned>(&self) -> Result<T>", Unknown),
+    m(Cursor, "column_names", "fn column_names(&self) -> Vec<String>", Unknown),
+    m(Cursor, "rows_read", "fn rows_read(&self) -> usize", Unknown),
+    m(Cursor, "rows_written", "fn rows_written(&self) -> usize", Unknown),
+    m(Cursor, "next", "fn next<T: DeserializeOwned>(&self) -> SqlCursorIterator<T>", Unknown),
+    m(Cursor, "raw", "fn raw(&self) -> SqlCursorRawIterator", Unknown),
+    n(Env, "durable_object", "fn durable_object(&self, binding: &str) -> Result<ObjectNamespace>", Namespace,
+      "The namespace of a Durable Object binding of the Worker's config; an error when the config has no such binding."),
+    m(Namespace, "id_from_name", "fn id_from_name(&self, name: &str) -> Result<ObjectId<'_>>", Id),
+    m(Namespace, "id_from_string", "fn id_from_string(&self, hex_id: &str) -> Result<ObjectId<'_>>", Id),
+    m(Namespace, "unique_id", "fn unique_id(&self) -> Result<ObjectId<'_>>", Id),
+    m(Namespace, "unique_id_with_jurisdiction", "fn unique_id_with_jurisdiction(&self, jd: &str) -> Result<ObjectId<'_>>", Id),
+    m(Namespace, "get_by_name", "fn get_by_name(&self, name: &str) -> Result<Stub>", Stub),
+    m(Namespace, "get_by_name_with_location_hint", "fn get_by_name_with_location_hint(&self, name: &str, location_hint: &str) -> Result<Stub>", Stub),
+    n(Id, "get_stub", "fn get_stub(&self) -> Result<Stub>", Stub,
+      "A stub of the object with this ID (the runtime's `namespace.get(id)`). It fails on the ID from `State::id()`, which has no namespace: \"Cannot get stub from within a Durable Object\"."),
+    n(Id, "get_stub_with_location_hint", "fn get_stub_with_location_hint(&self, location_hint: &str) -> Result<Stub>", Stub,
+      "A stub of the object with this ID, created near `location_hint` if it does not exist yet (the runtime's `namespace.get(id, { locationHint })`). The hint is best effort and only the first access of an object reads it."),
+    n(Id, "name", "fn name(&self) -> Option<String>", Unknown,
+      "The name the ID was made from by `id_from_name`; `None` for a unique ID."),
+    m(Stub, "fetch_with_request", "async fn fetch_with_request(&self, req: Request) -> Result<Response>", Unknown),
+    m(Stub, "fetch_with_str", "async fn fetch_with_str(&self, url: &str) -> Result<Response>", Unknown),
+    n(Stub, "into_rpc", "fn into_rpc<T: JsCast>(self) -> T", Unknown,
+      "Casts the stub to a wasm-bindgen type so that the class's RPC methods can be called. The class must extend `DurableObject`: a workers-rs `#[durable_object]` struct does not, and RPC on it fails."),
+    n(WebSocket, "serialize_attachment", "fn serialize_attachment<T: Serialize>(&self, value: T) -> Result<()>", Unknown,
+      "Goes through serde; the serialized value may be 16 KiB at most."),
+    m(WebSocket, "deserialize_attachment", "fn deserialize_attachment<T: DeserializeOwned>(&self) -> Result<Option<T>>", Unknown),
+];
+
+/// The handlers of `impl DurableObject`, with their snippets.
+const HANDLERS: &[(&str, &str, &str)] = &[
+    (
+        "new",
+        "fn new(state: State, env: Env) -> Self {\n    Self { state, env }\n}",
+        "fn new(state: State, env: Env) -> Self {\n    ${0:Self { state, env \\}}\n}",
+    ),
+    (
+        "fetch",
+        "async fn fetch(&self, req: Request) -> Result<Response> {\n    Response::ok(\"\")\n}",
+        "async fn fetch(&self, ${1:req}: Request) -> Result<Response> {\n    ${0:Response::ok(\"\")}\n}",
+    ),
+    (
+        "alarm",
+        "async fn alarm(&self) -> Result<Response> {\n    Response::ok(\"\")\n}",
+        "async fn alarm(&self) -> Result<Response> {\n    ${0:Response::ok(\"\")}\n}",
+    ),
+    (
+        "websocket_message",
+        "async fn websocket_message(&self, ws: WebSocket, message: WebSocketIncomingMessage) -> Result<()> {\n    Ok(())\n}",
+        "async fn websocket_message(&self, ${1:ws}: WebSocket, ${2:message}: WebSocketIncomingMessage) -> Result<()> {\n    ${0:Ok(())}\n}",
+    ),
+    (
+        "websocket_close",
+        "async fn websocket_close(&self, ws: WebSocket, code: usize, reason: String, was_clean: bool) -> Result<()> {\n    Ok(())\n}",
+        "async fn websocket_close(&self, ${1:ws}: WebSocket, ${2:code}: usize, ${3:reason}: String, ${4:was_clean}: bool) -> Result<()> {\n    ${0:Ok(())}\n}",
+    ),
+    (
+        "websocket_error",
+        "async fn websocket_error(&self, ws: WebSocket, error: Error) -> Result<()> {\n    Ok(())\n}",
+        "async fn websocket_error(&self, ${1:ws}: WebSocket, ${2:error}: Error) -> Result<()> {\n    ${0:Ok(())}\n}",
+    ),
+];
+
+fn is_ident(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+fn text_of<'a>(n: Node, src: &'a str) -> &'a str {
+    src.get(n.byte_range()).unwrap_or("")
+}
+
+/// Completion in a Rust source file at byte `offset`.
+pub fn source(
+    scope: Option<&Scope>,
+    path: &Path,
+    text: &str,
+    tree: &Tree,
+    offset: usize,
+) -> Vec<Completion> {
+    let b = text.as_bytes();
+    let mut start = offset;
+    while start > 0 && is_ident(b[start - 1]) {
+        start -= 1;
+    }
+    let replace = Span::new(start, offset);
+    let cx = Cx {
+        scope,
+        path,
+        text,
+        tree,
+        offset,
+    };
+    if let Some(items) = cx.in_string() {
+        return items;
+    }
+    if let Some(items) = cx.attribute_args(replace) {
+        return items;
+    }
+    let mut i = start;
+    while i > 0 && b[i - 1].is_ascii_whitespace() {
+        i -= 1;
+    }
+    if i > 1 && b[i - 1] == b'.' && b[i - 2] != b'.' {
+        let ty = cx.type_before(i - 1, 0);
+        return cx.members(ty, replace);
+    }
+    cx.handlers(replace).unwrap_or_default()
+}
+
+struct Cx<'a> {
+    scope: Option<&'a Scope<'a>>,
+    path: &'a Path,
+    text: &'a str,
+    tree: &'a Tree,
+    offset: usize,
+}
+
+impl<'a> Cx<'a> {
+    /// The type of the expression that ends at `end` (just before a `.`).
+    fn type_before(&self, end: usize, depth: usize) -> RTy {
+        if depth > 4 {
+            return Unknown;
+        }
+        let Some(segs) = chain(self.text, end) else {
+            return Unknown;
+        };
+        let Some((root, rest)) = segs.split_first() else {
+            return Unknown;
+        };
+        let mut ty = if root.name == "self" {
+            Unknown
+        } else if root.call {
+            return Unknown;
+        } else {
+            self.variable(&root.name, end, depth)
+        };
+        let mut prev_self = root.name == "self";
+        for s in rest {
+            if matches!(s.name.as_str(), "await" | "unwrap" | "expect" | "clone") {
+                continue;
+            }
+            ty = if prev_self && !s.call {
+                self.field(&s.name)
+            } else if !s.call {
+                Unknown
+            } else {
+                SDK.iter()
+                    .find(|m| m.on == ty && m.name == s.name)
+                    .map(|m| m.gives)
+                    .unwrap_or(Unknown)
+            };
+            prev_self = false;
+        }
+        ty
+    }
+
+    /// `self.state`: the struct field's declared type, else its name's.
+    fn field(&self, name: &str) -> RTy {
+        let declared = self.declared_type(name);
+        if declared != Unknown {
+            return declared;
+        }
+        by_name(name)
+    }
+
+    /// The type written for `name` anywhere in the file (`state: State`,
+    /// `ws: &WebSocket`).
+    fn declared_type(&self, name: &str) -> RTy {
+        let b = self.text.as_bytes();
+        let mut from = 0;
+        let mut found = Unknown;
+        while let Some(i) = self.text[from..].find(name) {
+            let at = from + i;
+            from = at + name.len();
+            let before_ok = at == 0 || !is_ident(b[at - 1]);
+            let rest = self.text[from..].trim_start();
+            if !before_ok || !rest.starts_with(':') || rest.starts_with("::") {
+                continue;
+            }
+            let ty: String = rest[1..]
+                .trim_start()
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || matches!(c, '_' | ':' | '&' | ' '))
+                .collect();
+            let t = RTy::named(ty.trim());
+            if t != Unknown {
+                found = t;
+            }
+        }
+        found
+    }
+
+    /// A variable: its `let` before the cursor (typed from its value), or a
+    /// parameter's declared type, or its name.
+    fn variable(&self, name: &str, before: usize, depth: usize) -> RTy {
+        if name == "env" {
+            return Env;
+        }
+        let head = &self.text[..before.min(self.text.len())];
+        for pat in [format!("let {name} ="), format!("let mut {name} =")] {
+            if let Some(at) = head.rfind(&pat) {
+                let value_start = at + pat.len();
+                let end = head[value_start..]
+                    .find(';')
+                    .map(|e| value_start + e)
+                    .unwrap_or(head.len());
+                let mut e = end;
+                let vb = self.text.as_bytes();
+                while e > value_start && (vb[e - 1].is_ascii_whitespace() || vb[e - 1] == b'?') {
+                    e -= 1;
+                }
+                if e > value_start {
+                    let t = self.type_before(e, depth + 1);
+                    if t != Unknown {
+                        return t;
+                    }
+                }
+            }
+        }
+        let declared = self.declared_type(name);
+        if declared != Unknown {
+            return declared;
+        }
+        by_name(name)
+    }
+
+    /// The struct whose `impl` block holds the cursor.
+    fn impl_type(&self) -> Option<(Node<'a>, &'a str)> {
+        let mut n = self
+            .tree
+            .root_node()
+            .descendant_for_byte_range(self.offset, self.offset)?;
+        loop {
+            if n.kind() == "impl_item" {
+                let ty = n.child_by_field_name("type")?;
+                return Some((n, text_of(ty, self.text)));
+            }
+            n = n.parent()?;
+        }
+    }
+
+    /// The backend every model gives the struct around the cursor, when
+    /// they agree.
+    fn backend(&self) -> Option<Backend> {
+        let (_, name) = self.impl_type()?;
+        let scope = self.scope?;
+        let mut found: Option<Backend> = None;
+        for m in scope.models_of(self.path) {
+            for c in &m.classes {
+                if c.file != self.path || c.name != name {
+                    continue;
+                }
+                match (found, c.backend) {
+                    (_, None) => return None,
+                    (None, b) => found = b,
+                    (Some(a), Some(b)) if a != b => return None,
+                    _ => {}
+                }
+            }
+        }
+        found
+    }
+
+    fn members(&self, ty: RTy, replace: Span) -> Vec<Completion> {
+        if ty == Unknown {
+            return Vec::new();
+        }
+        let kv = self.backend() == Some(Backend::Kv);
+        SDK.iter()
+            .filter(|m| m.on == ty)
+            .filter(|m| !(kv && ty == Storage && m.name == "sql"))
+            .map(|m| item(m, replace))
+            .collect()
+    }
+
+    /// Inside `durable_object("…")`: the Durable Object bindings of the
+    /// Workers that reach the file.
+    fn in_string(&self) -> Option<Vec<Completion>> {
+        let node = self
+            .tree
+            .root_node()
+            .descendant_for_byte_range(self.offset, self.offset)?;
+        let lit = if node.kind() == "string_literal" {
+            node
+        } else {
+            node.parent().filter(|p| p.kind() == "string_literal")?
+        };
+        if self.offset <= lit.start_byte() {
+            return None;
+        }
+        let args = lit.parent().filter(|p| p.kind() == "arguments")?;
+        let call = args.parent().filter(|p| p.kind() == "call_expression")?;
+        let func = call.child_by_field_name("function")?;
+        let called = func
+            .child_by_field_name("field")
+            .map(|f| text_of(f, self.text))
+            .unwrap_or("");
+        if called != "durable_object" {
+            return None;
+        }
+        let replace = Span::new(lit.start_byte() + 1, self.offset);
+        Some(self.bindings(replace))
+    }
+
+    fn bindings(&self, replace: Span) -> Vec<Completion> {
+        let Some(scope) = self.scope else {
+            return Vec::new();
+        };
+        let mut out: Vec<Completion> = Vec::new();
+        for i in scope.workers_of(self.path) {
+            let w = &scope.ws.workers[i];
+            for v in w.config.variants() {
+                for b in v.durable_objects() {
+                    let Some(name) = b.name.as_ref().map(|n| n.value.clone()) else {
+                        continue;
+                    };
+                    if out.iter().any(|o| o.label == name) {
+                        continue;
+                    }
+                    let class = b
+                        .class_name
+                        .as_ref()
+                        .map(|c| c.value.clone())
+                        .unwrap_or_default();
+                    out.push(Completion {
+                        detail: format!("ObjectNamespace → {class}"),
+                        doc: format!(
+                            "Durable Object binding `{name}` of {}: the namespace of class `{class}`.",
+                            w.config.file_name()
+                        ),
+                        label: name,
+                        kind: Kind::Binding,
+                        snippet: None,
+                        sort: 0,
+                        replace,
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// `#[durable_object(…)]`: the handlers the attribute can wire.
+    fn attribute_args(&self, replace: Span) -> Option<Vec<Completion>> {
+        let line_start = self.text[..self.offset].rfind('\n').map_or(0, |i| i + 1);
+        let line = &self.text[line_start..self.offset];
+        let t = line.trim_start();
+        let open = t
+            .strip_prefix("#[durable_object(")
+            .or_else(|| t.strip_prefix("#[worker::durable_object("))?;
+        if open.contains(')') || open.contains(',') {
+            return None;
+        }
+        let values = [
+            ("fetch", "the constructor and `fetch` only"),
+            ("alarm", "`fetch` and the `alarm` handler"),
+            ("websocket", "`fetch` and the WebSocket handlers (`websocket_message`, `websocket_close`, `websocket_error`)"),
+        ];
+        Some(
+            values
+                .iter()
+                .map(|(v, what)| Completion {
+                    label: v.to_string(),
+                    kind: Kind::Value,
+                    detail: format!("#[durable_object({v})]"),
+                    doc: format!("The generated class wires {what}. With no argument it wires them all; one argument at most."),
+                    snippet: None,
+                    sort: 0,
+                    replace,
+                })
+                .collect(),
+        )
+    }
+
+    /// In `impl DurableObject for X { … }`, between items: the handlers
+    /// the block lacks.
+    fn handlers(&self, replace: Span) -> Option<Vec<Completion>> {
+        let (imp, _) = self.impl_type()?;
+        let is_do = imp
+            .child_by_field_name("trait")
+            .map(|t| text_of(t, self.text))
+            .is_some_and(|t| t == "DurableObject" || t.ends_with("::DurableObject"));
+        let body = imp.child_by_field_name("body")?;
+        if !is_do || self.offset <= body.start_byte() || self.offset >= body.end_byte() {
+            return None;
+        }
+        // Not inside a method.
+        let mut cur = body.walk();
+        let mut have = Vec::new();
+        for item in body.named_children(&mut cur) {
+            if item.start_byte() < self.offset && self.offset < item.end_byte() {
+                return None;
+            }
+            if let Some(nm) = item.child_by_field_name("name") {
+                have.push(text_of(nm, self.text).to_string());
+            }
+        }
+        let docs = api();
+        Some(
+            HANDLERS
+                .iter()
+                .filter(|(h, _, _)| !have.iter().any(|x| x == h))
+                .map(|(h, plain, snippet)| {
+                    let runtime = docs
+                        .iter()
+                        .filter(|m| m.owner == "handler")
+                        .find(|m| m.rust.split(", ").any(|r| r == *h));
+                    let doc = match runtime {
+                        Some(m) => super::hover::rust_markdown(h, m),
+                        None if *h == "new" => "The constructor: it runs each time the object starts, before the handler that woke it. Required.".to_string(),
+                        None => String::new(),
+                    };
+                    Completion {
+                        label: h.to_string(),
+                        kind: Kind::Snippet,
+                        detail: plain.lines().next().unwrap_or("").trim_end_matches(" {").to_string(),
+                        doc,
+                        snippet: Some((snippet.to_string(), plain.to_string())),
+                        sort: 0,
+                        replace,
+                    }
+                })
+                .collect(),
+        )
+    }
+}
+
+/// A type from a name alone (`state`, `storage`, `sql`, `ws`).
+fn by_name(name: &str) -> RTy {
+    match name {
+        "state" | "ctx" => State,
+        "storage" => Storage,
+        "sql" => Sql,
+        "cursor" => Cursor,
+        "env" => Env,
+        "namespace" | "ns" => Namespace,
+        "id" => Id,
+        "stub" => Stub,
+        "ws" | "websocket" | "socket" | "server" => WebSocket,
+        _ => Unknown,
+    }
+}
+
+fn item(m: &SdkMethod, replace: Span) -> Completion {
+    let runtime: Option<&ApiMember> = api()
+        .iter()
+        .filter(|a| a.owner == m.on.runtime())
+        .find(|a| a.rust.split(", ").any(|r| r == m.name));
+    let mut doc = match runtime {
+        Some(a) => super::hover::rust_markdown(m.name, a),
+        None => format!("**workers-rs** `{}`\n\n", m.name),
+    };
+    if !m.note.is_empty() {
+        doc = format!("{}\n\n**In workers-rs** {}", doc.trim_end(), m.note);
+    }
+    Completion {
+        label: m.name.to_string(),
+        kind: Kind::Method,
+        detail: m.signature.to_string(),
+        doc,
+        snippet: None,
+        sort: 0,
+        replace,
+    }
+}
+
+/// One step of a chain: a name, called or not.
+struct Seg {
+    name: String,
+    call: bool,
+}
+
+/// The chain ending at `end`, read backwards: `self.state.storage()`,
+/// `env.durable_object("X")?.get_by_name("a")?`, `ns.id_from_name(n)
+/// .unwrap()`; `?` and `.await` are transparent.
+fn chain(text: &str, end: usize) -> Option<Vec<Seg>> {
+    let b = text.as_bytes();
+    let mut i = end;
+    let mut segs = Vec::new();
+    loop {
+        while i > 0 && (b[i - 1].is_ascii_whitespace() || b[i - 1] == b'?') {
+            i -= 1;
+        }
+        let mut call = false;
+        if i > 0 && b[i - 1] == b')' {
+            i = open_paren(b, i - 1)?;
+            call = true;
+            // `get::<T>(…)`: a turbofish
+            if i > 0 && b[i - 1] == b'>' {
+                let mut depth = 0;
+                while i > 0 {
+                    i -= 1;
+                    match b[i] {
+                        b'>' => depth += 1,
+                        b'<' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                if i >= 2 && &b[i - 2..i] == b"::" {
+                    i -= 2;
+                }
+            }
+        }
+        let name_end = i;
+        while i > 0 && is_ident(b[i - 1]) {
+            i -= 1;
+        }
+        if i == name_end || b[i].is_ascii_digit() {
+            return None;
+        }
+        segs.push(Seg {
+            name: text[i..name_end].to_string(),
+            call,
+        });
+        let mut j = i;
+        while j > 0 && b[j - 1].is_ascii_whitespace() {
+            j -= 1;
+        }
+        if j > 0 && b[j - 1] == b'.' && !(j >= 2 && b[j - 2] == b'.') && segs.len() <= 16 {
+            i = j - 1;
+            continue;
+        }
+        segs.reverse();
+        return Some(segs);
+    }
+}
+
+/// The `(` matching the `)` at `at`, skipping nested pairs and strings.
+fn open_paren(b: &[u8], at: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut i = at + 1;
+    let mut in_str = false;
+    let mut steps = 0;
+    while i > 0 {
+        i -= 1;
+        steps += 1;
+        if steps > 20_000 {
+            return None;
+        }
+        let c = b[i];
+        if in_str {
+            if c == b'"' && (i == 0 || b[i - 1] != b'\\') {
+                in_str = false;
+            }
+            continue;
+        }
+        match c {
+            b'"' => in_str = true,
+            b')' => depth += 1,
+            b'(' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::{parse, Lang};
+
+    fn labels(src: &str) -> Vec<String> {
+        let at = src.find('|').unwrap();
+        let text = src.replace('|', "");
+        let tree = parse(Lang::Rust, &text, None).unwrap();
+        source(None, Path::new("/w/src/lib.rs"), &text, &tree, at)
+            .into_iter()
+            .map(|c| c.label)
+            .collect()
+    }
+
+    const HEAD: &str = "use worker::*;\n#[durable_object]\npub struct Room { state: State, env: Env }\nimpl DurableObject for Room {\n    fn new(state: State, env: Env) -> Self { Self { state, env } }\n    async fn fetch(&self, req: Request) -> Result<Response> {\n";
+
+    #[test]
+    fn members_along_the_sdk_chain() {
+        let at = |body: &str| {
+            labels(&format!(
+                "{HEAD}{body}\n        Response::ok(\"\")\n    }}\n}}\n"
+            ))
+        };
+        let state = at("        self.state.|");
+        assert!(
+            state.contains(&"storage".into()) && state.contains(&"accept_web_socket".into()),
+            "{state:?}"
+        );
+        let storage = at("        self.state.storage().|");
+        assert!(
+            storage.contains(&"set_alarm".into()) && storage.contains(&"sql".into()),
+            "{storage:?}"
+        );
+        assert!(!storage.contains(&"storage".into()));
+        let sql = at("        let sql = self.state.storage().sql();\n        sql.|");
+        assert_eq!(sql, ["exec", "exec_raw", "database_size"]);
+        let cursor = at("        self.state.storage().sql().exec(\"SELECT 1\", None)?.|");
+        assert!(cursor.contains(&"to_array".into()), "{cursor:?}");
+        let ns = at("        let ns = self.env.durable_object(\"ROOMS\")?;\n        ns.|");
+        assert!(
+            ns.contains(&"get_by_name".into()) && ns.contains(&"id_from_name".into()),
+            "{ns:?}"
+        );
+        let stub = at("        let stub = self.env.durable_object(\"ROOMS\")?.id_from_name(\"a\")?.get_stub()?;\n        stub.|");
+        assert!(stub.contains(&"fetch_with_request".into()), "{stub:?}");
+        let turbo = at("        self.state.storage().get::<u32>(\"k\").await?.|");
+        assert!(turbo.is_empty(), "{turbo:?}");
+        let other = at("        req.|");
+        assert!(other.is_empty(), "{other:?}");
+    }
+
+    #[test]
+    fn handlers_the_impl_lacks_and_attribute_arguments() {
+        let h = labels(&format!(
+            "{HEAD}        Response::ok(\"\")\n    }}\n    |\n}}\n"
+        ));
+        assert_eq!(
+            h,
+            [
+                "alarm",
+                "websocket_message",
+                "websocket_close",
+                "websocket_error"
+            ]
+        );
+        let a = labels("use worker::*;\n#[durable_object(|)]\npub struct Room;\n");
+        assert_eq!(a, ["fetch", "alarm", "websocket"]);
+        let inside = labels(&format!(
+            "{HEAD}        let x = 1;|\n        Response::ok(\"\")\n    }}\n}}\n"
+        ));
+        assert!(inside.is_empty(), "{inside:?}");
+    }
+}
