@@ -20,6 +20,7 @@ const HELIX_25_07_1_DEFAULTS: &[(&str, &[&str])] = &[
     ("javascript", &["typescript-language-server"]),
     ("jsx", &["typescript-language-server"]),
     ("rust", &["rust-analyzer"]),
+    ("python", &["ty", "ruff", "jedi", "pylsp"]),
 ];
 
 /// Languages whose Helix defaults set no `roots`: ours may, with the wrangler configs. The

@@ -419,7 +419,7 @@ impl Workspace {
                             fs,
                             &config,
                             v.main().map(|m| m.value.as_str()).or(script.as_deref()),
-                            v.build_command().is_some(),
+                            v.build_command().map(|c| c.value.as_str()),
                         )
                     }
                 })
@@ -1195,10 +1195,25 @@ pub fn find_entry(
     fs: &dyn FileSystem,
     config: &Config,
     main: Option<&str>,
-    has_build: bool,
+    build_command: Option<&str>,
 ) -> Entry {
     let dir = config.path.parent().unwrap_or(Path::new(""));
+    let has_build = build_command.is_some();
+    let worker_build = build_command.is_some_and(|c| c.contains("worker-build"));
     let Some(main) = main else {
+        // The oldest workers-rs layout: no `main`, `worker-build` writes
+        // `build/worker/shim.mjs` (named by `[build.upload]`).
+        if let Some((lib, manifest)) = rust_crate(fs, dir, worker_build) {
+            return Entry::BuildOutput {
+                reason: "`worker-build` writes it from the crate".into(),
+                source: Some(lib),
+                stated_by: Some(format!(
+                    "{}, a workers-rs crate",
+                    manifest.strip_prefix(dir).unwrap_or(&manifest).display()
+                )),
+                path: dir.join("build/worker/shim.mjs"),
+            };
+        }
         return Entry::None;
     };
     let path = super::resolve::normalize(&dir.join(main));
@@ -1211,7 +1226,7 @@ pub fn find_entry(
             .is_some_and(|s| BUILD_DIRS.contains(&s))
     });
     if has_build || in_build_dir {
-        if let Some((lib, manifest)) = rust_crate(fs, dir) {
+        if let Some((lib, manifest)) = rust_crate(fs, dir, worker_build) {
             return Entry::BuildOutput {
                 reason: "`worker-build` writes it from the crate".into(),
                 source: Some(lib),
@@ -1297,16 +1312,29 @@ pub fn find_entry(
 /// The crate root of a workers-rs Worker in `dir`: the nearest
 /// `Cargo.toml` at or above it that depends on `worker` (the workers-rs
 /// SDK), and its library's root module (`[lib] path`, else `src/lib.rs`);
-/// (root module, manifest).
-pub fn rust_crate(fs: &dyn FileSystem, dir: &Path) -> Option<(PathBuf, PathBuf)> {
+/// (root module, manifest). `worker` counts under `[dependencies]` and
+/// under a target's (`[target.'cfg(…)'.dependencies]`); when the config's
+/// `build.command` runs `worker-build` (`built`), the nearest crate is the
+/// Worker's whatever it depends on.
+pub fn rust_crate(fs: &dyn FileSystem, dir: &Path, built: bool) -> Option<(PathBuf, PathBuf)> {
     for d in dir.ancestors().take(4) {
         let manifest = d.join("Cargo.toml");
         let Ok(text) = read_text(fs, &manifest, MAX_CONFIG_BYTES) else {
             continue;
         };
         let doc = toml_edit::Document::parse(&*text).ok()?;
-        let deps = doc.get("dependencies").and_then(|t| t.as_table_like());
-        if !deps.is_some_and(|t| t.contains_key("worker")) {
+        let has_worker = |t: Option<&dyn toml_edit::TableLike>| {
+            t.and_then(|t| t.get("dependencies"))
+                .and_then(|d| d.as_table_like())
+                .is_some_and(|d| d.contains_key("worker"))
+        };
+        let direct = has_worker(Some(doc.as_table() as &dyn toml_edit::TableLike));
+        let by_target = doc
+            .get("target")
+            .and_then(|t| t.as_table_like())
+            .is_some_and(|targets| targets.iter().any(|(_, t)| has_worker(t.as_table_like())));
+        let is_crate = doc.get("package").is_some();
+        if !(direct || by_target || built && is_crate) {
             // a workspace manifest names its members; a crate without
             // `worker` is not a Worker's
             if doc.get("workspace").is_some() && doc.get("package").is_none() {
@@ -1468,7 +1496,7 @@ mod tests {
             "//- /src/waku.server.tsx\nexport default {};\n//- /src/index.ts\nexport default {};\n",
         );
         let cfg = Config::parse(PathBuf::from("/m/wrangler.toml"), "");
-        let e = |main: &str| find_entry(&fs, &cfg, Some(main), false);
+        let e = |main: &str| find_entry(&fs, &cfg, Some(main), None);
         assert_eq!(
             e("./src/waku.server"),
             Entry::File(PathBuf::from("/m/src/waku.server.tsx"))

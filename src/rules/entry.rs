@@ -39,14 +39,27 @@ pub fn entry_found(cx: &mut WorkerCx, vc: &VariantCx) {
     let main = vc.v.main();
     let dir = cx.dir().to_path_buf();
     let has_do = vc.has_do;
+    // Without `main` (the entry comes from a package script, or the oldest
+    // workers-rs layout), findings sit on the config's `name`.
+    let name_span = cx
+        .worker
+        .config
+        .top
+        .name
+        .as_ref()
+        .map(|n| n.span)
+        .unwrap_or_default();
+    let at = main.map(|m| m.span).unwrap_or(name_span);
     match vc.entry {
-        Entry::Missing { .. } => {
-            let m = main.unwrap();
+        Entry::Missing { path } => {
+            let named = main
+                .map(|m| m.value.clone())
+                .unwrap_or_else(|| rel(&dir, path));
             let mut d = Diagnostic::new(
                 Code::DO115,
                 cx.cfg_path(),
-                m.span,
-                format!("The entry-point file at \"{}\" was not found.", m.value),
+                at,
+                format!("The entry-point file at \"{named}\" was not found."),
             );
             if cx.worker.harness {
                 d = d.severity(Severity::Info);
@@ -55,9 +68,8 @@ pub fn entry_found(cx: &mut WorkerCx, vc: &VariantCx) {
             cx.emit(d);
         }
         Entry::ViteModule { spec } if has_do => {
-            let m = main.unwrap();
             cx.emit(
-                Diagnostic::new(Code::DO115, cx.cfg_path(), m.span, format!(
+                Diagnostic::new(Code::DO115, cx.cfg_path(), at, format!(
                     "`main` is \"{spec}\", a module @cloudflare/vite-plugin resolves (a virtual module, or one not found on disk); class exports are not checked."
                 ))
                 .severity(Severity::Info),
@@ -69,10 +81,23 @@ pub fn entry_found(cx: &mut WorkerCx, vc: &VariantCx) {
             source,
             stated_by,
         } if has_do => {
-            let m = main.unwrap();
+            let names = if main.is_some() {
+                "`main` names"
+            } else {
+                "This config has no `main`; the Worker is"
+            };
             let msg = match source {
+                Some(s) if main.is_none() => format!(
+                    "This config has no `main`: `worker-build` writes {} from the crate (the oldest workers-rs layout, uploaded through `[build.upload]`); the source entry {} ({}) is checked.",
+                    rel(&dir, path),
+                    rel(&dir, s),
+                    match stated_by {
+                        Some(by) => format!("from {by}"),
+                        None => "by convention".to_string(),
+                    }
+                ),
                 Some(s) => format!(
-                    "`main` names {} , which is build output ({reason}) and is not there yet; the source entry {} ({}) is checked in its place.",
+                    "{names} {} , which is build output ({reason}) and is not there yet; the source entry {} ({}) is checked in its place.",
                     rel(&dir, path),
                     rel(&dir, s),
                     match stated_by {
@@ -81,32 +106,23 @@ pub fn entry_found(cx: &mut WorkerCx, vc: &VariantCx) {
                     }
                 ),
                 None => format!(
-                    "`main` names {}, which is build output ({reason}) and is not there yet; no source entry was found, so class exports are not checked.",
+                    "{names} {}, which is build output ({reason}) and is not there yet; no source entry was found, so class exports are not checked.",
                     rel(&dir, path)
                 ),
             };
             cx.emit(
-                Diagnostic::new(Code::DO115, cx.cfg_path(), m.span, msg.replace(" ,", ","))
+                Diagnostic::new(Code::DO115, cx.cfg_path(), at, msg.replace(" ,", ","))
                     .severity(Severity::Info),
             );
         }
         Entry::Unsupported { path } if has_do => {
-            let m = main.unwrap();
-            cx.emit(Diagnostic::new(Code::DO115, cx.cfg_path(), m.span, format!(
+            cx.emit(Diagnostic::new(Code::DO115, cx.cfg_path(), at, format!(
                 "`main` names {}, which is not TypeScript or JavaScript; class exports are not checked.",
                 rel(&dir, path)
             )).severity(Severity::Info));
         }
         Entry::None if has_do => {
-            let span = cx
-                .worker
-                .config
-                .top
-                .name
-                .as_ref()
-                .map(|n| n.span)
-                .unwrap_or_default();
-            cx.emit(Diagnostic::new(Code::DO115, cx.cfg_path(), span,
+            cx.emit(Diagnostic::new(Code::DO115, cx.cfg_path(), name_span,
                 "This config has no `main`: the entry is given on the command line, by a framework or by a test harness, so class exports are not checked."
             ).severity(Severity::Info));
         }
