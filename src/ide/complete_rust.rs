@@ -27,6 +27,9 @@ enum RTy {
     Id,
     Stub,
     WebSocket,
+    /// Known, and not an SDK type of the Durable Object API.
+    Other,
+    /// Not known.
     Unknown,
 }
 
@@ -42,7 +45,7 @@ impl RTy {
             RTy::Id => "DurableObjectId",
             RTy::Stub => "DurableObjectStub",
             RTy::WebSocket => "WebSocket",
-            RTy::Env | RTy::Unknown => "",
+            RTy::Env | RTy::Other | RTy::Unknown => "",
         }
     }
 
@@ -59,7 +62,7 @@ impl RTy {
             "ObjectId" => RTy::Id,
             "Stub" => RTy::Stub,
             "WebSocket" => RTy::WebSocket,
-            _ => RTy::Unknown,
+            _ => RTy::Other,
         }
     }
 }
@@ -225,6 +228,12 @@ pub fn source(
     tree: &Tree,
     offset: usize,
 ) -> Vec<Completion> {
+    // A crate of the workspace that no Worker builds (a native server, a
+    // shared library) gets nothing: its `WebSocket` or `State` may be
+    // another crate's.
+    if scope.is_some_and(|s| s.workers_of(path).is_empty()) {
+        return Vec::new();
+    }
     let b = text.as_bytes();
     let mut start = offset;
     while start > 0 && is_ident(b[start - 1]) {
@@ -265,6 +274,8 @@ struct Cx<'a> {
 
 impl<'a> Cx<'a> {
     /// The type of the expression that ends at `end` (just before a `.`).
+    /// A call that returns a `Result` gives its value only through `?`,
+    /// `.unwrap()` or `.expect(…)`.
     fn type_before(&self, end: usize, depth: usize) -> RTy {
         if depth > 4 {
             return Unknown;
@@ -282,33 +293,55 @@ impl<'a> Cx<'a> {
         } else {
             self.variable(&root.name, end, depth)
         };
+        let mut wrapped = false;
         let mut prev_self = root.name == "self";
         for s in rest {
-            if matches!(s.name.as_str(), "await" | "unwrap" | "expect" | "clone") {
-                continue;
+            match s.name.as_str() {
+                "await" | "clone" | "as_ref" => {
+                    if s.tried {
+                        wrapped = false;
+                    }
+                    continue;
+                }
+                "unwrap" | "expect" if wrapped && s.call => {
+                    wrapped = false;
+                    continue;
+                }
+                _ => {}
+            }
+            if wrapped {
+                // a method of the `Result` itself
+                return Other;
             }
             ty = if prev_self && !s.call {
                 self.field(&s.name)
-            } else if !s.call {
+            } else if matches!(ty, Unknown) {
                 Unknown
+            } else if !s.call {
+                Other
             } else {
-                SDK.iter()
-                    .find(|m| m.on == ty && m.name == s.name)
-                    .map(|m| m.gives)
-                    .unwrap_or(Unknown)
+                match SDK.iter().find(|m| m.on == ty && m.name == s.name) {
+                    Some(m) => {
+                        wrapped = m.signature.contains("-> Result<") && !s.tried;
+                        m.gives
+                    }
+                    None => Other,
+                }
             };
             prev_self = false;
+        }
+        if wrapped {
+            return Other;
         }
         ty
     }
 
     /// `self.state`: the struct field's declared type, else its name's.
     fn field(&self, name: &str) -> RTy {
-        let declared = self.declared_type(name);
-        if declared != Unknown {
-            return declared;
+        match self.declared_type(name) {
+            Unknown => by_name(name),
+            t => t,
         }
-        by_name(name)
     }
 
     /// The type written for `name` anywhere in the file (`state: State`,
@@ -330,9 +363,13 @@ impl<'a> Cx<'a> {
                 .chars()
                 .take_while(|c| c.is_alphanumeric() || matches!(c, '_' | ':' | '&' | ' '))
                 .collect();
-            let t = RTy::named(ty.trim());
-            if t != Unknown {
-                found = t;
+            if ty.trim().is_empty() {
+                continue;
+            }
+            // The SDK's type wins over another declaration of the name.
+            match (found, RTy::named(ty.trim())) {
+                (_, Other) if found != Unknown => {}
+                (_, t) => found = t,
             }
         }
         found
@@ -346,30 +383,25 @@ impl<'a> Cx<'a> {
         }
         let head = &self.text[..before.min(self.text.len())];
         for pat in [format!("let {name} ="), format!("let mut {name} =")] {
-            if let Some(at) = head.rfind(&pat) {
-                let value_start = at + pat.len();
-                let end = head[value_start..]
-                    .find(';')
-                    .map(|e| value_start + e)
-                    .unwrap_or(head.len());
-                let mut e = end;
-                let vb = self.text.as_bytes();
-                while e > value_start && (vb[e - 1].is_ascii_whitespace() || vb[e - 1] == b'?') {
-                    e -= 1;
-                }
-                if e > value_start {
-                    let t = self.type_before(e, depth + 1);
-                    if t != Unknown {
-                        return t;
-                    }
+            let Some(at) = head.rfind(&pat) else { continue };
+            let value_start = at + pat.len();
+            let end = statement_end(head, value_start);
+            let vb = self.text.as_bytes();
+            let mut e = end;
+            while e > value_start && vb[e - 1].is_ascii_whitespace() {
+                e -= 1;
+            }
+            if e > value_start {
+                let t = self.type_before(e, depth + 1);
+                if t != Unknown {
+                    return t;
                 }
             }
         }
-        let declared = self.declared_type(name);
-        if declared != Unknown {
-            return declared;
+        match self.declared_type(name) {
+            Unknown => by_name(name),
+            t => t,
         }
-        by_name(name)
     }
 
     /// The struct whose `impl` block holds the cursor.
@@ -410,7 +442,7 @@ impl<'a> Cx<'a> {
     }
 
     fn members(&self, ty: RTy, replace: Span) -> Vec<Completion> {
-        if ty == Unknown {
+        if matches!(ty, Unknown | Other) {
             return Vec::new();
         }
         let kv = self.backend() == Some(Backend::Kv);
@@ -576,7 +608,7 @@ impl<'a> Cx<'a> {
 /// A type from a name alone (`state`, `storage`, `sql`, `ws`).
 fn by_name(name: &str) -> RTy {
     match name {
-        "state" | "ctx" => State,
+        "state" => State,
         "storage" => Storage,
         "sql" => Sql,
         "cursor" => Cursor,
@@ -616,6 +648,8 @@ fn item(m: &SdkMethod, replace: Span) -> Completion {
 struct Seg {
     name: String,
     call: bool,
+    /// `?` follows it.
+    tried: bool,
 }
 
 /// The chain ending at `end`, read backwards: `self.state.storage()`,
@@ -626,7 +660,9 @@ fn chain(text: &str, end: usize) -> Option<Vec<Seg>> {
     let mut i = end;
     let mut segs = Vec::new();
     loop {
+        let mut tried = false;
         while i > 0 && (b[i - 1].is_ascii_whitespace() || b[i - 1] == b'?') {
+            tried |= b[i - 1] == b'?';
             i -= 1;
         }
         let mut call = false;
@@ -664,6 +700,7 @@ fn chain(text: &str, end: usize) -> Option<Vec<Seg>> {
         segs.push(Seg {
             name: text[i..name_end].to_string(),
             call,
+            tried,
         });
         let mut j = i;
         while j > 0 && b[j - 1].is_ascii_whitespace() {
@@ -676,6 +713,35 @@ fn chain(text: &str, end: usize) -> Option<Vec<Seg>> {
         segs.reverse();
         return Some(segs);
     }
+}
+
+/// Where the statement starting at `from` ends: its `;` outside strings
+/// and brackets (or the end of `text`).
+fn statement_end(text: &str, from: usize) -> usize {
+    let b = text.as_bytes();
+    let mut depth = 0i32;
+    let mut in_str = false;
+    let mut i = from;
+    while i < b.len() {
+        let c = b[i];
+        if in_str {
+            if c == b'\\' {
+                i += 1;
+            } else if c == b'"' {
+                in_str = false;
+            }
+        } else {
+            match c {
+                b'"' => in_str = true,
+                b'(' | b'[' | b'{' => depth += 1,
+                b')' | b']' | b'}' => depth -= 1,
+                b';' if depth <= 0 => return i,
+                _ => {}
+            }
+        }
+        i += 1;
+    }
+    b.len()
 }
 
 /// The `(` matching the `)` at `at`, skipping nested pairs and strings.
@@ -762,6 +828,31 @@ mod tests {
         assert!(turbo.is_empty(), "{turbo:?}");
         let other = at("        req.|");
         assert!(other.is_empty(), "{other:?}");
+        // A `;` in a string does not end the statement.
+        let cursor = at("        let cursor = self.state.storage().sql().exec(\"SELECT 1;\", None)?;\n        cursor.|");
+        assert!(
+            cursor.contains(&"next".into()) && cursor.contains(&"to_array".into()),
+            "{cursor:?}"
+        );
+        // A `Result` is not its value: no namespace methods before `?`.
+        let result = at("        self.env.durable_object(\"ROOMS\").|");
+        assert!(result.is_empty(), "{result:?}");
+        let unwrapped = at("        self.env.durable_object(\"ROOMS\").unwrap().|");
+        assert!(unwrapped.contains(&"get_by_name".into()), "{unwrapped:?}");
+        let awaited = at("        let a = self.state.storage().get_alarm().await?;\n        a.|");
+        assert!(awaited.is_empty(), "{awaited:?}");
+    }
+
+    /// Names are only a last resort: a declared type that is not the SDK's
+    /// wins (`ctx: RouteContext<…>`, `storage: Arc<dyn Store>`).
+    #[test]
+    fn declared_types_win_over_names() {
+        let src = "use worker::*;\nasync fn handler(req: Request, ctx: RouteContext<()>) -> Result<Response> {\n    let storage: Arc<dyn Store> = make();\n    ctx.|\n}\n";
+        assert!(labels(src).is_empty(), "{:?}", labels(src));
+        let src = "use worker::*;\nfn f(storage: Arc<dyn Store>) {\n    storage.|\n}\n";
+        assert!(labels(src).is_empty(), "{:?}", labels(src));
+        let src = "use worker::*;\nfn f(storage: Storage) {\n    storage.|\n}\n";
+        assert!(labels(src).contains(&"delete_all".into()));
     }
 
     #[test]
