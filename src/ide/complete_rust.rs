@@ -354,20 +354,34 @@ impl<'a> Cx<'a> {
             let at = from + i;
             from = at + name.len();
             let before_ok = at == 0 || !is_ident(b[at - 1]);
-            let rest = self.text[from..].trim_start();
+            let mut rest = self.text[from..].trim_start();
+            // `State(state): State<AppState>`: a pattern of another type.
+            let in_pattern = at > 0 && b[at - 1] == b'(' && rest.starts_with(')');
+            if in_pattern {
+                rest = rest[1..].trim_start();
+            }
             if !before_ok || !rest.starts_with(':') || rest.starts_with("::") {
                 continue;
             }
-            let ty: String = rest[1..]
-                .trim_start()
+            let after = rest[1..].trim_start();
+            let ty: String = after
                 .chars()
                 .take_while(|c| c.is_alphanumeric() || matches!(c, '_' | ':' | '&' | ' '))
                 .collect();
             if ty.trim().is_empty() {
                 continue;
             }
+            // The SDK's types take no type arguments (`ObjectId<'_>` only a
+            // lifetime): `State<AppState>` is another crate's.
+            let generic =
+                after[ty.len()..].starts_with('<') && !after[ty.len()..].starts_with("<'");
+            let t = if in_pattern || generic {
+                Other
+            } else {
+                RTy::named(ty.trim())
+            };
             // The SDK's type wins over another declaration of the name.
-            match (found, RTy::named(ty.trim())) {
+            match (found, t) {
                 (_, Other) if found != Unknown => {}
                 (_, t) => found = t,
             }
@@ -850,6 +864,8 @@ mod tests {
         let src = "use worker::*;\nasync fn handler(req: Request, ctx: RouteContext<()>) -> Result<Response> {\n    let storage: Arc<dyn Store> = make();\n    ctx.|\n}\n";
         assert!(labels(src).is_empty(), "{:?}", labels(src));
         let src = "use worker::*;\nfn f(storage: Arc<dyn Store>) {\n    storage.|\n}\n";
+        assert!(labels(src).is_empty(), "{:?}", labels(src));
+        let src = "use worker::*;\nasync fn get(State(state): State<AppState>) {\n    state.|\n}\n";
         assert!(labels(src).is_empty(), "{:?}", labels(src));
         let src = "use worker::*;\nfn f(storage: Storage) {\n    storage.|\n}\n";
         assert!(labels(src).contains(&"delete_all".into()));
