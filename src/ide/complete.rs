@@ -94,7 +94,11 @@ pub fn source(
 ) -> Vec<Completion> {
     let offset = offset.min(text.len());
     // The API data is the JavaScript API's (Rust has `complete_rust`).
-    if !lang.is_js() || !text.is_char_boundary(offset) {
+    // Python Workers call the same API by its JavaScript names
+    // (`self.ctx.storage.sql.exec`, `self.env.ROOMS.getByName`): members
+    // after a `.` only.
+    let python = lang == Lang::Python;
+    if !(lang.is_js() || python) || !text.is_char_boundary(offset) {
         return Vec::new();
     }
     let bytes = text.as_bytes();
@@ -112,11 +116,14 @@ pub fn source(
         typed: lang.is_typescript(),
     };
     if let Some(obj_end) = member_access(bytes, start) {
-        let Some(chain) = chain_before(text, obj_end) else {
+        let Some(chain) = chain_in(lang, text, obj_end) else {
             return Vec::new();
         };
         let ty = cx.resolve(&chain, 0);
         return cx.members(&ty, replace);
+    }
+    if python {
+        return Vec::new();
     }
     if let Some(items) = cx.string_value() {
         return items;
@@ -135,7 +142,7 @@ fn object_type(
     member_start: usize,
 ) -> Option<Ty> {
     let obj_end = member_access(text.as_bytes(), member_start)?;
-    let chain = chain_before(text, obj_end)?;
+    let chain = chain_in(lang, text, obj_end)?;
     let cx = Cx {
         scope,
         path,
@@ -179,6 +186,18 @@ pub fn stub_of_member(
         Ty::Stub(b) => Some(b),
         _ => None,
     }
+}
+
+/// The member chain ending at `end`, in JavaScript's terms: a Python
+/// method's `self` is the class's `this`.
+fn chain_in(lang: Lang, text: &str, end: usize) -> Option<Vec<Seg>> {
+    let mut chain = chain_before(text, end)?;
+    if lang == Lang::Python {
+        if let Some(root) = chain.first_mut().filter(|r| r.name == "self") {
+            root.name = "this".into();
+        }
+    }
+    Some(chain)
 }
 
 /// The end of the object expression when `start` follows `.` or `?.`.

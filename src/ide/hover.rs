@@ -135,6 +135,9 @@ pub fn source_hover(lang: syntax::Lang, text: &str, offset: usize) -> Option<Hov
     if lang == syntax::Lang::Rust && text.len() <= syntax::max_source_bytes() {
         return rust_hover(text, offset);
     }
+    if lang == syntax::Lang::Python && text.len() <= syntax::max_source_bytes() {
+        return python_hover(text, offset);
+    }
     // The API data is the JavaScript API's.
     if !lang.is_js() || text.len() > syntax::max_source_bytes() {
         return None;
@@ -182,6 +185,71 @@ pub fn source_hover(lang: syntax::Lang, text: &str, offset: usize) -> Option<Hov
                     .unwrap_or("")
             })
             .or_else(|| owner_of(object, text));
+    let chosen = match owner {
+        Some(o) => candidates.iter().find(|m| m.owner == o).copied(),
+        None if candidates.len() == 1 && !COMMON.contains(&name) => Some(candidates[0]),
+        None => None,
+    }?;
+    Some(HoverResult {
+        markdown: chosen.markdown(),
+        span,
+    })
+}
+
+/// Hover in a Python Worker, which calls the runtime API by its JavaScript
+/// names: an attribute typed along its chain (`self.ctx.storage.put`), a
+/// name unique to the API, and a handler of a `DurableObject` subclass
+/// (`async def alarm(self)`).
+fn python_hover(text: &str, offset: usize) -> Option<HoverResult> {
+    let lang = syntax::Lang::Python;
+    let tree = syntax::parse(lang, text, None)?;
+    let node = tree.root_node().descendant_for_byte_range(offset, offset)?;
+    if node.kind() != "identifier" {
+        return None;
+    }
+    let name = node.utf8_text(text.as_bytes()).ok()?;
+    let span = Span::new(node.start_byte(), node.end_byte());
+    let parent = node.parent()?;
+    if parent.kind() == "function_definition" && parent.child_by_field_name("name") == Some(node) {
+        // a method of `class X(DurableObject)`
+        let class = parent
+            .parent()
+            .and_then(|b| b.parent())
+            .filter(|c| c.kind() == "class_definition")?;
+        let bases = class
+            .child_by_field_name("superclasses")
+            .and_then(|b| b.utf8_text(text.as_bytes()).ok())
+            .unwrap_or("");
+        if !bases.contains("DurableObject") {
+            return None;
+        }
+        let js = match name {
+            "web_socket_message" => "webSocketMessage",
+            "web_socket_close" => "webSocketClose",
+            "web_socket_error" => "webSocketError",
+            n => n,
+        };
+        let m = api()
+            .iter()
+            .find(|m| m.owner == "handler" && (m.name == js || m.name == name))?;
+        return Some(HoverResult {
+            markdown: m.markdown(),
+            span,
+        });
+    }
+    if parent.kind() != "attribute" || parent.child_by_field_name("attribute") != Some(node) {
+        return None;
+    }
+    let candidates: Vec<&ApiMember> = api()
+        .iter()
+        .filter(|m| m.name == name && m.owner != "handler")
+        .collect();
+    if candidates.is_empty() {
+        return None;
+    }
+    let owner =
+        super::complete::owner_of_member(None, Path::new(""), lang, text, &tree, node.start_byte())
+            .filter(|o| candidates.iter().any(|m| m.owner == *o));
     let chosen = match owner {
         Some(o) => candidates.iter().find(|m| m.owner == o).copied(),
         None if candidates.len() == 1 && !COMMON.contains(&name) => Some(candidates[0]),
@@ -721,6 +789,27 @@ mod tests {
         assert!(
             h("get(\"k\")").is_none(),
             "a map's get is not the storage's"
+        );
+    }
+
+    #[test]
+    fn python_workers_hover_the_javascript_api() {
+        let t = "from workers import DurableObject\n\nclass Room(DurableObject):\n    async def fetch(self, request):\n        await self.ctx.storage.setAlarm(1000)\n        row = self.ctx.storage.sql.exec(\"SELECT 1\").one()\n        d = {}\n        d.get(\"k\")\n        return None\n\n    async def alarm(self, info):\n        pass\n\n\nclass Plain:\n    async def alarm(self):\n        pass\n";
+        let h =
+            |needle: &str| source_hover(syntax::Lang::Python, t, at(t, needle)).map(|h| h.markdown);
+        assert!(h("setAlarm")
+            .unwrap()
+            .contains("DurableObjectStorage.setAlarm"));
+        assert!(h("exec(").unwrap().contains("SqlStorage.exec"));
+        assert!(h("one()").unwrap().contains("SqlStorageCursor.one"));
+        assert!(h("alarm(self, info)").unwrap().contains("handler.alarm"));
+        assert!(
+            h("get(\"k\")").is_none(),
+            "a dict's get is not the storage's"
+        );
+        assert!(
+            h("alarm(self):").is_none(),
+            "a class that is not a Durable Object"
         );
     }
 }
