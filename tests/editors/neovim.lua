@@ -155,6 +155,47 @@ for _, f in ipairs({ '/Cargo.toml', '/src/a.ts' }) do
 end
 if #vim.lsp.get_clients({ name = 'durable_lsp' }) ~= 1 then fail('a second server started outside the Worker') end
 
-io.stdout:write('ok: not started outside a Worker; 2 DO101 diagnostics, utf-8 positions, hover with the rule link; virtual text, <C-w>d and K as the README says; a quick fix cleared its finding; completion after this.ctx.storage.\n')
+-- A workers-rs Worker: the server starts for its Rust files, puts DO110 on the
+-- `durable_object("…")` literal, and completes the SDK's methods.
+local crate = vim.fn.tempname()
+vim.fn.mkdir(crate, 'p')
+vim.fn.system({ 'cp', '-r', repo .. '/tests/fixtures/do101-workers-rs/.', crate })
+vim.cmd('edit ' .. crate .. '/src/lib.rs')
+local rs = vim.api.nvim_get_current_buf()
+local rs_ok = vim.wait(15000, function()
+  for _, x in ipairs(vim.diagnostic.get(rs)) do
+    if x.code == 'DO110' then return true end
+  end
+  return false
+end, 50)
+if not rs_ok then fail('no DO110 in the Rust Worker: ' .. vim.inspect(vim.diagnostic.get(rs))) end
+local d110
+for _, x in ipairs(vim.diagnostic.get(rs)) do
+  if x.code == 'DO110' then d110 = x end
+end
+local lit = vim.api.nvim_buf_get_lines(rs, d110.lnum, d110.lnum + 1, false)[1]:sub(d110.col + 1, d110.end_col)
+if lit ~= 'COUNTERS' then fail('DO110 is not on the literal: ' .. lit) end
+local rs_client = vim.lsp.get_clients({ bufnr = rs, name = 'durable_lsp' })[1]
+vim.cmd('edit ' .. crate .. '/src/counter.rs')
+local cbuf = vim.api.nvim_get_current_buf()
+local row
+for i, l in ipairs(vim.api.nvim_buf_get_lines(cbuf, 0, -1, false)) do
+  if l:find('storage().put(', 1, true) then row = i end
+end
+vim.api.nvim_buf_set_lines(cbuf, row, row, false, { '        self.state.storage().' })
+-- the client sends the change after its debounce (150 ms)
+vim.wait(400, function() return false end, 50)
+local rres = rs_client:request_sync('textDocument/completion', {
+  textDocument = { uri = vim.uri_from_bufnr(cbuf) },
+  position = { line = row, character = #'        self.state.storage().' },
+}, 5000, cbuf)
+if not rres or not rres.result then fail('no completion in Rust: ' .. vim.inspect(rres)) end
+local rlabels = {}
+for _, it in ipairs(rres.result.items or rres.result) do rlabels[it.label] = true end
+for _, want in ipairs({ 'set_alarm', 'delete_all', 'sql' }) do
+  if not rlabels[want] then fail('Rust completion lacks ' .. want .. ': ' .. vim.inspect(vim.tbl_keys(rlabels))) end
+end
+
+io.stdout:write('ok: not started outside a Worker; 2 DO101 diagnostics, utf-8 positions, hover with the rule link; virtual text, <C-w>d and K as the README says; a quick fix cleared its finding; completion after this.ctx.storage.; in a Rust Worker DO110 on its literal and completion after self.state.storage().\n')
 client:stop()
 os.exit(0)
