@@ -1497,6 +1497,8 @@ impl DurableObject for Timer {
 //      ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ DO206
         self.state.storage().sql().exec("BEGIN TRANSACTION", None)?;
 //                                      ^^^^^^^^^^^^^^^^^^^ DO302
+        let _rows: Vec<u8> = self.state.storage().sql().exec("SAVEPOINT a", None)?.to_array()?;
+//                                                           ^^^^^^^^^^^^^ DO302
         self.state.storage().delete_all().await?;
 //      ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ DO207
         Response::ok("")
@@ -1855,6 +1857,123 @@ export default {
     return env.COUNTER.getByName("a").fetch(req);
   },
 };
+"#,
+    );
+}
+
+// ---------------------------------------------------------------- Python Workers
+
+/// Python Workers call the runtime API by its JavaScript names: the source
+/// rules read `self.ctx.storage…` in a `DurableObject` subclass's methods.
+#[test]
+fn python_state_uses_reach_the_source_rules() {
+    check(
+        r#"
+//- /wrangler.toml
+name = "py"
+main = "src/entry.py"
+compatibility_date = "2025-06-01"
+compatibility_flags = ["python_workers"]
+[[durable_objects.bindings]]
+name = "TIMER"
+class_name = "Timer"
+[[durable_objects.bindings]]
+name = "STORE"
+class_name = "Store"
+[[durable_objects.bindings]]
+name = "CHAT"
+class_name = "Chat"
+[[migrations]]
+tag = "v1"
+new_sqlite_classes = ["Timer", "Chat"]
+new_classes = ["Store"]
+//- /src/entry.py
+from workers import DurableObject, Response, WorkerEntrypoint
+
+
+class Timer(DurableObject):
+    async def fetch(self, request):
+        await self.ctx.storage.setAlarm(1000)
+#             ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ DO206
+        return Response("ok")
+
+
+class Store(DurableObject):
+    async def fetch(self, request):
+        rows = self.ctx.storage.sql.exec("SELECT 1").toArray()
+#              ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ DO301
+        return Response("ok")
+
+
+class Chat(DurableObject):
+    async def fetch(self, request):
+        self.ctx.storage.sql.exec("BEGIN TRANSACTION")
+#                                 ^^^^^^^^^^^^^^^^^^^ DO302
+        await self.ctx.storage.setAlarm(1000)
+        await self.ctx.storage.deleteAll()
+#             ^^^^^^^^^^^^^^^^^^^^^^^^^^^^ DO207
+        return Response("ok")
+
+    async def alarm(self, info):
+        pass
+
+
+class Default(WorkerEntrypoint):
+    async def fetch(self, request):
+        return await self.env.CHAT.getByName("a").fetch(request)
+"#,
+    );
+}
+
+/// A correct Python Durable Object: `blockConcurrencyWhile` in `__init__`,
+/// an alarm handler for `setAlarm`, SQL on a SQLite-backed class, an alarm
+/// that catches what it raises.
+#[test]
+fn python_state_uses_silent_when_right() {
+    check(
+        r#"
+//- /wrangler.toml
+name = "py"
+main = "src/entry.py"
+compatibility_date = "2025-06-01"
+compatibility_flags = ["python_workers"]
+[[durable_objects.bindings]]
+name = "ROOM"
+class_name = "Room"
+[[migrations]]
+tag = "v1"
+new_sqlite_classes = ["Room"]
+//- /src/entry.py
+from workers import DurableObject, Response, WorkerEntrypoint, fetch
+
+
+class Room(DurableObject):
+    def __init__(self, ctx, env):
+        super().__init__(ctx, env)
+
+        async def init():
+            self.ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS t (x)")
+
+        ctx.blockConcurrencyWhile(init)
+
+    async def fetch(self, request):
+        name = "a"
+        self.ctx.storage.sql.exec(f"SELECT * FROM t WHERE x = {name}")
+        await self.ctx.storage.deleteAlarm()
+        await self.ctx.storage.deleteAll()
+        await self.ctx.storage.setAlarm(1000)
+        return Response("ok")
+
+    async def alarm(self, info):
+        try:
+            await fetch("https://example.com")
+        except Exception:
+            await self.ctx.storage.setAlarm(60000)
+
+
+class Default(WorkerEntrypoint):
+    async def fetch(self, request):
+        return await self.env.ROOM.getByName("a").fetch(request)
 "#,
     );
 }

@@ -145,10 +145,23 @@ fn alarm_retries(cx: &mut WorkerCx, k: &Class) {
         return;
     };
     let body = k.slice(m.span);
-    let code = strip_comments(body);
+    let python = k.lang == Lang::Python;
+    let code = if python {
+        body.lines()
+            .map(|l| l.split('#').next().unwrap_or(""))
+            .collect::<Vec<_>>()
+            .join("\n")
+    } else {
+        strip_comments(body)
+    };
     let reads_retry = code.contains("retryCount") || code.contains("isRetry");
-    let catches = code.contains("catch");
-    let throws = has_word(&code, "throw") || code.contains("fetch(");
+    let (throw, catch) = if python {
+        ("raise", "except")
+    } else {
+        ("throw", "catch")
+    };
+    let catches = code.contains(catch);
+    let throws = has_word(&code, throw) || code.contains("fetch(");
     if throws && !catches && !reads_retry {
         let name = k.name();
         cx.emit(k.diag(
@@ -420,6 +433,11 @@ impl Class<'_> {
 
 /// DO201 (super), DO203 (constructor I/O).
 fn constructor(cx: &mut WorkerCx, k: &Class) {
+    // Python's `__init__` is read only to place uses in the constructor:
+    // `super().__init__(ctx, env)` and its calls are not read.
+    if k.lang == Lang::Python {
+        return;
+    }
     let Some(ctor) = &k.body.constructor else {
         return;
     };
@@ -759,6 +777,20 @@ fn delete_alarm_fix(k: &Class, call: Span) -> Option<Fix> {
         });
     }
     let object = text.rsplit_once(".deleteAll")?.0.trim();
+    if k.lang == Lang::Python {
+        return Some(Fix {
+            title: "Call `deleteAlarm()` before `deleteAll()`".into(),
+            edits: vec![Edit {
+                file: k.c.file.clone(),
+                span: Span::new(line_start, line_start),
+                text: format!(
+                    "{indent}{}{object}.deleteAlarm()\n",
+                    if line.contains("await") { "await " } else { "" }
+                ),
+            }],
+            safe: false,
+        });
+    }
     let awaited = line.contains("await");
     Some(Fix {
         title: "Call `deleteAlarm()` before `deleteAll()`".into(),
@@ -956,7 +988,11 @@ fn sql_calls(cx: &mut WorkerCx, k: &Class) {
                     first.span,
                     format!("`{kw}` in `{exec}` in `{name}`: the runtime refuses transaction statements (\"To execute a transaction, please use the state.storage.transaction() or state.storage.transactionSync() APIs instead of the SQL BEGIN TRANSACTION or SAVEPOINT statements…\"). Use {instead}",
                         exec = if k.lang == Lang::Rust { "sql().exec" } else { "sql.exec" },
-                        instead = if k.lang == Lang::Rust { "no transaction statement: consecutive `exec` calls with no `.await` between them commit together (the SDK has no `transactionSync`)" } else { "`ctx.storage.transactionSync(() => …)`" }),
+                        instead = match k.lang {
+                            Lang::Rust => "no transaction statement: consecutive `exec` calls with no `.await` between them commit together (the SDK has no `transactionSync`)",
+                            Lang::Python => "`self.ctx.storage.transactionSync(fn)` with a function that runs the statements",
+                            _ => "`ctx.storage.transactionSync(() => …)`",
+                        }),
                 ));
             }
         }

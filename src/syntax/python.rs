@@ -10,8 +10,14 @@
 //! - `from m import X` / `import m` give imports of `py:m` specifiers,
 //!   resolved by `project::resolve`; `from m import *` re-exports `m`;
 //! - `self.env.BINDING.idFromName(…)`, `env.BINDING.get(…)`: namespace uses
-//!   with the JavaScript method names (Python calls the JavaScript API).
+//!   with the JavaScript method names (Python calls the JavaScript API);
+//! - a class's methods and its uses of the state (`self.ctx.storage.setAlarm(…)`,
+//!   `self.ctx.storage.sql.exec("…")`), named as JavaScript names them, so
+//!   the source rules read them unchanged; `__init__` is the constructor.
 
+use super::class_body::{
+    Arg, ArgKind, Call, ClassBody, Constructor, CtxUse, Member, MemberKind, Param,
+};
 use super::facts::{Base, ClassFact, Decl, EnvUse, ExportItem, FileFacts, Import, Imported};
 use crate::text::Span;
 use tree_sitter::{Node, Tree};
@@ -127,6 +133,7 @@ fn class(f: &mut FileFacts, n: Node, src: &str) {
         found
     });
     let mut methods = Vec::new();
+    let body = class_body(n, src);
     if let Some(body) = n.child_by_field_name("body") {
         let mut c = body.walk();
         for item in body.named_children(&mut c) {
@@ -150,7 +157,7 @@ fn class(f: &mut FileFacts, n: Node, src: &str) {
         base_span: base.as_ref().map(|(_, s)| *s),
         base: base.map(|(b, _)| b),
         methods,
-        body: Default::default(),
+        body,
         defaulted: Vec::new(),
     });
     f.decls
@@ -160,6 +167,213 @@ fn class(f: &mut FileFacts, n: Node, src: &str) {
         local: name_s,
         span: span(name),
     });
+}
+
+/// A class's methods and their uses of the state object: chains from
+/// `self.ctx` / `self.state` (or a `ctx`/`state` parameter) up to their
+/// first call, as in JavaScript; property reads too
+/// (`sql = self.ctx.storage.sql`).
+fn class_body(class: Node, src: &str) -> ClassBody {
+    let mut b = ClassBody::default();
+    let Some(block) = class.child_by_field_name("body") else {
+        return b;
+    };
+    let mut c = block.walk();
+    let items: Vec<Node> = block.named_children(&mut c).collect();
+    for item in items {
+        let decorated = item.kind() == "decorated_definition";
+        let item = if decorated {
+            item.child_by_field_name("definition").unwrap_or(item)
+        } else {
+            item
+        };
+        if item.kind() != "function_definition" {
+            continue;
+        }
+        let Some(name) = item.child_by_field_name("name") else {
+            continue;
+        };
+        let name_s = text_of(name, src).to_string();
+        let is_static =
+            decorated && text_of(item.parent().unwrap_or(item), src).contains("@staticmethod");
+        let member = b.members.len();
+        let head = text_of(item, src);
+        b.members.push(Member {
+            name: name_s.clone(),
+            name_span: span(name),
+            span: span(item),
+            kind: MemberKind::Method,
+            is_static,
+            is_async: head.trim_start().starts_with("async"),
+            has_body: true,
+        });
+        if name_s == "__init__" {
+            let params = item
+                .child_by_field_name("parameters")
+                .map(|p| {
+                    let mut c = p.walk();
+                    p.named_children(&mut c)
+                        .skip(1)
+                        .map(|x| Param {
+                            name: (x.kind() == "identifier").then(|| text_of(x, src).to_string()),
+                            span: span(x),
+                            is_field: false,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            b.constructor = Some(Constructor {
+                member,
+                span: span(item),
+                params,
+                super_call: None,
+                calls: Vec::new(),
+            });
+        }
+        if let Some(body) = item.child_by_field_name("body") {
+            uses(&mut b.ctx_uses, body, item, member, src);
+        }
+    }
+    b.ctx_uses.sort_by_key(|u| u.span.start);
+    b
+}
+
+/// The state object's uses in one method.
+fn uses(out: &mut Vec<CtxUse>, body: Node, method: Node, member: usize, src: &str) {
+    let mut stack = vec![body];
+    let mut steps = 0usize;
+    while let Some(n) = stack.pop() {
+        steps += 1;
+        if steps > MAX_NODES {
+            return;
+        }
+        let mut c = n.walk();
+        stack.extend(n.named_children(&mut c));
+        if n.kind() != "attribute" {
+            continue;
+        }
+        // Only the longest chain of attributes: not the object of another.
+        let parent = n.parent();
+        if parent
+            .is_some_and(|p| p.kind() == "attribute" && p.child_by_field_name("object") == Some(n))
+        {
+            continue;
+        }
+        let mut names: Vec<Node> = Vec::new();
+        let mut at = n;
+        let root = loop {
+            match at.kind() {
+                "attribute" => {
+                    let (Some(obj), Some(attr)) = (
+                        at.child_by_field_name("object"),
+                        at.child_by_field_name("attribute"),
+                    ) else {
+                        break None;
+                    };
+                    names.push(attr);
+                    at = obj;
+                }
+                "identifier" => break Some(at),
+                _ => break None,
+            }
+        };
+        let Some(root) = root else { continue };
+        names.reverse();
+        let mut path: Vec<String> = names.iter().map(|x| text_of(*x, src).to_string()).collect();
+        match text_of(root, src) {
+            "self" if matches!(path.first().map(String::as_str), Some("ctx" | "state")) => {
+                path.remove(0);
+            }
+            "ctx" | "state" => {}
+            _ => continue,
+        }
+        if path.is_empty() {
+            continue;
+        }
+        let call =
+            parent.filter(|p| p.kind() == "call" && p.child_by_field_name("function") == Some(n));
+        let called = call.map(|c| Call {
+            args: c
+                .child_by_field_name("arguments")
+                .map(|a| {
+                    let mut cur = a.walk();
+                    a.named_children(&mut cur).map(|x| arg(x, src)).collect()
+                })
+                .unwrap_or_default(),
+        });
+        let mut nested = false;
+        let mut up = n.parent();
+        while let Some(p) = up {
+            if p.id() == method.id() {
+                break;
+            }
+            if matches!(p.kind(), "function_definition" | "lambda") {
+                nested = true;
+            }
+            up = p.parent();
+        }
+        out.push(CtxUse {
+            path,
+            span: span(call.unwrap_or(n)),
+            name_span: names.last().map(|x| span(*x)).unwrap_or(span(n)),
+            called,
+            member: Some(member),
+            via: None,
+            in_block_concurrency: false,
+            nested,
+        });
+    }
+}
+
+/// A call argument, as the source rules read literals.
+fn arg(n: Node, src: &str) -> Arg {
+    let kind = match n.kind() {
+        "string" => {
+            let mut c = n.walk();
+            let parts: Vec<Node> = n.named_children(&mut c).collect();
+            let prefix = parts
+                .first()
+                .filter(|p| p.kind() == "string_start")
+                .map(|p| text_of(*p, src).to_ascii_lowercase())
+                .unwrap_or_default();
+            let plain = !prefix.contains('f')
+                && !prefix.contains('b')
+                && !parts.iter().any(|p| p.kind() == "interpolation");
+            if plain {
+                let value: String = parts
+                    .iter()
+                    .filter(|p| p.kind() == "string_content")
+                    .map(|p| text_of(*p, src))
+                    .collect();
+                if value.contains('\\') {
+                    ArgKind::Other
+                } else {
+                    ArgKind::Str(value)
+                }
+            } else {
+                ArgKind::Other
+            }
+        }
+        "integer" | "float" => ArgKind::Number,
+        "true" => ArgKind::Bool(true),
+        "false" => ArgKind::Bool(false),
+        "none" => ArgKind::Null,
+        "list" => {
+            let mut c = n.walk();
+            let items: Vec<Node> = n.named_children(&mut c).collect();
+            ArgKind::Array {
+                len: items.len(),
+                spread: items.iter().any(|i| i.kind() == "list_splat"),
+            }
+        }
+        "dictionary" => ArgKind::Object,
+        "lambda" => ArgKind::Function,
+        _ => ArgKind::Other,
+    };
+    Arg {
+        span: span(n),
+        kind,
+    }
 }
 
 /// `from m import A, B as C` / `from m import *`. `workers` is the

@@ -120,6 +120,9 @@ fn rust_name(js: &str) -> &str {
         .unwrap_or(js)
 }
 
+/// The SDK's methods that stand for JavaScript properties.
+const ACCESSORS: &[&str] = &["storage", "sql", "container"];
+
 /// Uses of the state object in a method: chains of calls from an
 /// expression named `state` or `ctx` (`self.state`, `state`), such as
 /// `self.state.storage().sql().exec("…")` → `["storage", "sql", "exec"]`.
@@ -132,7 +135,8 @@ fn state_uses(out: &mut Vec<CtxUse>, method: Node, member: usize, src: &str) {
         if n.kind() != "call_expression" {
             continue;
         }
-        // Only the outermost call of a chain (through `.await` and `?`).
+        // An accessor (`storage()`, `sql()`: properties in JavaScript) is
+        // a use only at the end of its chain (`let s = state.storage()`).
         let mut up = n.parent();
         while let Some(p) = up.filter(|p| matches!(p.kind(), "await_expression" | "try_expression"))
         {
@@ -142,7 +146,13 @@ fn state_uses(out: &mut Vec<CtxUse>, method: Node, member: usize, src: &str) {
             p.kind() == "field_expression"
                 && p.parent().is_some_and(|g| g.kind() == "call_expression")
         });
-        if inner {
+        let called = n
+            .child_by_field_name("function")
+            .filter(|f| f.kind() == "field_expression")
+            .and_then(|f| f.child_by_field_name("field"))
+            .map(|f| text_of(f, src))
+            .unwrap_or("");
+        if inner && ACCESSORS.contains(&called) {
             continue;
         }
         let mut path: Vec<String> = Vec::new();
@@ -171,6 +181,18 @@ fn state_uses(out: &mut Vec<CtxUse>, method: Node, member: usize, src: &str) {
                 }
             }
             if v.kind() == "call_expression" {
+                // Like JavaScript's uses, a chain ends at its first call
+                // that is not an accessor: `get("k").await?.unwrap_or(0)`
+                // is a use of `get`, and `unwrap_or` none.
+                let called = v
+                    .child_by_field_name("function")
+                    .filter(|f| f.kind() == "field_expression")
+                    .and_then(|f| f.child_by_field_name("field"))
+                    .map(|f| text_of(f, src))
+                    .unwrap_or("");
+                if !ACCESSORS.contains(&called) {
+                    break None;
+                }
                 at = v;
             } else {
                 break Some(v);
