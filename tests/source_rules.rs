@@ -1977,3 +1977,72 @@ class Default(WorkerEntrypoint):
 "#,
     );
 }
+
+/// The config ↔ source rules on a workers-rs crate: a migration keeps a
+/// class live that no struct defines (DO103), a binding no code looks up
+/// (DO111), and another Worker binding a class the crate does not define
+/// (DO119).
+#[test]
+fn rust_config_and_source_cross_checks() {
+    check(
+        r#"
+//- /counter/Cargo.toml
+[package]
+name = "counter"
+version = "0.1.0"
+[dependencies]
+worker = "0.6"
+//- /counter/wrangler.toml
+name = "counter-rs"
+main = "build/index.js"
+compatibility_date = "2025-06-01"
+[[durable_objects.bindings]]
+name = "COUNTER"
+class_name = "Counter"
+[[durable_objects.bindings]]
+name = "SPARE"
+#      ^^^^^^^ DO111
+class_name = "Counter"
+[[migrations]]
+tag = "v1"
+new_sqlite_classes = ["Counter", "Ledger"]
+#                                ^^^^^^^^ DO103
+//- /counter/src/lib.rs
+use worker::*;
+
+#[durable_object]
+pub struct Counter {
+    state: State,
+}
+
+impl DurableObject for Counter {
+    fn new(state: State, _env: Env) -> Self {
+        Self { state }
+    }
+    async fn fetch(&self, _req: Request) -> Result<Response> {
+        Response::ok("1")
+    }
+}
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+    env.durable_object("COUNTER")?.get_by_name("a")?.fetch_with_request(req).await
+}
+//- /web/wrangler.toml
+name = "web"
+main = "src/index.ts"
+compatibility_date = "2025-06-01"
+[[durable_objects.bindings]]
+name = "LEDGER"
+class_name = "Ledgers"
+#            ^^^^^^^^^ DO119
+script_name = "counter-rs"
+//- /web/src/index.ts
+export default {
+  async fetch(req: Request, env: Env): Promise<Response> {
+    return env.LEDGER.getByName("a").fetch(req);
+  },
+};
+"#,
+    );
+}

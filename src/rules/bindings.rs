@@ -280,7 +280,15 @@ fn cross_worker_binding(cx: &mut WorkerCx, b: &DoBinding) {
 /// dynamically (`env[name]`) or hands `env` to a package.
 pub fn unused(cx: &mut WorkerCx) {
     let w = cx.worker;
-    if w.graph.is_empty() || w.entries.iter().any(|e| !matches!(e, Entry::File(_))) {
+    // A workers-rs crate is read whole from its root module, like an entry.
+    let read_whole = |e: &Entry| match e {
+        Entry::File(_) => true,
+        Entry::BuildOutput {
+            source: Some(s), ..
+        } => s.extension().is_some_and(|x| x == "rs"),
+        _ => false,
+    };
+    if w.graph.is_empty() || !w.entries.iter().all(read_whole) {
         return;
     }
     let files: Vec<_> = w.graph.iter().filter_map(|p| cx.ws.file(p)).collect();
