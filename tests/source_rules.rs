@@ -2046,3 +2046,61 @@ export default {
 "#,
     );
 }
+
+/// The literals the runtime checks, in the SDK's methods: a location hint
+/// (DO501), a jurisdiction (DO502) and a hex ID (DO504); valid ones are
+/// silent.
+#[test]
+fn rust_namespace_literals() {
+    check(
+        r#"
+//- /Cargo.toml
+[package]
+name = "w"
+version = "0.1.0"
+[dependencies]
+worker = "0.6"
+//- /wrangler.toml
+name = "w"
+main = "build/index.js"
+compatibility_date = "2025-06-01"
+[[durable_objects.bindings]]
+name = "ROOMS"
+class_name = "Room"
+[[migrations]]
+tag = "v1"
+new_sqlite_classes = ["Room"]
+//- /src/lib.rs
+use worker::*;
+
+#[durable_object]
+pub struct Room {
+    state: State,
+}
+
+impl DurableObject for Room {
+    fn new(state: State, _env: Env) -> Self {
+        Self { state }
+    }
+    async fn fetch(&self, _req: Request) -> Result<Response> {
+        Response::ok("1")
+    }
+}
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+    let ns = env.durable_object("ROOMS")?;
+    let a = ns.get_by_name_with_location_hint("a", "mars")?;
+//                                                 ^^^^^^ DO501
+    let b = ns.id_from_name("b")?.get_stub_with_location_hint("weur")?;
+    let c = ns.unique_id_with_jurisdiction("moon")?;
+//                                         ^^^^^^ DO502
+    let d = ns.id_from_string("abc")?;
+//                            ^^^^^ DO504
+    let e = ns.id_from_string("0000000000000000000000000000000000000000000000000000000000000000")?;
+    let f = ns.unique_id_with_jurisdiction("eu")?;
+    a.fetch_with_request(req).await
+}
+"#,
+    );
+}

@@ -383,6 +383,8 @@ pub fn unknown_uses(cx: &mut WorkerCx) {
             .facts
             .env_uses
             .iter()
+            // a literal checked on a namespace whose binding is not known
+            .filter(|u| !u.binding.is_empty())
             .map(|u| {
                 let what = if NAMESPACE_HELPERS.iter().any(|(_, h)| *h == u.method) {
                     "passed where a Durable Object namespace is expected"

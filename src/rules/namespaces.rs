@@ -83,7 +83,8 @@ pub fn literals(cx: &mut WorkerCx) {
                             path.clone(),
                             l.span,
                             format!(
-                                "`idFromString` with a string of {} characters that is not an ID: it throws \"Invalid Durable Object ID: must be 64 hex digits\"",
+                                "`{}` with a string of {} characters that is not an ID: it throws \"Invalid Durable Object ID: must be 64 hex digits\"",
+                                if path.extension().is_some_and(|e| e == "rs") { "id_from_string" } else { "idFromString" },
                                 l.value.chars().count()
                             ),
                         )

@@ -124,6 +124,8 @@ pub enum ValueKind {
 
 #[derive(Clone, Debug)]
 pub struct EnvUse {
+    /// Empty when only the call's literals are known, not the namespace
+    /// (a workers-rs `ns.get_by_name_with_location_hint(…)`).
     pub binding: String,
     pub method: String,
     pub span: Span,

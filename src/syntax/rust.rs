@@ -285,6 +285,55 @@ fn sockets(body: &mut super::class_body::ClassBody, method: Node, src: &str) {
     body.accept_calls.sort_by_key(|s| s.start);
 }
 
+/// The SDK's namespace, ID and stub methods that take a literal the
+/// runtime checks, as (Rust name, JavaScript method, argument, option key):
+/// the location hint, the jurisdiction, the hex ID.
+const LITERAL_METHODS: &[(&str, &str, usize, Option<&str>)] = &[
+    (
+        "get_by_name_with_location_hint",
+        "getByName",
+        1,
+        Some("locationHint"),
+    ),
+    (
+        "get_stub_with_location_hint",
+        "get",
+        0,
+        Some("locationHint"),
+    ),
+    (
+        "unique_id_with_jurisdiction",
+        "newUniqueId",
+        0,
+        Some("jurisdiction"),
+    ),
+    ("id_from_string", "idFromString", 0, None),
+];
+
+/// A call of one of [`LITERAL_METHODS`] with a string literal where the
+/// runtime checks it: a use whose namespace is not known (empty binding),
+/// for the literal rules (DO501, DO502, DO504).
+fn literal_use(func: Node, args: Node, src: &str) -> Option<EnvUse> {
+    if func.kind() != "field_expression" {
+        return None;
+    }
+    let name = text_of(func.child_by_field_name("field")?, src);
+    let (_, js, at, key) = LITERAL_METHODS.iter().find(|(r, ..)| *r == name)?;
+    let mut c = args.walk();
+    let lit = args.named_children(&mut c).nth(*at)?;
+    let (value, _) = string_value(lit, src)?;
+    Some(EnvUse {
+        binding: String::new(),
+        method: js.to_string(),
+        span: span(lit),
+        literals: vec![super::facts::LitArg {
+            key: key.map(str::to_string),
+            value,
+            span: span(lit),
+        }],
+    })
+}
+
 fn arg(n: Node, src: &str) -> Arg {
     // `&server`, `&["a", "b"]`: the value borrowed.
     let n = if n.kind() == "reference_expression" {
@@ -445,6 +494,9 @@ pub fn facts(src: &str, tree: &Tree) -> FileFacts {
                             .is_some_and(|x| text_of(x, src) == "durable_object")
                     {
                         calls.push((func, args));
+                    }
+                    if let Some(u) = literal_use(func, args, src) {
+                        f.env_uses.push(u);
                     }
                 }
             }
