@@ -99,17 +99,21 @@ pub struct HoverResult {
     pub span: Span,
 }
 
+/// `live`: the source document as the editor has it, when it changed since
+/// `ws` was analysed (read from its own text and tree; its facts are not
+/// recomputed).
 pub fn hover(
     ws: &Workspace,
     fs: &dyn FileSystem,
     path: &Path,
     offset: usize,
+    live: Option<&super::navigate::Live>,
 ) -> Option<HoverResult> {
     if let Some(f) = ws.file(path) {
         // `env.X`: the binding, from the configs of the Workers that reach
         // the file.
         if let Some((super::navigate::Sym::Binding { name, workers }, span)) =
-            super::navigate::symbol_at(ws, path, offset, None)
+            super::navigate::symbol_at(ws, path, offset, live)
         {
             if let Some(w) = workers.first().and_then(|&w| ws.workers.get(w)) {
                 if let Some(markdown) = binding_markdown(ws, fs, w, &name, &workers) {
@@ -117,7 +121,10 @@ pub fn hover(
                 }
             }
         }
-        return source_hover(f.lang, &f.text, offset);
+        return match live.filter(|l| l.path == path) {
+            Some(l) => source_hover_in(f.lang, l.text, Some(l.tree), offset),
+            None => source_hover_in(f.lang, &f.text, None, offset),
+        };
     }
     let worker = ws.workers.iter().find(|w| w.config.path == path)?;
     config_hover(ws, fs, worker, offset)
@@ -132,17 +139,34 @@ const COMMON: &[&str] = &[
 
 /// API hover on a source text (also for files no Worker reaches).
 pub fn source_hover(lang: syntax::Lang, text: &str, offset: usize) -> Option<HoverResult> {
-    if lang == syntax::Lang::Rust && text.len() <= syntax::max_source_bytes() {
-        return rust_hover(text, offset);
-    }
-    if lang == syntax::Lang::Python && text.len() <= syntax::max_source_bytes() {
-        return python_hover(text, offset);
-    }
-    // The API data is the JavaScript API's.
-    if !lang.is_js() || text.len() > syntax::max_source_bytes() {
+    source_hover_in(lang, text, None, offset)
+}
+
+/// [`source_hover`] with the text's tree when the caller has it.
+pub fn source_hover_in(
+    lang: syntax::Lang,
+    text: &str,
+    tree: Option<&tree_sitter::Tree>,
+    offset: usize,
+) -> Option<HoverResult> {
+    if text.len() > syntax::max_source_bytes() {
         return None;
     }
-    let tree = syntax::parse(lang, text, None)?;
+    let parsed;
+    let tree = match tree {
+        Some(t) => t,
+        None => {
+            parsed = syntax::parse(lang, text, None)?;
+            &parsed
+        }
+    };
+    match lang {
+        syntax::Lang::Rust => return rust_hover(text, tree, offset),
+        syntax::Lang::Python => return python_hover(text, tree, offset),
+        // The API data is the JavaScript API's.
+        _ if !lang.is_js() => return None,
+        _ => {}
+    }
     let node = tree.root_node().descendant_for_byte_range(offset, offset)?;
     if !matches!(node.kind(), "property_identifier" | "identifier") {
         return None;
@@ -175,7 +199,7 @@ pub fn source_hover(lang: syntax::Lang, text: &str, offset: usize) -> Option<Hov
     // The chain's type first (`const s = this.ctx.storage; s.get`), then
     // the shape of the object's name.
     let owner =
-        super::complete::owner_of_member(None, Path::new(""), lang, text, &tree, node.start_byte())
+        super::complete::owner_of_member(None, Path::new(""), lang, text, tree, node.start_byte())
             .filter(|o| candidates.iter().any(|m| m.owner == *o))
             .map(|o| -> &'static str {
                 api()
@@ -200,9 +224,8 @@ pub fn source_hover(lang: syntax::Lang, text: &str, offset: usize) -> Option<Hov
 /// names: an attribute typed along its chain (`self.ctx.storage.put`), a
 /// name unique to the API, and a handler of a `DurableObject` subclass
 /// (`async def alarm(self)`).
-fn python_hover(text: &str, offset: usize) -> Option<HoverResult> {
+fn python_hover(text: &str, tree: &tree_sitter::Tree, offset: usize) -> Option<HoverResult> {
     let lang = syntax::Lang::Python;
-    let tree = syntax::parse(lang, text, None)?;
     let node = tree.root_node().descendant_for_byte_range(offset, offset)?;
     if node.kind() != "identifier" {
         return None;
@@ -248,7 +271,7 @@ fn python_hover(text: &str, offset: usize) -> Option<HoverResult> {
         return None;
     }
     let owner =
-        super::complete::owner_of_member(None, Path::new(""), lang, text, &tree, node.start_byte())
+        super::complete::owner_of_member(None, Path::new(""), lang, text, tree, node.start_byte())
             .filter(|o| candidates.iter().any(|m| m.owner == *o));
     let chosen = match owner {
         Some(o) => candidates.iter().find(|m| m.owner == o).copied(),
@@ -265,8 +288,7 @@ fn python_hover(text: &str, offset: usize) -> Option<HoverResult> {
 /// the state, its storage, SQL, a cursor, a namespace, a stub or a socket,
 /// and the handlers of `impl DurableObject`, documented by the runtime
 /// member each wraps (the API data's `rust` names).
-fn rust_hover(text: &str, offset: usize) -> Option<HoverResult> {
-    let tree = syntax::parse(syntax::Lang::Rust, text, None)?;
+fn rust_hover(text: &str, tree: &tree_sitter::Tree, offset: usize) -> Option<HoverResult> {
     let node = tree.root_node().descendant_for_byte_range(offset, offset)?;
     let name = node.utf8_text(text.as_bytes()).ok()?;
     let span = Span::new(node.start_byte(), node.end_byte());

@@ -168,6 +168,37 @@ fn hover_at(
         let (text, _) = live?;
         return standalone_hover(path, &text, pos, enc);
     };
+    // A source document edited since the analysis is read from its own
+    // text and tree, as navigation reads it: recomputing its facts for a
+    // hover would cost more than the answer.
+    if let (Some(f), Some((text, tree))) = (a.ws.file(path), live.as_ref()) {
+        if *f.text != **text {
+            let parsed;
+            let tree = match tree {
+                Some(t) => t,
+                None => {
+                    parsed = crate::syntax::parse(f.lang, text, None)?;
+                    &parsed
+                }
+            };
+            let idx = LineIndex::new(text);
+            let at = convert::offset(text, &idx, pos, enc);
+            let l = crate::ide::navigate::Live { path, text, tree };
+            let h = crate::ide::hover::hover(&a.ws, &*a.fs, path, at, Some(&l))?;
+            let s = idx.position(text, h.span.start, enc);
+            let e = idx.position(text, h.span.end, enc);
+            return Some(Hover {
+                contents: HoverContents::Markup(MarkupContent {
+                    kind: MarkupKind::Markdown,
+                    value: h.markdown,
+                }),
+                range: Some(Range::new(
+                    Position::new(s.line, s.column),
+                    Position::new(e.line, e.column),
+                )),
+            });
+        }
+    }
     // The document as the editor has it now, over the analysed workspace.
     let view = live.and_then(|(text, tree)| a.ws.with_document(path, &text, tree));
     let ws = view.as_ref().unwrap_or(&a.ws);
@@ -199,7 +230,7 @@ fn hover_at(
         .collect();
     // The class model was built for the analysed text: shown only while
     // the document still has it.
-    let doc = crate::ide::hover::hover(ws, &*a.fs, path, at).or_else(|| {
+    let doc = crate::ide::hover::hover(ws, &*a.fs, path, at, None).or_else(|| {
         if view.is_some() {
             return None;
         }
