@@ -736,7 +736,7 @@ mod tests {
         let ws = Workspace::load(&fs, &[PathBuf::from("/p")]);
         let cfg = Path::new("/p/wrangler.toml");
         let text = ws.workers[0].text.to_string();
-        let h = |needle: &str| hover(&ws, &fs, cfg, at(&text, needle)).map(|h| h.markdown);
+        let h = |needle: &str| hover(&ws, &fs, cfg, at(&text, needle), None).map(|h| h.markdown);
         assert!(h("new_sqlite_classes")
             .unwrap()
             .contains("SQLite storage backend"));
@@ -766,7 +766,7 @@ mod tests {
         let ws = Workspace::load(&fs, &[PathBuf::from("/p")]);
         let cfg = Path::new("/p/wrangler.toml");
         let text = ws.workers[0].text.to_string();
-        let rooms = hover(&ws, &fs, cfg, at(&text, "\"ROOMS\""))
+        let rooms = hover(&ws, &fs, cfg, at(&text, "\"ROOMS\""), None)
             .unwrap()
             .markdown;
         assert!(
@@ -774,13 +774,13 @@ mod tests {
             "{rooms}"
         );
         assert!(!rooms.contains("index.ts"), "{rooms}");
-        let room = hover(&ws, &fs, cfg, at(&text, "\"ROOM\""))
+        let room = hover(&ws, &fs, cfg, at(&text, "\"ROOM\""), None)
             .unwrap()
             .markdown;
         assert!(room.contains("used once in src/index.ts:4"), "{room}");
         let src = Path::new("/p/src/index.ts");
         let code = ws.file(src).unwrap().text.to_string();
-        let h = hover(&ws, &fs, src, at(&code, "ROOM.getByName")).unwrap();
+        let h = hover(&ws, &fs, src, at(&code, "ROOM.getByName"), None).unwrap();
         assert!(
             h.markdown.contains("Durable Object binding `ROOM`")
                 && h.markdown.contains("class `Room`"),
