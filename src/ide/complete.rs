@@ -307,7 +307,7 @@ fn chain_before(text: &str, end: usize) -> Option<Vec<Seg>> {
 
 /// The position of the `open` matching the `close` at `at`, skipping
 /// nested pairs and string literals on the way back.
-fn matching_open(b: &[u8], at: usize, open: u8, close: u8) -> Option<usize> {
+pub(crate) fn matching_open(b: &[u8], at: usize, open: u8, close: u8) -> Option<usize> {
     let mut depth = 0usize;
     let mut i = at + 1;
     let mut quote: Option<u8> = None;

@@ -681,7 +681,7 @@ fn chain(text: &str, end: usize) -> Option<Vec<Seg>> {
         }
         let mut call = false;
         if i > 0 && b[i - 1] == b')' {
-            i = open_paren(b, i - 1)?;
+            i = super::complete::matching_open(b, i - 1, b'(', b')')?;
             call = true;
             // `get::<T>(…)`: a turbofish
             if i > 0 && b[i - 1] == b'>' {
@@ -756,40 +756,6 @@ fn statement_end(text: &str, from: usize) -> usize {
         i += 1;
     }
     b.len()
-}
-
-/// The `(` matching the `)` at `at`, skipping nested pairs and strings.
-fn open_paren(b: &[u8], at: usize) -> Option<usize> {
-    let mut depth = 0usize;
-    let mut i = at + 1;
-    let mut in_str = false;
-    let mut steps = 0;
-    while i > 0 {
-        i -= 1;
-        steps += 1;
-        if steps > 20_000 {
-            return None;
-        }
-        let c = b[i];
-        if in_str {
-            if c == b'"' && (i == 0 || b[i - 1] != b'\\') {
-                in_str = false;
-            }
-            continue;
-        }
-        match c {
-            b'"' => in_str = true,
-            b')' => depth += 1,
-            b'(' => {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(i);
-                }
-            }
-            _ => {}
-        }
-    }
-    None
 }
 
 #[cfg(test)]

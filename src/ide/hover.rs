@@ -189,6 +189,21 @@ pub fn source_hover_in(
         return None;
     }
     let object = parent.child_by_field_name("object")?;
+    member_hover(lang, text, tree, node, || owner_of(object, text))
+}
+
+/// The API member named by `node` (a member's name after a `.`): typed
+/// along its chain (`const s = this.ctx.storage; s.get`), else by
+/// `fallback` (the shape of the object's name), else the one member of the
+/// name unless it is too common to name without an owner.
+fn member_hover(
+    lang: syntax::Lang,
+    text: &str,
+    tree: &tree_sitter::Tree,
+    node: tree_sitter::Node,
+    fallback: impl FnOnce() -> Option<&'static str>,
+) -> Option<HoverResult> {
+    let name = node.utf8_text(text.as_bytes()).ok()?;
     let candidates: Vec<&ApiMember> = api()
         .iter()
         .filter(|m| m.name == name && m.owner != "handler")
@@ -196,8 +211,6 @@ pub fn source_hover_in(
     if candidates.is_empty() {
         return None;
     }
-    // The chain's type first (`const s = this.ctx.storage; s.get`), then
-    // the shape of the object's name.
     let owner =
         super::complete::owner_of_member(None, Path::new(""), lang, text, tree, node.start_byte())
             .filter(|o| candidates.iter().any(|m| m.owner == *o))
@@ -208,7 +221,7 @@ pub fn source_hover_in(
                     .map(|m| m.owner.as_str())
                     .unwrap_or("")
             })
-            .or_else(|| owner_of(object, text));
+            .or_else(fallback);
     let chosen = match owner {
         Some(o) => candidates.iter().find(|m| m.owner == o).copied(),
         None if candidates.len() == 1 && !COMMON.contains(&name) => Some(candidates[0]),
@@ -216,7 +229,7 @@ pub fn source_hover_in(
     }?;
     Some(HoverResult {
         markdown: chosen.markdown(),
-        span,
+        span: Span::new(node.start_byte(), node.end_byte()),
     })
 }
 
@@ -263,25 +276,7 @@ fn python_hover(text: &str, tree: &tree_sitter::Tree, offset: usize) -> Option<H
     if parent.kind() != "attribute" || parent.child_by_field_name("attribute") != Some(node) {
         return None;
     }
-    let candidates: Vec<&ApiMember> = api()
-        .iter()
-        .filter(|m| m.name == name && m.owner != "handler")
-        .collect();
-    if candidates.is_empty() {
-        return None;
-    }
-    let owner =
-        super::complete::owner_of_member(None, Path::new(""), lang, text, tree, node.start_byte())
-            .filter(|o| candidates.iter().any(|m| m.owner == *o));
-    let chosen = match owner {
-        Some(o) => candidates.iter().find(|m| m.owner == o).copied(),
-        None if candidates.len() == 1 && !COMMON.contains(&name) => Some(candidates[0]),
-        None => None,
-    }?;
-    Some(HoverResult {
-        markdown: chosen.markdown(),
-        span,
-    })
+    member_hover(lang, text, tree, node, || None)
 }
 
 /// Hover on the workers-rs SDK's Durable Object API: a method called on

@@ -185,18 +185,7 @@ fn hover_at(
             let at = convert::offset(text, &idx, pos, enc);
             let l = crate::ide::navigate::Live { path, text, tree };
             let h = crate::ide::hover::hover(&a.ws, &*a.fs, path, at, Some(&l))?;
-            let s = idx.position(text, h.span.start, enc);
-            let e = idx.position(text, h.span.end, enc);
-            return Some(Hover {
-                contents: HoverContents::Markup(MarkupContent {
-                    kind: MarkupKind::Markdown,
-                    value: h.markdown,
-                }),
-                range: Some(Range::new(
-                    Position::new(s.line, s.column),
-                    Position::new(e.line, e.column),
-                )),
-            });
+            return Some(text_hover(h, text, &idx, enc));
         }
     }
     // The document as the editor has it now, over the analysed workspace.
@@ -264,9 +253,19 @@ fn standalone_hover(path: &Path, text: &str, pos: Position, enc: Encoding) -> Op
     let idx = LineIndex::new(text);
     let at = convert::offset(text, &idx, pos, enc);
     let h = crate::ide::hover::source_hover(lang, text, at)?;
+    Some(text_hover(h, text, &idx, enc))
+}
+
+/// A hover whose span is in `text` (not the analysed workspace's).
+fn text_hover(
+    h: crate::ide::hover::HoverResult,
+    text: &str,
+    idx: &LineIndex,
+    enc: Encoding,
+) -> Hover {
     let s = idx.position(text, h.span.start, enc);
     let e = idx.position(text, h.span.end, enc);
-    Some(Hover {
+    Hover {
         contents: HoverContents::Markup(MarkupContent {
             kind: MarkupKind::Markdown,
             value: h.markdown,
@@ -275,7 +274,7 @@ fn standalone_hover(path: &Path, text: &str, pos: Position, enc: Encoding) -> Op
             Position::new(s.line, s.column),
             Position::new(e.line, e.column),
         )),
-    })
+    }
 }
 
 impl Backend {

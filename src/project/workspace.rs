@@ -1200,42 +1200,35 @@ pub fn find_entry(
     let dir = config.path.parent().unwrap_or(Path::new(""));
     let has_build = build_command.is_some();
     let worker_build = build_command.is_some_and(|c| c.contains("worker-build"));
+    // A workers-rs Worker: what `worker-build` writes at `path`, from the
+    // crate, whether or not a build is on disk.
+    let crate_entry = |path: PathBuf| {
+        rust_crate(fs, dir, worker_build).map(|(lib, manifest)| Entry::BuildOutput {
+            reason: "`worker-build` writes it from the crate".into(),
+            source: Some(lib),
+            stated_by: Some(format!(
+                "{}, a workers-rs crate",
+                manifest.strip_prefix(dir).unwrap_or(&manifest).display()
+            )),
+            path,
+        })
+    };
     let Some(main) = main else {
         // The oldest workers-rs layout: no `main`, `worker-build` writes
         // `build/worker/shim.mjs` (named by `[build.upload]`).
-        if let Some((lib, manifest)) = rust_crate(fs, dir, worker_build) {
-            return Entry::BuildOutput {
-                reason: "`worker-build` writes it from the crate".into(),
-                source: Some(lib),
-                stated_by: Some(format!(
-                    "{}, a workers-rs crate",
-                    manifest.strip_prefix(dir).unwrap_or(&manifest).display()
-                )),
-                path: dir.join("build/worker/shim.mjs"),
-            };
-        }
-        return Entry::None;
+        return crate_entry(dir.join("build/worker/shim.mjs")).unwrap_or(Entry::None);
     };
     let path = super::resolve::normalize(&dir.join(main));
-    // A workers-rs Worker: `main` is what `worker-build` writes
-    // (`build/index.js`, or `build/worker/shim.mjs` in older projects); its
-    // source is the crate, whether or not a build is on disk.
+    // `main` is what `worker-build` writes (`build/index.js`, or
+    // `build/worker/shim.mjs` in older projects).
     let in_build_dir = Path::new(main).components().any(|c| {
         c.as_os_str()
             .to_str()
             .is_some_and(|s| BUILD_DIRS.contains(&s))
     });
     if has_build || in_build_dir {
-        if let Some((lib, manifest)) = rust_crate(fs, dir, worker_build) {
-            return Entry::BuildOutput {
-                reason: "`worker-build` writes it from the crate".into(),
-                source: Some(lib),
-                stated_by: Some(format!(
-                    "{}, a workers-rs crate",
-                    manifest.strip_prefix(dir).unwrap_or(&manifest).display()
-                )),
-                path,
-            };
+        if let Some(e) = crate_entry(path.clone()) {
+            return e;
         }
     }
     // `main = "./src/index"`: wrangler tries the usual extensions, but only

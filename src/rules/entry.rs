@@ -81,32 +81,23 @@ pub fn entry_found(cx: &mut WorkerCx, vc: &VariantCx) {
             source,
             stated_by,
         } if has_do => {
-            let names = if main.is_some() {
-                "`main` names"
-            } else {
-                "This config has no `main`; the Worker is"
+            let by = match stated_by {
+                Some(by) => format!("from {by}"),
+                None => "by convention".to_string(),
             };
             let msg = match source {
                 Some(s) if main.is_none() => format!(
-                    "This config has no `main`: `worker-build` writes {} from the crate (the oldest workers-rs layout, uploaded through `[build.upload]`); the source entry {} ({}) is checked.",
+                    "This config has no `main`: `worker-build` writes {} from the crate (the oldest workers-rs layout, uploaded through `[build.upload]`); the source entry {} ({by}) is checked.",
                     rel(&dir, path),
                     rel(&dir, s),
-                    match stated_by {
-                        Some(by) => format!("from {by}"),
-                        None => "by convention".to_string(),
-                    }
                 ),
                 Some(s) => format!(
-                    "{names} {} , which is build output ({reason}) and is not there yet; the source entry {} ({}) is checked in its place.",
+                    "`main` names {} , which is build output ({reason}) and is not there yet; the source entry {} ({by}) is checked in its place.",
                     rel(&dir, path),
                     rel(&dir, s),
-                    match stated_by {
-                        Some(by) => format!("from {by}"),
-                        None => "by convention".to_string(),
-                    }
                 ),
                 None => format!(
-                    "{names} {}, which is build output ({reason}) and is not there yet; no source entry was found, so class exports are not checked.",
+                    "`main` names {}, which is build output ({reason}) and is not there yet; no source entry was found, so class exports are not checked.",
                     rel(&dir, path)
                 ),
             };

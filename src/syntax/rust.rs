@@ -120,6 +120,15 @@ fn rust_name(js: &str) -> &str {
         .unwrap_or(js)
 }
 
+/// The method a call expression calls (`x.m(…)` → `m`), or "".
+fn method_of<'a>(call: Node, src: &'a str) -> &'a str {
+    call.child_by_field_name("function")
+        .filter(|f| f.kind() == "field_expression")
+        .and_then(|f| f.child_by_field_name("field"))
+        .map(|f| text_of(f, src))
+        .unwrap_or("")
+}
+
 /// The SDK's methods that stand for JavaScript properties.
 const ACCESSORS: &[&str] = &["storage", "sql", "container"];
 
@@ -146,13 +155,7 @@ fn state_uses(out: &mut Vec<CtxUse>, method: Node, member: usize, src: &str) {
             p.kind() == "field_expression"
                 && p.parent().is_some_and(|g| g.kind() == "call_expression")
         });
-        let called = n
-            .child_by_field_name("function")
-            .filter(|f| f.kind() == "field_expression")
-            .and_then(|f| f.child_by_field_name("field"))
-            .map(|f| text_of(f, src))
-            .unwrap_or("");
-        if inner && ACCESSORS.contains(&called) {
+        if inner && ACCESSORS.contains(&method_of(n, src)) {
             continue;
         }
         let mut path: Vec<String> = Vec::new();
@@ -184,13 +187,7 @@ fn state_uses(out: &mut Vec<CtxUse>, method: Node, member: usize, src: &str) {
                 // Like JavaScript's uses, a chain ends at its first call
                 // that is not an accessor: `get("k").await?.unwrap_or(0)`
                 // is a use of `get`, and `unwrap_or` none.
-                let called = v
-                    .child_by_field_name("function")
-                    .filter(|f| f.kind() == "field_expression")
-                    .and_then(|f| f.child_by_field_name("field"))
-                    .map(|f| text_of(f, src))
-                    .unwrap_or("");
-                if !ACCESSORS.contains(&called) {
+                if !ACCESSORS.contains(&method_of(v, src)) {
                     break None;
                 }
                 at = v;
