@@ -233,21 +233,26 @@ fn is_word_end(bytes: &[u8], i: usize) -> bool {
 
 /// One step of a member chain: `name`, then `(…)` or `[…]` after it.
 #[derive(Clone, Debug, PartialEq)]
-struct Seg {
-    name: String,
-    call: bool,
-    index: bool,
+pub(crate) struct Seg {
+    pub(crate) name: String,
+    pub(crate) call: bool,
+    pub(crate) index: bool,
+    /// A `?` follows it (JavaScript's `?.`, Rust's `?` operator).
+    pub(crate) tried: bool,
 }
 
 /// Reads the member chain ending at `end` backwards: `this.ctx.storage`,
-/// `env.ROOMS.getByName(name)`, `sql.exec("…")`, `sockets[0]`. `None` for
-/// an expression it cannot read (a literal, a parenthesised expression).
-fn chain_before(text: &str, end: usize) -> Option<Vec<Seg>> {
+/// `env.ROOMS.getByName(name)`, `sql.exec("…")`, `sockets[0]`, and Rust's
+/// `storage().get::<u8>("k").await?`. `None` for an expression it cannot
+/// read (a literal, a parenthesised expression).
+pub(crate) fn chain_before(text: &str, end: usize) -> Option<Vec<Seg>> {
     let b = text.as_bytes();
     let mut i = end;
     let mut segs = Vec::new();
+    let mut tried = false;
     loop {
-        while i > 0 && b[i - 1].is_ascii_whitespace() {
+        while i > 0 && (b[i - 1].is_ascii_whitespace() || b[i - 1] == b'?') {
+            tried |= b[i - 1] == b'?';
             i -= 1;
         }
         let (mut call, mut index) = (false, false);
@@ -264,9 +269,12 @@ fn chain_before(text: &str, end: usize) -> Option<Vec<Seg>> {
                     i = matching_open(b, i - 1, b'[', b']')?;
                     index = true;
                 }
-                // `get<T>(…)`: type arguments
+                // `get<T>(…)`, Rust's `get::<T>(…)`: type arguments
                 Some(b'>') if call => {
                     i = matching_open(b, i - 1, b'<', b'>')?;
+                    if i >= 2 && &b[i - 2..i] == b"::" {
+                        i -= 2;
+                    }
                 }
                 _ => break,
             }
@@ -285,6 +293,7 @@ fn chain_before(text: &str, end: usize) -> Option<Vec<Seg>> {
             name: text[i..name_end].to_string(),
             call,
             index,
+            tried: std::mem::take(&mut tried),
         });
         let mut j = i;
         while j > 0 && b[j - 1].is_ascii_whitespace() {
@@ -292,9 +301,6 @@ fn chain_before(text: &str, end: usize) -> Option<Vec<Seg>> {
         }
         if j > 0 && b[j - 1] == b'.' && !(j >= 2 && b[j - 2] == b'.') {
             i = j - 1;
-            if i > 0 && b[i - 1] == b'?' {
-                i -= 1;
-            }
             if segs.len() > 16 {
                 return None;
             }

@@ -280,7 +280,7 @@ impl<'a> Cx<'a> {
         if depth > 4 {
             return Unknown;
         }
-        let Some(segs) = chain(self.text, end) else {
+        let Some(segs) = super::complete::chain_before(self.text, end) else {
             return Unknown;
         };
         let Some((root, rest)) = segs.split_first() else {
@@ -655,77 +655,6 @@ fn item(m: &SdkMethod, replace: Span) -> Completion {
         snippet: None,
         sort: 0,
         replace,
-    }
-}
-
-/// One step of a chain: a name, called or not.
-struct Seg {
-    name: String,
-    call: bool,
-    /// `?` follows it.
-    tried: bool,
-}
-
-/// The chain ending at `end`, read backwards: `self.state.storage()`,
-/// `env.durable_object("X")?.get_by_name("a")?`, `ns.id_from_name(n)
-/// .unwrap()`; `?` and `.await` are transparent.
-fn chain(text: &str, end: usize) -> Option<Vec<Seg>> {
-    let b = text.as_bytes();
-    let mut i = end;
-    let mut segs = Vec::new();
-    loop {
-        let mut tried = false;
-        while i > 0 && (b[i - 1].is_ascii_whitespace() || b[i - 1] == b'?') {
-            tried |= b[i - 1] == b'?';
-            i -= 1;
-        }
-        let mut call = false;
-        if i > 0 && b[i - 1] == b')' {
-            i = super::complete::matching_open(b, i - 1, b'(', b')')?;
-            call = true;
-            // `get::<T>(…)`: a turbofish
-            if i > 0 && b[i - 1] == b'>' {
-                let mut depth = 0;
-                while i > 0 {
-                    i -= 1;
-                    match b[i] {
-                        b'>' => depth += 1,
-                        b'<' => {
-                            depth -= 1;
-                            if depth == 0 {
-                                break;
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-                if i >= 2 && &b[i - 2..i] == b"::" {
-                    i -= 2;
-                }
-            }
-        }
-        let name_end = i;
-        while i > 0 && is_ident(b[i - 1]) {
-            i -= 1;
-        }
-        if i == name_end || b[i].is_ascii_digit() {
-            return None;
-        }
-        segs.push(Seg {
-            name: text[i..name_end].to_string(),
-            call,
-            tried,
-        });
-        let mut j = i;
-        while j > 0 && b[j - 1].is_ascii_whitespace() {
-            j -= 1;
-        }
-        if j > 0 && b[j - 1] == b'.' && !(j >= 2 && b[j - 2] == b'.') && segs.len() <= 16 {
-            i = j - 1;
-            continue;
-        }
-        segs.reverse();
-        return Some(segs);
     }
 }
 
