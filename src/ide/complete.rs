@@ -787,76 +787,9 @@ impl<'a> Cx<'a> {
     /// `env.` — the bindings of every Worker that reaches the file:
     /// Durable Object namespaces first, with their class and backend.
     fn bindings(&self, replace: Span) -> Vec<Completion> {
-        let Some(scope) = self.scope else {
-            return Vec::new();
-        };
-        let mut out: Vec<Completion> = Vec::new();
-        for i in scope.workers_of(self.path) {
-            let w = &scope.ws.workers[i];
-            let models = scope
-                .models
-                .iter()
-                .find(|(j, _)| *j == i)
-                .map(|(_, m)| *m)
-                .unwrap_or(&[]);
-            for v in w.config.variants() {
-                for b in v.durable_objects() {
-                    let Some(name) = b.name.as_ref().map(|n| n.value.clone()) else {
-                        continue;
-                    };
-                    if out.iter().any(|o| o.label == name) {
-                        continue;
-                    }
-                    let class = b
-                        .class_name
-                        .as_ref()
-                        .map(|c| c.value.clone())
-                        .unwrap_or_default();
-                    let backend = models
-                        .iter()
-                        .find(|m| m.env.as_deref() == v.env_name())
-                        .and_then(|m| m.by_binding(&name))
-                        .and_then(|c| c.backend);
-                    let storage = match backend {
-                        Some(Backend::Sqlite) => ", SQLite",
-                        Some(Backend::Kv) => ", KV",
-                        None => "",
-                    };
-                    let script = b
-                        .script_name
-                        .as_ref()
-                        .map(|s| format!(" in Worker `{}`", s.value))
-                        .unwrap_or_default();
-                    out.push(Completion {
-                        detail: format!("DurableObjectNamespace → {class}{storage}{script}"),
-                        doc: format!(
-                            "Durable Object binding `{name}` of {}: the namespace of class `{class}`{script}.",
-                            w.config.file_name()
-                        ),
-                        label: name,
-                        kind: Kind::Binding,
-                        snippet: None,
-                        sort: 0,
-                        replace,
-                    });
-                }
-                for b in v.other_bindings() {
-                    if out.iter().any(|o| o.label == b.name) {
-                        continue;
-                    }
-                    out.push(Completion {
-                        label: b.name.clone(),
-                        kind: Kind::Binding,
-                        detail: b.type_label.to_string(),
-                        doc: format!("{} binding of {}.", b.type_label, w.config.file_name()),
-                        snippet: None,
-                        sort: 1,
-                        replace,
-                    });
-                }
-            }
-        }
-        out
+        self.scope
+            .map(|s| binding_items(s, self.path, replace, "DurableObjectNamespace", true))
+            .unwrap_or_default()
     }
 
     /// Values inside a string: `locationHint: "…"` and `jurisdiction("…")`.
@@ -1132,6 +1065,85 @@ fn member_item(m: &ApiMember, replace: Span) -> Completion {
         sort: if undocumented { 2 } else { 0 },
         replace,
     }
+}
+
+/// The bindings of every Worker that reaches `path`: Durable Object
+/// namespaces first (labelled `namespace`, with their class and backend),
+/// then, with `others`, the other bindings.
+pub(crate) fn binding_items(
+    scope: &Scope,
+    path: &Path,
+    replace: Span,
+    namespace: &str,
+    others: bool,
+) -> Vec<Completion> {
+    let mut out: Vec<Completion> = Vec::new();
+    for i in scope.workers_of(path) {
+        let w = &scope.ws.workers[i];
+        let models = scope
+            .models
+            .iter()
+            .find(|(j, _)| *j == i)
+            .map(|(_, m)| *m)
+            .unwrap_or(&[]);
+        for v in w.config.variants() {
+            for b in v.durable_objects() {
+                let Some(name) = b.name.as_ref().map(|n| n.value.clone()) else {
+                    continue;
+                };
+                if out.iter().any(|o| o.label == name) {
+                    continue;
+                }
+                let class = b
+                    .class_name
+                    .as_ref()
+                    .map(|c| c.value.clone())
+                    .unwrap_or_default();
+                let backend = models
+                    .iter()
+                    .find(|m| m.env.as_deref() == v.env_name())
+                    .and_then(|m| m.by_binding(&name))
+                    .and_then(|c| c.backend);
+                let storage = match backend {
+                    Some(Backend::Sqlite) => ", SQLite",
+                    Some(Backend::Kv) => ", KV",
+                    None => "",
+                };
+                let script = b
+                    .script_name
+                    .as_ref()
+                    .map(|s| format!(" in Worker `{}`", s.value))
+                    .unwrap_or_default();
+                out.push(Completion {
+                    detail: format!("{namespace} → {class}{storage}{script}"),
+                    doc: format!(
+                        "Durable Object binding `{name}` of {}: the namespace of class `{class}`{script}.",
+                        w.config.file_name()
+                    ),
+                    label: name,
+                    kind: Kind::Binding,
+                    snippet: None,
+                    sort: 0,
+                    replace,
+                });
+            }
+            for b in v.other_bindings().iter().filter(|_| others) {
+                if out.iter().any(|o| o.label == b.name) {
+                    continue;
+                }
+                out.push(Completion {
+                    label: b.name.clone(),
+                    kind: Kind::Binding,
+                    detail: b.type_label.to_string(),
+                    doc: format!("{} binding of {}.", b.type_label, w.config.file_name()),
+                    snippet: None,
+                    sort: 1,
+                    replace,
+                });
+            }
+        }
+    }
+    out
 }
 
 /// Calls `f` on `n` and its descendants (pre-order) while it returns true,

@@ -497,41 +497,11 @@ impl<'a> Cx<'a> {
     }
 
     fn bindings(&self, replace: Span) -> Vec<Completion> {
-        let Some(scope) = self.scope else {
-            return Vec::new();
-        };
-        let mut out: Vec<Completion> = Vec::new();
-        for i in scope.workers_of(self.path) {
-            let w = &scope.ws.workers[i];
-            for v in w.config.variants() {
-                for b in v.durable_objects() {
-                    let Some(name) = b.name.as_ref().map(|n| n.value.clone()) else {
-                        continue;
-                    };
-                    if out.iter().any(|o| o.label == name) {
-                        continue;
-                    }
-                    let class = b
-                        .class_name
-                        .as_ref()
-                        .map(|c| c.value.clone())
-                        .unwrap_or_default();
-                    out.push(Completion {
-                        detail: format!("ObjectNamespace → {class}"),
-                        doc: format!(
-                            "Durable Object binding `{name}` of {}: the namespace of class `{class}`.",
-                            w.config.file_name()
-                        ),
-                        label: name,
-                        kind: Kind::Binding,
-                        snippet: None,
-                        sort: 0,
-                        replace,
-                    });
-                }
-            }
-        }
-        out
+        self.scope
+            .map(|s| {
+                super::complete::binding_items(s, self.path, replace, "ObjectNamespace", false)
+            })
+            .unwrap_or_default()
     }
 
     /// `#[durable_object(…)]`: the handlers the attribute can wire.
