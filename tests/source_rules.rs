@@ -2104,3 +2104,76 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
 "#,
     );
 }
+
+/// A Python Durable Object that accepts a pair's server with the standard
+/// API while it defines `webSocketMessage` (DO401), and one that accepts
+/// and hibernates the same socket (DO406); hibernation alone, and the
+/// standard API with listeners and no handler, are silent.
+#[test]
+fn python_websockets() {
+    check(
+        r#"
+//- /wrangler.toml
+name = "py"
+main = "src/entry.py"
+compatibility_date = "2025-06-01"
+compatibility_flags = ["python_workers"]
+[[durable_objects.bindings]]
+name = "CHAT"
+class_name = "Chat"
+[[durable_objects.bindings]]
+name = "GOOD"
+class_name = "Good"
+[[durable_objects.bindings]]
+name = "PLAIN"
+class_name = "Plain"
+[[migrations]]
+tag = "v1"
+new_sqlite_classes = ["Chat", "Good", "Plain"]
+//- /src/entry.py
+from js import WebSocketPair
+from workers import DurableObject, Response, WorkerEntrypoint
+
+
+class Chat(DurableObject):
+    async def fetch(self, request):
+        if request.url.endswith("/both"):
+            pair = WebSocketPair.new()
+            client, server = pair
+            server.accept()
+#           ^^^^^^^^^^^^^^^ DO406
+            self.ctx.acceptWebSocket(server)
+            return Response(None, status=101, web_socket=client)
+        client, server = WebSocketPair.new().object_values()
+        server.accept()
+#       ^^^^^^^^^^^^^^^ DO401
+        return Response(None, status=101, web_socket=client)
+
+    async def webSocketMessage(self, ws, message):
+        ws.send(message)
+
+
+class Good(DurableObject):
+    async def fetch(self, request):
+        client, server = WebSocketPair.new().object_values()
+        self.ctx.acceptWebSocket(server)
+        return Response(None, status=101, web_socket=client)
+
+    async def webSocketMessage(self, ws, message):
+        ws.send(message)
+
+
+class Plain(DurableObject):
+    async def fetch(self, request):
+        client, server = WebSocketPair.new().object_values()
+        server.accept()
+        server.addEventListener("message", lambda e: server.send(e.data))
+        return Response(None, status=101, web_socket=client)
+
+
+class Default(WorkerEntrypoint):
+    async def fetch(self, request):
+        return await self.env.CHAT.getByName("a").fetch(request)
+"#,
+    );
+}

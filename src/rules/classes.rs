@@ -1221,10 +1221,10 @@ fn websockets(cx: &mut WorkerCx, k: &Class) {
                 if listens && !handler {
                     continue;
                 }
-                let instead = if rust {
-                    format!("self.state.accept_web_socket(&{receiver})")
-                } else {
-                    format!("this.ctx.acceptWebSocket({receiver})")
+                let instead = match k.lang {
+                    Lang::Rust => format!("self.state.accept_web_socket(&{receiver})"),
+                    Lang::Python => format!("self.ctx.acceptWebSocket({receiver})"),
+                    _ => format!("this.ctx.acceptWebSocket({receiver})"),
                 };
                 let (sev, why) = if handler {
                     (
@@ -1244,15 +1244,13 @@ fn websockets(cx: &mut WorkerCx, k: &Class) {
                         format!("`{receiver}.accept()` in Durable Object `{name}` accepts the socket without hibernation: {why}. Use `{instead}`"),
                     )
                     .severity(sev);
-                if k.c.base == DoBase::DurableObject {
+                if k.c.base == DoBase::DurableObject && !rust {
                     d = d.fix(Fix {
-                        title: format!(
-                            "Accept with hibernation: `this.ctx.acceptWebSocket({receiver})`"
-                        ),
+                        title: format!("Accept with hibernation: `{instead}`"),
                         edits: vec![Edit {
                             file: k.c.file.clone(),
                             span: *s,
-                            text: format!("this.ctx.acceptWebSocket({receiver})"),
+                            text: instead.clone(),
                         }],
                         safe: false,
                     });
@@ -1335,19 +1333,20 @@ fn pair_servers(k: &Class) -> Vec<(Span, String)> {
         if !member_text.contains("WebSocketPair") {
             continue;
         }
-        let prefix = if k.lang == Lang::Rust {
-            "impl __C {\n"
-        } else {
-            "class __C {\n"
+        let (prefix, suffix) = match k.lang {
+            Lang::Rust => ("impl __C {\n", "\n}"),
+            // the method's first line lost its indentation to the span
+            Lang::Python => ("class __C:\n    ", "\n"),
+            _ => ("class __C {\n", "\n}"),
         };
-        let wrapped = format!("{prefix}{member_text}\n}}");
+        let wrapped = format!("{prefix}{member_text}{suffix}");
         let Some(tree) = crate::syntax::parse(k.lang, &wrapped, None) else {
             continue;
         };
-        let names = if k.lang == Lang::Rust {
-            rust_servers_in(tree.root_node(), wrapped.as_bytes())
-        } else {
-            servers_in(tree.root_node(), wrapped.as_bytes())
+        let names = match k.lang {
+            Lang::Rust => rust_servers_in(tree.root_node(), wrapped.as_bytes()),
+            Lang::Python => python_servers_in(tree.root_node(), wrapped.as_bytes()),
+            _ => servers_in(tree.root_node(), wrapped.as_bytes()),
         };
         // Back to the file's offsets.
         let base = m.span.start as isize - prefix.len() as isize;
@@ -1451,6 +1450,68 @@ fn servers_in(root: tree_sitter::Node, src: &[u8]) -> Vec<(std::ops::Range<usize
                 }
             }
             _ => {}
+        }
+    }
+    servers
+}
+
+/// The server sockets of Python pairs: `client, server = WebSocketPair.new()`
+/// (also `.object_values()`, or through a variable holding the pair). A
+/// Python variable's scope is its function.
+fn python_servers_in(root: tree_sitter::Node, src: &[u8]) -> Vec<(std::ops::Range<usize>, String)> {
+    let text = |n: tree_sitter::Node| n.utf8_text(src).unwrap_or("").to_string();
+    let mut assigns = Vec::new();
+    let mut stack = vec![root];
+    while let Some(n) = stack.pop() {
+        if n.kind() == "assignment" {
+            assigns.push(n);
+        }
+        let mut c = n.walk();
+        stack.extend(n.named_children(&mut c));
+    }
+    assigns.sort_by_key(|n| n.start_byte());
+    let mut pairs: Vec<String> = Vec::new();
+    let mut servers = Vec::new();
+    for a in assigns {
+        let (Some(left), Some(right)) = (
+            a.child_by_field_name("left"),
+            a.child_by_field_name("right"),
+        ) else {
+            continue;
+        };
+        let value = text(right).replace(char::is_whitespace, "");
+        let value = value.strip_suffix(".object_values()").unwrap_or(&value);
+        let is_pair = value.ends_with("WebSocketPair.new()") || pairs.iter().any(|p| p == value);
+        if !is_pair {
+            continue;
+        }
+        let mut func = a;
+        while let Some(p) = func.parent() {
+            func = p;
+            if p.kind() == "function_definition" {
+                break;
+            }
+        }
+        match left.kind() {
+            "identifier" => pairs.push(text(left)),
+            "pattern_list" | "tuple_pattern" => {
+                let mut c = left.walk();
+                let items: Vec<_> = left.named_children(&mut c).collect();
+                if let Some(s) = items.get(1).filter(|s| s.kind() == "identifier") {
+                    servers.push((a.start_byte()..func.end_byte(), text(*s)));
+                }
+            }
+            _ => {}
+        }
+    }
+    // A name bound again later in the function ends the earlier binding.
+    let starts: Vec<(usize, String)> = servers.iter().map(|(r, n)| (r.start, n.clone())).collect();
+    for (r, n) in servers.iter_mut() {
+        if let Some((next, _)) = starts
+            .iter()
+            .find(|(at, m)| m == n && *at > r.start && *at < r.end)
+        {
+            r.end = *next;
         }
     }
     servers

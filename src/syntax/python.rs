@@ -232,10 +232,45 @@ fn class_body(class: Node, src: &str) -> ClassBody {
         }
         if let Some(body) = item.child_by_field_name("body") {
             uses(&mut b.ctx_uses, body, item, member, src);
+            accepts(&mut b.accept_calls, body, src);
         }
     }
     b.ctx_uses.sort_by_key(|u| u.span.start);
     b
+}
+
+/// `x.accept()` calls with no arguments where `x` is not the state: the
+/// standard WebSocket API (the JavaScript method, through the FFI).
+fn accepts(out: &mut Vec<Span>, body: Node, src: &str) {
+    let mut stack = vec![body];
+    while let Some(n) = stack.pop() {
+        let mut c = n.walk();
+        stack.extend(n.named_children(&mut c));
+        if n.kind() != "call" {
+            continue;
+        }
+        let (Some(func), Some(args)) = (
+            n.child_by_field_name("function"),
+            n.child_by_field_name("arguments"),
+        ) else {
+            continue;
+        };
+        if func.kind() != "attribute" || args.named_child_count() != 0 {
+            continue;
+        }
+        let (Some(obj), Some(attr)) = (
+            func.child_by_field_name("object"),
+            func.child_by_field_name("attribute"),
+        ) else {
+            continue;
+        };
+        let o = text_of(obj, src);
+        let state = matches!(o, "ctx" | "state" | "self.ctx" | "self.state");
+        if text_of(attr, src) == "accept" && !state {
+            out.push(span(n));
+        }
+    }
+    out.sort_by_key(|s| s.start);
 }
 
 /// The state object's uses in one method.
