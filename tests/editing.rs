@@ -1582,6 +1582,16 @@ fn python_workers_completion_and_hover() {
         has(&labels, &["setAlarm", "sql", "deleteAll"]),
         "{labels:?}"
     );
+    // A Python module no Worker reaches is another program's.
+    let tool = root.join("tools/tool.py");
+    let tool_text = "class T:\n    def f(self):\n        pass\n";
+    write(&root, "tools/tool.py", tool_text);
+    let mut doc = Doc::open(&mut c, &tool, tool_text);
+    let (labels, _) = doc.complete(
+        &mut c,
+        "class T:\n    def f(self):\n        self.ctx.storage.‸\n",
+    );
+    assert!(labels.is_empty(), "{labels:?}");
     let h = request_at(
         &mut c,
         "textDocument/hover",

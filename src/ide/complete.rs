@@ -101,6 +101,10 @@ pub fn source(
     if !(lang.is_js() || python) || !text.is_char_boundary(offset) {
         return Vec::new();
     }
+    // A Python module no Worker reaches is some other program's.
+    if python && scope.is_some_and(|s| s.workers_of(path).is_empty()) {
+        return Vec::new();
+    }
     let bytes = text.as_bytes();
     let mut start = offset;
     while start > 0 && is_ident(bytes[start - 1]) {
