@@ -1603,3 +1603,45 @@ fn python_workers_completion_and_hover() {
     assert!(md.contains("DurableObjectNamespace.getByName"), "{h}");
     c.stop();
 }
+
+/// A Python `__init__` that skips the base's (DO201): the quick fix calls
+/// `super().__init__` with the parameters' own names, and the project
+/// passes.
+#[test]
+fn python_init_quick_fix() {
+    let dir = std::env::temp_dir().join(format!("durable-lsp-edit-pyinit-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    write(
+        &dir,
+        "wrangler.toml",
+        "name = \"py\"\nmain = \"src/entry.py\"\ncompatibility_date = \"2025-06-01\"\ncompatibility_flags = [\"python_workers\"]\n\n[[durable_objects.bindings]]\nname = \"BAD\"\nclass_name = \"Bad\"\n\n[[migrations]]\ntag = \"v1\"\nnew_sqlite_classes = [\"Bad\"]\n",
+    );
+    write(
+        &dir,
+        "src/entry.py",
+        "from workers import DurableObject, Response, WorkerEntrypoint\n\n\nclass Bad(DurableObject):\n    def __init__(self, state, env):\n        self.count = 0\n\n    async def fetch(self, request):\n        await self.ctx.storage.put(\"n\", self.count)\n        return Response(\"ok\")\n\n\nclass Default(WorkerEntrypoint):\n    async def fetch(self, request):\n        return await self.env.BAD.getByName(\"a\").fetch(request)\n",
+    );
+    let root = dir.canonicalize().unwrap();
+    let entry = root.join("src/entry.py");
+    let mut c = start(&root);
+    let diags = c.diagnostics_of(&entry, |d| codes(d).contains(&"DO201".to_string()));
+    let d = diags.iter().find(|d| d["code"] == "DO201").unwrap().clone();
+    let list = actions(&mut c, &entry, vec![d], None);
+    assert_eq!(
+        list[0]["title"],
+        "Call `super().__init__(state, env)` first"
+    );
+    assert_eq!(
+        list[0]["edit"]["changes"][uri(&entry)][0]["newText"],
+        "        super().__init__(state, env)\n"
+    );
+    c.stop();
+    apply_edit(&list[0]["edit"]);
+    let text = std::fs::read_to_string(&entry).unwrap();
+    assert!(
+        text.contains("    def __init__(self, state, env):\n        super().__init__(state, env)\n        self.count = 0\n"),
+        "{text}"
+    );
+    let (ok, out) = check_passes(&root);
+    assert!(ok && !out.contains("DO201"), "after the fix:\n{out}");
+}

@@ -2177,3 +2177,78 @@ class Default(WorkerEntrypoint):
 "#,
     );
 }
+
+/// DO201 in Python: an `__init__` that skips the base's, in a class that
+/// reads `self.ctx`; silent when it calls it, sets the attributes itself,
+/// or the class never reads them.
+#[test]
+fn python_init_without_super() {
+    check(
+        r#"
+//- /wrangler.toml
+name = "py"
+main = "src/entry.py"
+compatibility_date = "2025-06-01"
+compatibility_flags = ["python_workers"]
+[[durable_objects.bindings]]
+name = "BAD"
+class_name = "Bad"
+[[durable_objects.bindings]]
+name = "OWN"
+class_name = "Own"
+[[durable_objects.bindings]]
+name = "QUIET"
+class_name = "Quiet"
+[[durable_objects.bindings]]
+name = "OLD"
+class_name = "Old"
+[[migrations]]
+tag = "v1"
+new_sqlite_classes = ["Bad", "Own", "Quiet", "Old"]
+//- /src/entry.py
+from workers import DurableObject, Response, WorkerEntrypoint
+
+
+class Bad(DurableObject):
+    def __init__(self, ctx, env):
+#       ^^^^^^^^ DO201
+        self.count = 0
+
+    async def fetch(self, request):
+        await self.ctx.storage.put("n", self.count)
+        return Response("ok")
+
+
+class Own(DurableObject):
+    def __init__(self, ctx, env):
+        self.ctx = ctx
+        self.env = env
+
+    async def fetch(self, request):
+        await self.ctx.storage.put("n", 1)
+        return Response("ok")
+
+
+class Quiet(DurableObject):
+    def __init__(self, ctx, env):
+        self.count = 0
+
+    async def fetch(self, request):
+        return Response(str(self.count))
+
+
+class Old(DurableObject):
+    def __init__(self, ctx, env):
+        super(Old, self).__init__(ctx, env)
+
+    async def fetch(self, request):
+        await self.ctx.storage.put("n", 1)
+        return Response("ok")
+
+
+class Default(WorkerEntrypoint):
+    async def fetch(self, request):
+        return await self.env.BAD.getByName("a").fetch(request)
+"#,
+    );
+}

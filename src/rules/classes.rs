@@ -147,10 +147,7 @@ fn alarm_retries(cx: &mut WorkerCx, k: &Class) {
     let body = k.slice(m.span);
     let python = k.lang == Lang::Python;
     let code = if python {
-        body.lines()
-            .map(|l| l.split('#').next().unwrap_or(""))
-            .collect::<Vec<_>>()
-            .join("\n")
+        strip_python_comments(body)
     } else {
         strip_comments(body)
     };
@@ -431,11 +428,89 @@ impl Class<'_> {
     }
 }
 
+/// DO201 in Python: an `__init__` that neither calls the base's `__init__`
+/// (`super().__init__(ctx, env)`, `DurableObject.__init__(self, …)`) nor
+/// sets `self.ctx` / `self.env` itself, in a class that reads them: the
+/// base is what sets them, so the first read raises AttributeError.
+fn python_init(cx: &mut WorkerCx, k: &Class) {
+    let Some(ctor) = &k.body.constructor else {
+        return;
+    };
+    let Some(m) = k.body.members.get(ctor.member) else {
+        return;
+    };
+    let init = k.slice(m.span);
+    let code = strip_python_comments(init);
+    // the `def __init__(` itself is one
+    if code.matches("__init__(").count() > 1 || code.contains("__init__)") {
+        return;
+    }
+    let class_text = strip_python_comments(k.slice(k.span));
+    let missing: Vec<&str> = ["ctx", "env"]
+        .into_iter()
+        .filter(|a| {
+            let set = [format!("self.{a} ="), format!("self.{a}=")]
+                .iter()
+                .any(|p| code.contains(p.as_str()));
+            !set && has_word(&class_text, &format!("self.{a}"))
+        })
+        .collect();
+    let Some(first) = missing.first() else {
+        return;
+    };
+    let name = k.name();
+    let attrs = missing
+        .iter()
+        .map(|a| format!("`self.{a}`"))
+        .collect::<Vec<_>>()
+        .join(" and ");
+    let mut d = k.diag(
+        Code::DO201,
+        m.name_span,
+        format!("`{name}.__init__` never calls `super().__init__(ctx, env)`, which is what sets {attrs}: the class reads {}, and the first read raises AttributeError (\"'{name}' object has no attribute '{first}'\")", if missing.len() > 1 { "them" } else { "it" }),
+    );
+    // `super().__init__(ctx, env)` as the first statement, with the
+    // parameters' own names.
+    let params: Vec<&str> = ctor
+        .params
+        .iter()
+        .filter_map(|p| p.name.as_deref())
+        .collect();
+    let body_line = init.lines().skip(1).find(|l| !l.trim().is_empty());
+    if let (Some(line), [c, e, ..]) = (body_line, params.as_slice()) {
+        if let Some(at) = init.find('\n') {
+            let indent: String = line.chars().take_while(|c| c.is_whitespace()).collect();
+            d = d.fix(Fix {
+                title: format!("Call `super().__init__({c}, {e})` first"),
+                edits: vec![Edit {
+                    file: k.c.file.clone(),
+                    span: Span::new(m.span.start + at + 1, m.span.start + at + 1),
+                    text: format!("{indent}super().__init__({c}, {e})\n"),
+                }],
+                safe: false,
+            });
+        }
+    }
+    cx.emit(d);
+}
+
+/// Python text without `#` comments (a `#` in a string cuts too: the
+/// checks that use it only look for more).
+fn strip_python_comments(text: &str) -> String {
+    text.lines()
+        .map(|l| l.split('#').next().unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// DO201 (super), DO203 (constructor I/O).
 fn constructor(cx: &mut WorkerCx, k: &Class) {
-    // Python's `__init__` is read only to place uses in the constructor:
-    // `super().__init__(ctx, env)` and its calls are not read.
+    // Python's `__init__`: only whether the base's sets `self.ctx` and
+    // `self.env` (its calls are not read for DO203).
     if k.lang == Lang::Python {
+        if cx.on(Code::DO201) && k.c.base == DoBase::DurableObject {
+            python_init(cx, k);
+        }
         return;
     }
     let Some(ctor) = &k.body.constructor else {
