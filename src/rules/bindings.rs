@@ -384,14 +384,14 @@ pub fn unknown_uses(cx: &mut WorkerCx) {
             .env_uses
             .iter()
             // a literal checked on a namespace whose binding is not known
-            .filter(|u| !u.binding.is_empty())
-            .map(|u| {
+            .filter_map(|u| Some((u, u.binding.as_ref()?)))
+            .map(|(u, binding)| {
                 let what = if NAMESPACE_HELPERS.iter().any(|(_, h)| *h == u.method) {
                     "passed where a Durable Object namespace is expected"
                 } else {
                     "used as a Durable Object namespace"
                 };
-                (u.binding.clone(), u.span, what)
+                (binding.clone(), u.span, what)
             })
             .collect();
         if file.starts_with(&dir) {

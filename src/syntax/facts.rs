@@ -124,9 +124,9 @@ pub enum ValueKind {
 
 #[derive(Clone, Debug)]
 pub struct EnvUse {
-    /// Empty when only the call's literals are known, not the namespace
+    /// `None` when only the call's literals are known, not the namespace
     /// (a workers-rs `ns.get_by_name_with_location_hint(…)`).
-    pub binding: String,
+    pub binding: Option<String>,
     pub method: String,
     pub span: Span,
     /// The call's literal string arguments and string options.

@@ -85,6 +85,21 @@ pub fn kind<'t>(n: impl std::borrow::Borrow<Node<'t>>) -> &'static str {
         .unwrap_or_else(|| n.kind())
 }
 
+/// Nodes one module's walk visits at most in the Rust and Python front
+/// ends (a generated file of millions of nodes is cut, and its facts are
+/// unknown).
+pub const MAX_NODES: usize = 4_000_000;
+
+/// A node's text in `src` ("" when the range is not in it).
+pub fn text_in<'a>(n: Node, src: &'a str) -> &'a str {
+    src.get(n.byte_range()).unwrap_or("")
+}
+
+/// A node's byte span.
+pub fn span_of(n: Node) -> crate::text::Span {
+    crate::text::Span::new(n.start_byte(), n.end_byte())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

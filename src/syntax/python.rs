@@ -19,16 +19,9 @@ use super::class_body::{
     Arg, ArgKind, Call, ClassBody, Constructor, CtxUse, Member, MemberKind, Param,
 };
 use super::facts::{Base, ClassFact, Decl, EnvUse, ExportItem, FileFacts, Import, Imported};
+use super::node::{span_of as span, text_in as text_of, MAX_NODES};
 use crate::text::Span;
 use tree_sitter::{Node, Tree};
-
-fn text_of<'a>(n: Node, src: &'a str) -> &'a str {
-    src.get(n.byte_range()).unwrap_or("")
-}
-
-fn span(n: Node) -> Span {
-    Span::new(n.start_byte(), n.end_byte())
-}
 
 /// The namespace methods a Durable Object binding is read through.
 const NAMESPACE_METHODS: &[&str] = &[
@@ -39,9 +32,6 @@ const NAMESPACE_METHODS: &[&str] = &[
     "getByName",
     "jurisdiction",
 ];
-
-/// Nodes one module's walk visits at most.
-const MAX_NODES: usize = 4_000_000;
 
 /// A module's facts.
 pub fn facts(src: &str, tree: &Tree) -> FileFacts {
@@ -497,7 +487,7 @@ fn env_use(f: &mut FileFacts, call: Node, src: &str) {
         return;
     }
     f.env_uses.push(EnvUse {
-        binding: text_of(binding, src).to_string(),
+        binding: Some(text_of(binding, src).to_string()),
         method: method.to_string(),
         span: span(binding),
         literals: Vec::new(),
@@ -554,7 +544,7 @@ class Default(WorkerEntrypoint):
         let uses: Vec<(&str, &str)> = f
             .env_uses
             .iter()
-            .map(|u| (u.binding.as_str(), u.method.as_str()))
+            .map(|u| (u.binding.as_deref().unwrap_or(""), u.method.as_str()))
             .collect();
         assert_eq!(
             uses,

@@ -22,16 +22,9 @@
 
 use super::class_body::{Arg, ArgKind, Call, CtxUse, Member, MemberKind};
 use super::facts::{ClassFact, Decl, EnvUse, ExportItem, FileFacts};
+use super::node::{span_of as span, text_in as text_of, MAX_NODES};
 use crate::text::Span;
 use tree_sitter::{Node, Tree};
-
-fn text_of<'a>(n: Node, src: &'a str) -> &'a str {
-    src.get(n.byte_range()).unwrap_or("")
-}
-
-fn span(n: Node) -> Span {
-    Span::new(n.start_byte(), n.end_byte())
-}
 
 /// The contents of a Rust string literal node, and their span.
 fn string_value(n: Node, src: &str) -> Option<(String, Span)> {
@@ -308,7 +301,7 @@ const LITERAL_METHODS: &[(&str, &str, usize, Option<&str>)] = &[
 ];
 
 /// A call of one of [`LITERAL_METHODS`] with a string literal where the
-/// runtime checks it: a use whose namespace is not known (empty binding),
+/// runtime checks it: a use whose namespace is not known (no binding),
 /// for the literal rules (DO501, DO502, DO504).
 fn literal_use(func: Node, args: Node, src: &str) -> Option<EnvUse> {
     if func.kind() != "field_expression" {
@@ -320,7 +313,7 @@ fn literal_use(func: Node, args: Node, src: &str) -> Option<EnvUse> {
     let lit = args.named_children(&mut c).nth(*at)?;
     let (value, _) = string_value(lit, src)?;
     Some(EnvUse {
-        binding: String::new(),
+        binding: None,
         method: js.to_string(),
         span: span(lit),
         literals: vec![super::facts::LitArg {
@@ -360,10 +353,6 @@ fn arg(n: Node, src: &str) -> Arg {
         kind,
     }
 }
-
-/// Nodes one module's walk visits at most (a generated file of millions of
-/// nodes is cut, and its facts are unknown).
-const MAX_NODES: usize = 4_000_000;
 
 /// A module's facts.
 pub fn facts(src: &str, tree: &Tree) -> FileFacts {
@@ -638,7 +627,7 @@ pub fn facts(src: &str, tree: &Tree) -> FileFacts {
             None => continue,
         };
         f.env_uses.push(EnvUse {
-            binding,
+            binding: Some(binding),
             method: "durable_object".into(),
             span: at,
             literals: Vec::new(),
@@ -705,7 +694,12 @@ impl DurableObject for Counter {
         let uses: Vec<(&str, &str)> = f
             .env_uses
             .iter()
-            .map(|u| (u.binding.as_str(), &src[u.span.start..u.span.end]))
+            .map(|u| {
+                (
+                    u.binding.as_deref().unwrap_or(""),
+                    &src[u.span.start..u.span.end],
+                )
+            })
             .collect();
         assert_eq!(uses, [("COUNTER", "COUNTER"), ("ROOMS", "ROOM")]);
         assert!(f.cut.is_none());

@@ -809,7 +809,7 @@ fn take_hit(f: &mut FileFacts, h: shapes::Hit, src: &[u8]) {
                 });
                 if from_package {
                     f.env_uses.push(EnvUse {
-                        binding: text_of(b, src).to_string(),
+                        binding: Some(text_of(b, src).to_string()),
                         method: name.to_string(),
                         span: span(b),
                         literals: Vec::new(),
@@ -871,7 +871,7 @@ fn take_hit(f: &mut FileFacts, h: shapes::Hit, src: &[u8]) {
             }
             if NAMESPACE_METHODS.contains(&method) || stub_get {
                 f.env_uses.push(EnvUse {
-                    binding: text_of(b, src).to_string(),
+                    binding: Some(text_of(b, src).to_string()),
                     method: method.to_string(),
                     span: span(b),
                     literals,
@@ -1081,7 +1081,11 @@ export default class Main {}
             Lang::JavaScript,
             "export default { fetch(r, env) { env.KV.get('x'); this.env.COUNTER.idFromName('a'); return c.env.ROOMS.getByName('b'); } }",
         );
-        let b: Vec<_> = f.env_uses.iter().map(|u| u.binding.as_str()).collect();
+        let b: Vec<_> = f
+            .env_uses
+            .iter()
+            .filter_map(|u| u.binding.as_deref())
+            .collect();
         assert_eq!(b, vec!["COUNTER", "ROOMS"]);
         let f = facts_of(
             Lang::TypeScript,
